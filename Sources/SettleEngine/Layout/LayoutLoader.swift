@@ -1,0 +1,42 @@
+import SystemPackage
+
+/// Turns a `--layout` value into a layout: a built-in name, or a path to a YAML file.
+public enum LayoutLoader {
+    /// A value containing `/` or ending in `.yaml`/`.yml` is always a path; anything else is a
+    /// built-in name.
+    public static func isPath(_ value: String) -> Bool {
+        value.contains("/") || value.hasSuffix(".yaml") || value.hasSuffix(".yml")
+    }
+
+    public static func load(_ value: String) throws(SettleError) -> LayoutSpec {
+        let text: String
+        let source: String
+        if isPath(value) {
+            do {
+                text = try FileIO.readText(path: value)
+            } catch {
+                throw SettleError(.unreadableInput, "cannot read layout file \(value): \(error)")
+            }
+            source = value
+        } else if let builtin = BuiltinLayouts.texts[value] {
+            text = builtin
+            source = "builtin:\(value)"
+        } else {
+            throw SettleError(.usage, "unknown layout '\(value)': built-in layouts are \(BuiltinLayouts.names.joined(separator: ", ")); give a path to a .yaml file for your own")
+        }
+        do {
+            return try LayoutParser.parse(yaml: text, source: source)
+        } catch {
+            throw SettleError(.invalidLayout, error.description)
+        }
+    }
+
+    public static func compile(_ value: String) throws(SettleError) -> CompiledLayout {
+        let spec = try load(value)
+        do {
+            return try CompiledLayout(spec)
+        } catch {
+            throw SettleError(.invalidLayout, error.description)
+        }
+    }
+}

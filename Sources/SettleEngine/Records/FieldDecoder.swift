@@ -1,0 +1,123 @@
+/// Byte-level decoding of field values straight from a record's bytes.
+///
+/// Every function takes the record's base pointer and a 0-based offset and length that the caller
+/// has already checked against the record length (the compiled layout guarantees fields fit).
+public enum FieldDecoder {
+    /// Packs up to 8 bytes big-endian into an integer, for comparing short codes in one instruction.
+    public static func pack(_ bytes: [UInt8]) -> UInt64 {
+        var value: UInt64 = 0
+        for byte in bytes.prefix(8) { value = value << 8 | UInt64(byte) }
+        return value
+    }
+
+    @inline(__always)
+    public static func pack(_ base: UnsafeRawPointer, offset: Int, length: Int) -> UInt64 {
+        var value: UInt64 = 0
+        var index = offset
+        let end = offset + length
+        while index < end {
+            value = value << 8 | UInt64(base.load(fromByteOffset: index, as: UInt8.self))
+            index += 1
+        }
+        return value
+    }
+
+    /// True when every byte is `0`-`9`.
+    @inline(__always)
+    public static func isDigits(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
+        var index = offset
+        let end = offset + length
+        // Eight bytes at a time: a byte is a digit iff (b - 0x30) < 10, checked on all lanes at once.
+        while index + 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let low = word &- 0x3030_3030_3030_3030
+            let high = word &+ 0x4646_4646_4646_4646  // sets bit 7 of a lane when b > 0x39
+            if (word | low | high) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte &- 0x30 > 9 { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// The value of a digits-only field, or -1 if a byte is not a digit. At most 18 digits.
+    @inline(__always)
+    public static func amount(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int64 {
+        var value: Int64 = 0
+        var index = offset
+        let end = offset + length
+        while index < end {
+            let digit = base.load(fromByteOffset: index, as: UInt8.self) &- 0x30
+            if digit > 9 { return -1 }
+            // At most 18 digits (layout validation), so value < 10^18 and cannot overflow.
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// The index of the first byte that is not a digit, relative to `offset`, if any.
+    public static func firstNonDigit(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int? {
+        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) &- 0x30 > 9 {
+            return index
+        }
+        return nil
+    }
+
+    /// True when all bytes are spaces.
+    @inline(__always)
+    public static func isBlank(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
+        var index = offset
+        let end = offset + length
+        while index < end {
+            if base.load(fromByteOffset: index, as: UInt8.self) != 0x20 { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// True when no byte is a control character (below 0x20, or 0x7F). Bytes above 0x7F (UTF-8,
+    /// Latin-1) are accepted: names in real files carry accents.
+    @inline(__always)
+    public static func isText(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
+        var index = offset
+        let end = offset + length
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte < 0x20 || byte == 0x7F { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Length after removing trailing spaces.
+    @inline(__always)
+    public static func trimmedLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int {
+        var count = length
+        while count > 0 && base.load(fromByteOffset: offset + count - 1, as: UInt8.self) == 0x20 { count -= 1 }
+        return count
+    }
+
+    /// True when the 8 bytes at `offset` are a real `YYYYMMDD` date (year 0001-9999).
+    @inline(__always)
+    public static func isDate(_ base: UnsafeRawPointer, offset: Int) -> Bool {
+        guard isDigits(base, offset: offset, length: 8) else { return false }
+        func digit(_ index: Int) -> Int { Int(base.load(fromByteOffset: offset + index, as: UInt8.self) &- 0x30) }
+        let year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        let month = digit(4) * 10 + digit(5)
+        let day = digit(6) * 10 + digit(7)
+        guard year >= 1, month >= 1, month <= 12, day >= 1 else { return false }
+        return day <= daysIn(month: month, year: year)
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Why a record (or a file's structure) is invalid: a closed, documented set of stable codes that
+/// `rejects.csv`, `summary.json` and tools rely on. Never rename a case's raw value.
+public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
+    /// The record is shorter than the layout's record length (a partial record, or a truncated line).
+    case shortRecord = 1
+    /// The line is longer than the layout's record length.
+    case overlongRecord
+    /// The record-type code is not one the layout declares.
+    case unknownRecordType
+    /// The file's first record is not a header.
+    case missingHeader
+    /// No trailer record at the end of the file.
+    case missingTrailer
+    /// A header record somewhere other than the start of the file.
+    case unexpectedHeader
+    /// A trailer record before the end of the file.
+    case unexpectedTrailer
+    /// A complete record after the file's trailer.
+    case afterTrailer
+    /// A `digits` field holds something other than 0-9.
+    case badDigits
+    /// An `amount` field holds something other than 0-9.
+    case badAmount
+    /// A `date` field is not a real YYYYMMDD calendar date.
+    case badDate
+    /// A `code` field holds a value the layout does not list.
+    case badCode
+    /// A `text` field holds a control byte.
+    case badText
+    /// A required field is blank.
+    case blankField
+    /// The header or trailer itself has an invalid field (its figures cannot be used).
+    case badControlRecord
+
+    public var code: String {
+        switch self {
+        case .shortRecord: "short_record"
+        case .overlongRecord: "overlong_record"
+        case .unknownRecordType: "unknown_record_type"
+        case .missingHeader: "missing_header"
+        case .missingTrailer: "missing_trailer"
+        case .unexpectedHeader: "unexpected_header"
+        case .unexpectedTrailer: "unexpected_trailer"
+        case .afterTrailer: "after_trailer"
+        case .badDigits: "bad_digits"
+        case .badAmount: "bad_amount"
+        case .badDate: "bad_date"
+        case .badCode: "bad_code"
+        case .badText: "bad_text"
+        case .blankField: "blank_field"
+        case .badControlRecord: "bad_control_record"
+        }
+    }
+
+    public init?(code: String) {
+        guard let match = Self.allCases.first(where: { $0.code == code }) else { return nil }
+        self = match
+    }
+
+    /// Whether the reject is about the file as a whole rather than one record (record number 0).
+    public var isFileLevel: Bool { self == .missingHeader || self == .missingTrailer }
+
+    public static func < (a: RejectReason, b: RejectReason) -> Bool { a.rawValue < b.rawValue }
+}
