@@ -29,9 +29,13 @@ enum ExitStatus {
 }
 
 /// Prints a run-stopping error the way an operator wants it: one line per problem, no type dumps.
-func fail(_ error: SettleError) -> ExitCode {
-    printError("settle: error: \(error.message)")
-    return ExitCode(ExitStatus.code(for: error))
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? SettleError {
+        printError("settle: error: \(error.message)")
+        return ExitCode(ExitStatus.code(for: error))
+    }
+    printError("settle: error: \(error)")
+    return ExitCode(ExitStatus.couldNotRun)
 }
 
 func printError(_ text: String) {

@@ -8,7 +8,7 @@ public enum LayoutLoader {
         value.contains("/") || value.hasSuffix(".yaml") || value.hasSuffix(".yml")
     }
 
-    public static func load(_ value: String) throws(SettleError) -> LayoutSpec {
+    public static func load(_ value: String) throws -> LayoutSpec {
         let text: String
         let source: String
         if isPath(value) {
@@ -31,7 +31,7 @@ public enum LayoutLoader {
         }
     }
 
-    public static func compile(_ value: String) throws(SettleError) -> CompiledLayout {
+    public static func compile(_ value: String) throws -> CompiledLayout {
         let spec = try load(value)
         do {
             return try CompiledLayout(spec)

@@ -1,0 +1,200 @@
+import SystemPackage
+
+/// Little-endian encoding helpers and the checksum of a run's index.
+enum RunIndex {
+    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    static func read<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: inout Int, as: T.Type) -> T? {
+        let size = MemoryLayout<T>.size
+        guard offset + size <= bytes.count else { return nil }
+        var value: T = 0
+        for index in 0..<size { value |= T(bytes[offset + index]) << (8 * index) }
+        offset += size
+        return value
+    }
+
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+}
+
+/// An open run file and its bucket index.
+public final class RunReader: @unchecked Sendable {
+    // Sendable: all stored properties are immutable after init and a FileDescriptor is an integer;
+    // `pread` at explicit offsets lets cursors on different threads share the descriptor.
+    public let path: String
+    let fd: FileDescriptor
+    public let bucketCount: Int
+    /// bucket → (offset, length, entries)
+    public let buckets: [Int: (offset: Int, length: Int, entries: Int)]
+
+    public init(path: String) throws {
+        self.path = path
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw SettleError(.io, "cannot open spill file \(path): \(error)")
+        }
+        self.fd = fd
+        let corrupt = { (why: String) in SettleError(.io, "spill file \(path) is corrupt: \(why)") }
+        guard let size = FileIO.fileSize(path), size >= 16 else {
+            try? fd.close()
+            throw corrupt("too short to hold an index")
+        }
+        var tail = [UInt8](repeating: 0, count: 8)
+        do {
+            _ = try tail.withUnsafeMutableBytes { try FileIO.read(fd, offset: size - 8, into: $0) }
+        } catch {
+            try? fd.close()
+            throw SettleError(.io, "cannot read spill file \(path): \(error)")
+        }
+        var at = 0
+        let frameLength = Int(RunIndex.read(tail, &at, as: UInt32.self)!)
+        guard Array(tail[4..<8]) == Array("SIDX".utf8), frameLength <= size, frameLength >= 32 else {
+            try? fd.close()
+            throw corrupt("index trailer missing")
+        }
+        var frame = [UInt8](repeating: 0, count: frameLength)
+        do {
+            _ = try frame.withUnsafeMutableBytes { try FileIO.read(fd, offset: size - frameLength, into: $0) }
+        } catch {
+            try? fd.close()
+            throw SettleError(.io, "cannot read spill file \(path): \(error)")
+        }
+        at = 0
+        guard RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.skippableMagic,
+              RunIndex.read(frame, &at, as: UInt32.self) == UInt32(frameLength - 8),
+              Array(frame[8..<12]) == Array("SRUN".utf8) else {
+            try? fd.close()
+            throw corrupt("index frame header")
+        }
+        at = 12
+        let checked = Array(frame[8..<(frameLength - 16)])
+        var sumAt = frameLength - 16
+        guard RunIndex.read(frame, &sumAt, as: UInt64.self) == RunIndex.fnv1a(checked),
+              RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.version,
+              let bucketCount = RunIndex.read(frame, &at, as: UInt32.self),
+              let count = RunIndex.read(frame, &at, as: UInt32.self) else {
+            try? fd.close()
+            throw corrupt("index checksum mismatch")
+        }
+        self.bucketCount = Int(bucketCount)
+        var buckets: [Int: (offset: Int, length: Int, entries: Int)] = [:]
+        for _ in 0..<count {
+            guard let bucket = RunIndex.read(frame, &at, as: UInt32.self),
+                  let offset = RunIndex.read(frame, &at, as: UInt64.self),
+                  let length = RunIndex.read(frame, &at, as: UInt64.self),
+                  let entries = RunIndex.read(frame, &at, as: UInt64.self),
+                  Int(offset) + Int(length) <= size - frameLength else {
+                try? fd.close()
+                throw corrupt("index entry out of range")
+            }
+            buckets[Int(bucket)] = (Int(offset), Int(length), Int(entries))
+        }
+        self.buckets = buckets
+    }
+
+    deinit { try? fd.close() }
+
+    /// A cursor over one bucket's entries (empty if the run has none for it).
+    public func cursor(bucket: Int) throws -> RunCursor {
+        let range = buckets[bucket] ?? (0, 0, 0)
+        return try RunCursor(reader: self, offset: range.offset, length: range.length, entries: range.entries)
+    }
+}
+
+/// Streams the entries of one bucket of a run, decompressing 64 KiB at a time. Holds the current
+/// entry for the k-way merge. About 200 KiB of buffers while open.
+public final class RunCursor {
+    static let inputChunk = 64 * 1024
+    let reader: RunReader
+    private let decoder: LZ4FrameDecoder
+    private var fileOffset: Int
+    private let fileEnd: Int
+    private let expectedEntries: Int
+    private var entriesRead = 0
+    private let input: UnsafeMutableRawBufferPointer
+    private var inputStart = 0, inputEnd = 0
+    private let output: UnsafeMutableRawBufferPointer
+    private var outputStart = 0, outputEnd = 0
+    public private(set) var key = AggregateKey(merchant: MerchantKey(), currency: CurrencyCode(raw: 0))
+    public private(set) var value = PartialAggregate()
+
+    init(reader: RunReader, offset: Int, length: Int, entries: Int) throws {
+        self.reader = reader
+        do {
+            decoder = try LZ4FrameDecoder()
+        } catch {
+            throw SettleError(.io, "\(error)")
+        }
+        fileOffset = offset
+        fileEnd = offset + length
+        expectedEntries = entries
+        input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputChunk, alignment: 16)
+        output = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize + SpillEntry.size, alignment: 16)
+    }
+
+    deinit {
+        input.deallocate()
+        output.deallocate()
+    }
+
+    /// Moves to the next entry; false at the end of the bucket (after verifying the frame's checksum
+    /// and the entry count).
+    public func advance() throws -> Bool {
+        while outputEnd - outputStart < SpillEntry.size {
+            // Keep a partial entry at the front, then decode more.
+            let remainder = outputEnd - outputStart
+            if remainder > 0 && outputStart > 0 {
+                output.baseAddress!.copyMemory(from: output.baseAddress! + outputStart, byteCount: remainder)
+            }
+            outputStart = 0
+            outputEnd = remainder
+            if decoder.frameComplete {
+                if remainder != 0 || entriesRead != expectedEntries {
+                    throw corrupt("bucket holds \(entriesRead) entries, index says \(expectedEntries)")
+                }
+                return false
+            }
+            if inputStart == inputEnd {
+                if fileOffset >= fileEnd {
+                    if expectedEntries == 0 && entriesRead == 0 && fileEnd == 0 { return false }
+                    throw corrupt("frame ends early")
+                }
+                let want = min(input.count, fileEnd - fileOffset)
+                let got: Int
+                do {
+                    got = try FileIO.read(reader.fd, offset: fileOffset, into: UnsafeMutableRawBufferPointer(rebasing: input[0..<want]))
+                } catch {
+                    throw SettleError(.io, "cannot read spill file \(reader.path): \(error)")
+                }
+                if got == 0 { throw corrupt("file is truncated") }
+                fileOffset += got
+                inputStart = 0
+                inputEnd = got
+            }
+            let result: (consumed: Int, produced: Int)
+            do {
+                result = try decoder.decode(UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: output[outputEnd...]))
+            } catch {
+                throw corrupt("\(error)")
+            }
+            inputStart += result.consumed
+            outputEnd += result.produced
+        }
+        (key, value) = SpillEntry.load(from: UnsafeRawPointer(output.baseAddress! + outputStart))
+        outputStart += SpillEntry.size
+        entriesRead += 1
+        return true
+    }
+
+    private func corrupt(_ why: String) -> SettleError {
+        SettleError(.io, "spill file \(reader.path) is corrupt: \(why)")
+    }
+}

@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cuts mapped input files into byte-range partitions on record boundaries, and locates and reads
+/// each file's header and trailer once.
+public enum PartitionPlanner {
+    /// How many records at the end of a file are searched for the trailer.
+    static let trailerSearchDepth = 8
+
+    public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+                            partitionSizeBytes: Int) -> PartitionPlan {
+        var filePlans: [FilePlan] = []
+        var partitions: [Partition] = []
+        for (fileIndex, input) in files.enumerated() {
+            let plan = input.mapped.withBytes { bytes in
+                planFile(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout, bytes: bytes)
+            }
+            let ranges = input.mapped.withBytes { bytes in
+                cut(bytes: bytes, framing: plan.framing, recordLength: input.layout.recordLength,
+                    partitionSizeBytes: partitionSizeBytes)
+            }
+            for range in ranges {
+                partitions.append(Partition(index: partitions.count, fileIndex: fileIndex,
+                                            byteStart: range.lowerBound, byteEnd: range.upperBound))
+            }
+            filePlans.append(plan)
+        }
+        return PartitionPlan(files: filePlans, partitions: partitions, partitionSizeBytes: partitionSizeBytes)
+    }
+
+    /// Resolves `auto` from the first line: `\n` right after the record means lf, `\r\n` crlf, no
+    /// newline near it means fixed blocks.
+    public static func framing(for terminator: Terminator, recordLength: Int, bytes: UnsafeRawBufferPointer) -> Framing {
+        switch terminator {
+        case .lf: return .lf
+        case .crlf: return .crlf
+        case .none: return .none
+        case .auto:
+            let window = min(bytes.count, recordLength + 2)
+            guard let newline = bytes[0..<window].firstIndex(of: 0x0A) else {
+                return bytes.count > recordLength || bytes.count == recordLength ? .none : .lf
+            }
+            return newline > 0 && bytes[newline - 1] == 0x0D ? .crlf : .lf
+        }
+    }
+
+    /// Byte ranges of about `partitionSizeBytes`, each ending just after a terminator (or on a
+    /// multiple of the record length for fixed blocks). Every byte belongs to exactly one range.
+    public static func cut(bytes: UnsafeRawBufferPointer, framing: Framing, recordLength: Int,
+                           partitionSizeBytes: Int) -> [Range<Int>] {
+        let size = bytes.count
+        guard size > 0 else { return [] }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        switch framing {
+        case .none:
+            let step = max(1, partitionSizeBytes / recordLength) * recordLength
+            while start < size {
+                let end = min(size, start + step)
+                ranges.append(start..<end)
+                start = end
+            }
+        case .lf, .crlf:
+            guard let base = bytes.baseAddress else { return [] }
+            while start < size {
+                let target = start + max(1, partitionSizeBytes)
+                if target >= size {
+                    ranges.append(start..<size)
+                    break
+                }
+                // The partition ends after the first newline at or after byte target - 1.
+                let from = target - 1
+                if let found = memchr(base + from, 0x0A, size - from) {
+                    let end = UnsafeRawPointer(found) - base + 1
+                    ranges.append(start..<end)
+                    start = end
+                } else {
+                    ranges.append(start..<size)
+                    start = size
+                }
+            }
+        }
+        return ranges
+    }
+
+    static func planFile(index: Int, path: String, layoutName: String, layout: CompiledLayout,
+                         bytes: UnsafeRawBufferPointer) -> FilePlan {
+        let framing = framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
+        var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
+                            framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [],
+                            controls: nil, fileRejects: [])
+        let records = lastRecords(bytes: bytes, framing: framing, recordLength: layout.recordLength)
+        guard let base = bytes.baseAddress, let first = firstRecord(bytes: bytes, framing: framing, recordLength: layout.recordLength) else {
+            if layout.header != nil { plan.fileRejects.append(.missingHeader) }
+            if layout.trailer != nil { plan.fileRejects.append(.missingTrailer) }
+            return plan
+        }
+        if let header = layout.header {
+            let code = RecordCursor.typeCode(base, offset: first.offset, length: first.length, positions: layout.typePositions)
+            if code == header.code && first.length == layout.recordLength {
+                plan.headerOffset = first.offset
+                plan.headerValues = header.spec.fields.map { field in
+                    (field.name, text(base, offset: first.offset + field.position.offset, length: field.position.length))
+                }
+            } else if code == header.code {
+                plan.headerOffset = first.offset  // a short header is rejected by the map stage
+            } else {
+                plan.fileRejects.append(.missingHeader)
+            }
+        }
+        if let trailer = layout.trailer {
+            let candidate = records.first { record in
+                record.offset != plan.headerOffset
+                    && RecordCursor.typeCode(base, offset: record.offset, length: record.length,
+                                             positions: layout.typePositions) == trailer.code
+            }
+            if let candidate {
+                plan.trailerOffset = candidate.offset
+                if candidate.length == layout.recordLength {
+                    plan.controls = controls(base, offset: candidate.offset, trailer: trailer)
+                } else {
+                    plan.controls = FilePlan.Controls(readable: false)
+                }
+            } else {
+                plan.fileRejects.append(.missingTrailer)
+            }
+        }
+        return plan
+    }
+
+    static func controls(_ base: UnsafeRawPointer, offset: Int, trailer: CompiledLayout.Record) -> FilePlan.Controls {
+        var controls = FilePlan.Controls(readable: true)
+        let failure = trailer.fields.withUnsafeBufferPointer {
+            RecordValidator.firstFailure(base, offset: offset, fields: $0)
+        }
+        if failure != nil { controls.readable = false }
+        for (index, field) in trailer.spec.fields.enumerated() {
+            guard let role = field.role else { continue }
+            let compiled = trailer.fields[index]
+            let at = offset + compiled.offset
+            guard FieldDecoder.isDigits(base, offset: at, length: compiled.length) else { continue }
+            let value = digitsValue(base, offset: at, length: compiled.length)
+            switch role {
+            case .controlCount: controls.count = value
+            case .controlDebit: controls.debit = value
+            case .controlCredit: controls.credit = value
+            case .controlFee: controls.fee = value
+            default: break
+            }
+        }
+        return controls
+    }
+
+    /// The value of a digits field of any length, in 128 bits (a control count may have 20 digits).
+    static func digitsValue(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int128 {
+        var value: Int128 = 0
+        for index in 0..<min(length, 38) {
+            value = value * 10 + Int128(base.load(fromByteOffset: offset + index, as: UInt8.self) - 0x30)
+        }
+        return value
+    }
+
+    static func text(_ base: UnsafeRawPointer, offset: Int, length: Int) -> String {
+        let count = FieldDecoder.trimmedLength(base, offset: offset, length: length)
+        return RecordText.escape(UnsafeRawBufferPointer(start: base + offset, count: count))
+    }
+
+    static func firstRecord(bytes: UnsafeRawBufferPointer, framing: Framing, recordLength: Int) -> (offset: Int, length: Int)? {
+        var cursor = RecordCursor(bytes: bytes, range: 0..<bytes.count, recordLength: recordLength, framing: framing)
+        return cursor.next()
+    }
+
+    /// Up to `trailerSearchDepth` records from the end of the file, last first.
+    static func lastRecords(bytes: UnsafeRawBufferPointer, framing: Framing, recordLength: Int) -> [(offset: Int, length: Int)] {
+        let size = bytes.count
+        guard size > 0 else { return [] }
+        var starts: [Int] = []
+        switch framing {
+        case .none:
+            var start = (size - 1) / recordLength * recordLength
+            while start >= 0 && starts.count < trailerSearchDepth {
+                starts.append(start)
+                start -= recordLength
+            }
+        case .lf, .crlf:
+            // Walk back over line starts: a record starts at 0 or just after a newline.
+            var index = size - 1
+            if bytes[index] == 0x0A { index -= 1 }  // the last record's own terminator
+            while starts.count < trailerSearchDepth {
+                while index >= 0 && bytes[index] != 0x0A { index -= 1 }
+                starts.append(index + 1)
+                if index < 0 { break }
+                index -= 1
+            }
+        }
+        return starts.map { start in
+            var cursor = RecordCursor(bytes: bytes, range: start..<size, recordLength: recordLength, framing: framing)
+            return cursor.next()!
+        }
+    }
+}

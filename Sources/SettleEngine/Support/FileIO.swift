@@ -1,0 +1,141 @@
+import SystemPackage
+
+/// Small helpers over swift-system's `FileDescriptor` for whole-file reads and writes.
+public enum FileIO {
+    /// Reads a whole (small) file as UTF-8 text.
+    public static func readText(path: String) throws -> String {
+        let bytes = try readBytes(path: path)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func readBytes(path: String) throws -> [UInt8] {
+        let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        return try fd.closeAfter {
+            var result: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+                if count == 0 { break }
+                result.append(contentsOf: chunk[0..<count])
+            }
+            return result
+        }
+    }
+
+    /// Reads `count` bytes at `offset` (fewer at end of file).
+    static func read(_ fd: FileDescriptor, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let count = try fd.read(fromAbsoluteOffset: Int64(offset + done),
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            if count == 0 { break }
+            done += count
+        }
+        return done
+    }
+
+    public static func exists(_ path: String) -> Bool { Syscalls.stat(path) != nil }
+
+    public static func isDirectory(_ path: String) -> Bool { Syscalls.stat(path)?.isDirectory ?? false }
+
+    public static func fileSize(_ path: String) -> Int? { Syscalls.stat(path)?.sizeBytes }
+
+    /// Creates `path` and missing parents with `mode`.
+    public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            do {
+                try Syscalls.mkdir(current, mode: mode)
+            } catch {
+                throw SettleError(.io, "cannot create directory \(current): \(error)")
+            }
+        }
+    }
+
+    /// Removes a directory tree (work files only).
+    public static func removeTree(_ path: String) {
+        guard let status = Syscalls.stat(path) else { return }
+        if status.isDirectory {
+            for name in Syscalls.listDirectory(path) { removeTree(path + "/" + name) }
+            Syscalls.rmdir(path)
+        } else {
+            Syscalls.unlink(path)
+        }
+    }
+
+    public static func listDirectory(_ path: String) -> [String] { Syscalls.listDirectory(path) }
+
+    public static func unlink(_ path: String) { Syscalls.unlink(path) }
+}
+
+/// A buffered, append-only writer over a file descriptor, with an optional running SHA-256.
+/// Used for every file Settle writes; `AtomicFile` decides the names.
+public struct BufferedWriter: ~Copyable {
+    let fd: FileDescriptor
+    let path: String
+    private var buffer: [UInt8]
+    private let capacity: Int
+    private var hasher: SHA256?
+    public private(set) var bytesWritten: Int = 0
+
+    init(fd: FileDescriptor, path: String, capacity: Int = 1 << 16, hashing: Bool = false) {
+        self.fd = fd
+        self.path = path
+        self.capacity = capacity
+        self.buffer = []
+        self.buffer.reserveCapacity(capacity)
+        self.hasher = hashing ? SHA256() : nil
+    }
+
+    public mutating func write(_ bytes: some Sequence<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= capacity { try flush() }
+    }
+
+    public mutating func write(_ text: String) throws {
+        try write(text.utf8)
+    }
+
+    public mutating func write(byte: UInt8) throws {
+        buffer.append(byte)
+        if buffer.count >= capacity { try flush() }
+    }
+
+    public mutating func write(_ raw: UnsafeRawBufferPointer) throws {
+        if buffer.count + raw.count > capacity { try flush() }
+        if raw.count >= capacity {
+            try writeOut(raw)
+        } else {
+            buffer.append(contentsOf: raw)
+        }
+    }
+
+    public mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let pending = buffer
+        buffer.removeAll(keepingCapacity: true)
+        try pending.withUnsafeBytes { (raw) throws in try writeOut(raw) }
+    }
+
+    private mutating func writeOut(_ raw: UnsafeRawBufferPointer) throws {
+        hasher?.update(raw)
+        do {
+            _ = try fd.writeAll(raw)
+        } catch {
+            throw SettleError(.io, "cannot write \(path): \(error)")
+        }
+        bytesWritten += raw.count
+    }
+
+    /// Flushes, fsyncs and returns the SHA-256 (hex) if hashing.
+    mutating func finish() throws -> String? {
+        try flush()
+        do {
+            try Syscalls.fsync(fd)
+        } catch {
+            throw SettleError(.io, "cannot fsync \(path): \(error)")
+        }
+        return hasher?.finalizeHex()
+    }
+}

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SystemPackage
+
+/// The raw system calls swift-system does not wrap, all in one internal file (as swift-system keeps
+/// its `Internals/Syscalls.swift`). Each returns a typed result or throws `Errno`.
+enum Syscalls {
+    static func fsync(_ fd: FileDescriptor) throws(Errno) {
+        if system_fsync(fd.rawValue) != 0 { throw Errno(rawValue: errno) }
+    }
+
+    /// Makes a rename or creation in `directory` durable.
+    static func fsyncDirectory(_ directory: String) throws(Errno) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw Errno(rawValue: errno) }
+        defer { close(fd) }
+        if system_fsync(fd) != 0 { throw Errno(rawValue: errno) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(Errno) {
+        if system_rename(from, to) != 0 { throw Errno(rawValue: errno) }
+    }
+
+    static func unlink(_ path: String) {
+        _ = system_unlink(path)
+    }
+
+    static func mkdir(_ path: String, mode: mode_t) throws(Errno) {
+        if system_mkdir(path, mode) != 0 && errno != EEXIST { throw Errno(rawValue: errno) }
+    }
+
+    static func chmod(_ path: String, mode: mode_t) {
+        _ = system_chmod(path, mode)
+    }
+
+    static func rmdir(_ path: String) {
+        _ = system_rmdir(path)
+    }
+
+    struct FileStatus {
+        var sizeBytes: Int
+        var isDirectory: Bool
+        var isRegular: Bool
+        var modificationSeconds: Int
+        var modificationNanoseconds: Int
+    }
+
+    static func stat(_ path: String) -> FileStatus? {
+        var info = Glibc.stat()
+        guard system_stat(path, &info) == 0 else { return nil }
+        let type = info.st_mode & S_IFMT
+        return FileStatus(sizeBytes: Int(info.st_size), isDirectory: type == S_IFDIR, isRegular: type == S_IFREG,
+                          modificationSeconds: Int(info.st_mtim.tv_sec),
+                          modificationNanoseconds: Int(info.st_mtim.tv_nsec))
+    }
+
+    static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Maps `length` bytes of `fd` read-only and private.
+    static func mapReadOnly(_ fd: FileDescriptor, length: Int) throws(Errno) -> UnsafeRawPointer {
+        guard let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), pointer != MAP_FAILED else {
+            throw Errno(rawValue: errno)
+        }
+        return UnsafeRawPointer(pointer)
+    }
+
+    static func unmap(_ pointer: UnsafeRawPointer, length: Int) {
+        _ = munmap(UnsafeMutableRawPointer(mutating: pointer), length)
+    }
+
+    enum Advice { case sequential, willNeed, dontNeed }
+
+    /// Page-aligned advice; a failure only costs speed, so it is ignored.
+    static func advise(_ pointer: UnsafeRawPointer, offset: Int, length: Int, _ advice: Advice) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let end = offset + length
+        guard end > start else { return }
+        let value: Int32
+        switch advice {
+        case .sequential: value = MADV_SEQUENTIAL
+        case .willNeed: value = MADV_WILLNEED
+        case .dontNeed: value = MADV_DONTNEED
+        }
+        _ = madvise(UnsafeMutableRawPointer(mutating: pointer + start), end - start, value)
+    }
+
+    static var processID: Int { Int(getpid()) }
+
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        return String(cString: buffer)
+    }
+
+    /// Monotonic time in nanoseconds.
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// Wall-clock time in seconds since the epoch, with nanoseconds.
+    static func wallClock() -> (seconds: Int, nanoseconds: Int) {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return (Int(spec.tv_sec), Int(spec.tv_nsec))
+    }
+
+    static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+// Names that avoid clashing with the wrappers above.
+private func system_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
+private func system_rename(_ a: String, _ b: String) -> Int32 { rename(a, b) }
+private func system_unlink(_ path: String) -> Int32 { unlink(path) }
+private func system_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
+private func system_chmod(_ path: String, _ mode: mode_t) -> Int32 { chmod(path, mode) }
+private func system_rmdir(_ path: String) -> Int32 { rmdir(path) }
+private func system_stat(_ path: String, _ info: inout Glibc.stat) -> Int32 { stat(path, &info) }
