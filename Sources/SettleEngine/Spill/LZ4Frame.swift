@@ -17,14 +17,14 @@ public struct LZ4Error: Error, Sendable, CustomStringConvertible {
 }
 
 /// Compresses a stream of bytes into one LZ4 frame at a time.
-final class LZ4FrameEncoder {
+public final class LZ4FrameEncoder {
     static let blockSize = 64 * 1024
     private var context: OpaquePointer?
     private var preferences = LZ4F_preferences_t()
     /// Output of one call; large enough for any one update of up to `blockSize` bytes.
     let output: UnsafeMutableRawBufferPointer
 
-    init() throws {
+    public init() throws {
         var ctx: OpaquePointer?
         _ = try LZ4Error.check(LZ4F_createCompressionContext(&ctx, UInt32(LZ4F_VERSION)), "create compression context")
         context = ctx
@@ -61,7 +61,7 @@ final class LZ4FrameEncoder {
 }
 
 /// Decompresses one LZ4 frame incrementally.
-final class LZ4FrameDecoder {
+public final class LZ4FrameDecoder {
     private var context: OpaquePointer?
     private(set) var frameComplete = false
 

@@ -22,12 +22,10 @@ enum RunIndex {
     }
 }
 
-/// An open run file and its bucket index.
-public final class RunReader: @unchecked Sendable {
-    // Sendable: all stored properties are immutable after init and a FileDescriptor is an integer;
-    // `pread` at explicit offsets lets cursors on different threads share the descriptor.
+/// A run file's bucket index, read from its footer. Holds no open descriptor: each cursor opens its
+/// own, so the number of open files is bounded by the merge fan-in, not by the number of runs.
+public struct RunReader: Sendable {
     public let path: String
-    let fd: FileDescriptor
     public let bucketCount: Int
     /// bucket → (offset, length, entries)
     public let buckets: [Int: (offset: Int, length: Int, entries: Int)]
@@ -40,37 +38,32 @@ public final class RunReader: @unchecked Sendable {
         } catch {
             throw SettleError(.io, "cannot open spill file \(path): \(error)")
         }
-        self.fd = fd
+        defer { try? fd.close() }
         let corrupt = { (why: String) in SettleError(.io, "spill file \(path) is corrupt: \(why)") }
         guard let size = FileIO.fileSize(path), size >= 16 else {
-            try? fd.close()
             throw corrupt("too short to hold an index")
         }
         var tail = [UInt8](repeating: 0, count: 8)
         do {
             _ = try tail.withUnsafeMutableBytes { try FileIO.read(fd, offset: size - 8, into: $0) }
         } catch {
-            try? fd.close()
             throw SettleError(.io, "cannot read spill file \(path): \(error)")
         }
         var at = 0
         let frameLength = Int(RunIndex.read(tail, &at, as: UInt32.self)!)
         guard Array(tail[4..<8]) == Array("SIDX".utf8), frameLength <= size, frameLength >= 32 else {
-            try? fd.close()
             throw corrupt("index trailer missing")
         }
         var frame = [UInt8](repeating: 0, count: frameLength)
         do {
             _ = try frame.withUnsafeMutableBytes { try FileIO.read(fd, offset: size - frameLength, into: $0) }
         } catch {
-            try? fd.close()
             throw SettleError(.io, "cannot read spill file \(path): \(error)")
         }
         at = 0
         guard RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.skippableMagic,
               RunIndex.read(frame, &at, as: UInt32.self) == UInt32(frameLength - 8),
               Array(frame[8..<12]) == Array("SRUN".utf8) else {
-            try? fd.close()
             throw corrupt("index frame header")
         }
         at = 12
@@ -80,7 +73,6 @@ public final class RunReader: @unchecked Sendable {
               RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.version,
               let bucketCount = RunIndex.read(frame, &at, as: UInt32.self),
               let count = RunIndex.read(frame, &at, as: UInt32.self) else {
-            try? fd.close()
             throw corrupt("index checksum mismatch")
         }
         self.bucketCount = Int(bucketCount)
@@ -91,7 +83,6 @@ public final class RunReader: @unchecked Sendable {
                   let length = RunIndex.read(frame, &at, as: UInt64.self),
                   let entries = RunIndex.read(frame, &at, as: UInt64.self),
                   Int(offset) + Int(length) <= size - frameLength else {
-                try? fd.close()
                 throw corrupt("index entry out of range")
             }
             buckets[Int(bucket)] = (Int(offset), Int(length), Int(entries))
@@ -99,12 +90,10 @@ public final class RunReader: @unchecked Sendable {
         self.buckets = buckets
     }
 
-    deinit { try? fd.close() }
-
     /// A cursor over one bucket's entries (empty if the run has none for it).
     public func cursor(bucket: Int) throws -> RunCursor {
         let range = buckets[bucket] ?? (0, 0, 0)
-        return try RunCursor(reader: self, offset: range.offset, length: range.length, entries: range.entries)
+        return try RunCursor(path: path, offset: range.offset, length: range.length, entries: range.entries)
     }
 }
 
@@ -112,7 +101,8 @@ public final class RunReader: @unchecked Sendable {
 /// entry for the k-way merge. About 200 KiB of buffers while open.
 public final class RunCursor {
     static let inputChunk = 64 * 1024
-    let reader: RunReader
+    let path: String
+    let fd: FileDescriptor
     private let decoder: LZ4FrameDecoder
     private var fileOffset: Int
     private let fileEnd: Int
@@ -125,11 +115,17 @@ public final class RunCursor {
     public private(set) var key = AggregateKey(merchant: MerchantKey(), currency: CurrencyCode(raw: 0))
     public private(set) var value = PartialAggregate()
 
-    init(reader: RunReader, offset: Int, length: Int, entries: Int) throws {
-        self.reader = reader
+    init(path: String, offset: Int, length: Int, entries: Int) throws {
+        self.path = path
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw SettleError(.io, "cannot open spill file \(path): \(error)")
+        }
         do {
             decoder = try LZ4FrameDecoder()
         } catch {
+            try? fd.close()
             throw SettleError(.io, "\(error)")
         }
         fileOffset = offset
@@ -140,6 +136,7 @@ public final class RunCursor {
     }
 
     deinit {
+        try? fd.close()
         input.deallocate()
         output.deallocate()
     }
@@ -169,9 +166,9 @@ public final class RunCursor {
                 let want = min(input.count, fileEnd - fileOffset)
                 let got: Int
                 do {
-                    got = try FileIO.read(reader.fd, offset: fileOffset, into: UnsafeMutableRawBufferPointer(rebasing: input[0..<want]))
+                    got = try FileIO.read(fd, offset: fileOffset, into: UnsafeMutableRawBufferPointer(rebasing: input[0..<want]))
                 } catch {
-                    throw SettleError(.io, "cannot read spill file \(reader.path): \(error)")
+                    throw SettleError(.io, "cannot read spill file \(path): \(error)")
                 }
                 if got == 0 { throw corrupt("file is truncated") }
                 fileOffset += got
@@ -195,6 +192,6 @@ public final class RunCursor {
     }
 
     private func corrupt(_ why: String) -> SettleError {
-        SettleError(.io, "spill file \(reader.path) is corrupt: \(why)")
+        SettleError(.io, "spill file \(path) is corrupt: \(why)")
     }
 }

@@ -34,7 +34,7 @@ public struct RunWriter: ~Copyable {
     private var lastKey: AggregateKey?
 
     /// `encoder` is reused across runs by one worker (it owns ~200 KiB of buffers).
-    init(path: String, bucketCount: Int, encoder: LZ4FrameEncoder) throws {
+    public init(path: String, bucketCount: Int, encoder: LZ4FrameEncoder) throws {
         self.path = path
         self.bucketCount = bucketCount
         self.encoder = encoder

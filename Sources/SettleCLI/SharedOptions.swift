@@ -1,0 +1,61 @@
+import ArgumentParser
+import SettleEngine
+
+/// Options of every command that runs the pipeline: inputs, layout and resources.
+struct PipelineOptions: ParsableArguments {
+    @Argument(help: "Settlement files read with --layout.")
+    var files: [String] = []
+
+    @Option(help: "Layout of the positional files: a built-in name (reference, wide) or a YAML file.")
+    var layout: String?
+
+    @Option(name: .customLong("input"), help: ArgumentHelp("A file with its own layout (repeatable).", valueName: "PATH:LAYOUT"))
+    var extraInputs: [String] = []
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var workers: Int?
+
+    @Option(help: "Memory Settle may allocate: tables, buffers, merge state (64M, 64MiB and 64MB all mean 64 MiB).")
+    var memory: String = "1GiB"
+
+    @Option(help: "Target partition size.")
+    var partitionSize: String = "64MiB"
+
+    @Option(help: "Reduce buckets.")
+    var buckets: Int = AggregateOptions.defaultBuckets
+
+    func inputs() throws -> [AggregateOptions.Input] {
+        if !files.isEmpty && layout == nil {
+            throw ValidationError("--layout is required for positional files (or give each file as --input PATH:LAYOUT)")
+        }
+        var inputs = files.map { AggregateOptions.Input(path: $0, layout: layout!) }
+        for value in extraInputs {
+            guard let colon = value.lastIndex(of: ":"), colon != value.startIndex, value.index(after: colon) != value.endIndex else {
+                throw ValidationError("--input takes PATH:LAYOUT, got '\(value)'")
+            }
+            inputs.append(AggregateOptions.Input(path: String(value[..<colon]), layout: String(value[value.index(after: colon)...])))
+        }
+        if inputs.isEmpty { throw ValidationError("no input files: give FILE... --layout L, or --input PATH:LAYOUT") }
+        return inputs
+    }
+
+    func memoryBytes() throws -> Int {
+        guard let bytes = ByteSize.parse(memory) else { throw ValidationError("--memory: cannot read size '\(memory)' (try 512M or 2GiB)") }
+        return bytes
+    }
+
+    func partitionSizeBytes() throws -> Int {
+        guard let bytes = ByteSize.parse(partitionSize), bytes > 0 else {
+            throw ValidationError("--partition-size: cannot read size '\(partitionSize)' (try 64M)")
+        }
+        return bytes
+    }
+
+    func validate() throws {
+        _ = try inputs()
+        _ = try memoryBytes()
+        _ = try partitionSizeBytes()
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if buckets < 1 || buckets > 65536 { throw ValidationError("--buckets must be between 1 and 65536") }
+    }
+}

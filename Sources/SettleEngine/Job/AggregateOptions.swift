@@ -1,0 +1,60 @@
+/// Everything that defines one aggregation run. Options that change results (inputs, layouts) are
+/// separate in spirit from those that change only speed (workers, memory, partition size, buckets):
+/// any value of the latter gives byte-identical outputs.
+public struct AggregateOptions: Sendable {
+    public struct Input: Sendable, Equatable {
+        /// As given on the command line; rejects and per-file figures use it verbatim.
+        public var path: String
+        /// A built-in layout name or a layout file path.
+        public var layout: String
+
+        public init(path: String, layout: String) {
+            self.path = path
+            self.layout = layout
+        }
+    }
+
+    public static let defaultMemoryBytes = 1 << 30
+    public static let defaultPartitionSizeBytes = 64 << 20
+    public static let defaultBuckets = 64
+    /// Buffers a map worker owns besides its table: LZ4 context and staging, file buffers, rejects.
+    public static let workerOverheadBytes = 3 << 20
+
+    public var inputs: [Input]
+    public var outDirectory: String
+    public var workDirectory: String?
+    public var workers: Int
+    public var memoryBytes: Int
+    public var partitionSizeBytes: Int
+    public var buckets: Int
+    public var keepWork: Bool
+
+    public init(inputs: [Input], outDirectory: String, workDirectory: String? = nil, workers: Int? = nil,
+                memoryBytes: Int = defaultMemoryBytes, partitionSizeBytes: Int = defaultPartitionSizeBytes,
+                buckets: Int = defaultBuckets, keepWork: Bool = false) {
+        self.inputs = inputs
+        self.outDirectory = outDirectory
+        self.workDirectory = workDirectory
+        self.workers = workers ?? Syscalls.processorCount
+        self.memoryBytes = memoryBytes
+        self.partitionSizeBytes = partitionSizeBytes
+        self.buckets = buckets
+        self.keepWork = keepWork
+    }
+
+    public var resolvedWorkDirectory: String { workDirectory ?? JobDirectory.defaultPath(out: outDirectory) }
+
+    /// Memory for one map worker's table.
+    public var tableBytesPerWorker: Int {
+        max(0, memoryBytes - workers * Self.workerOverheadBytes) / max(1, workers)
+    }
+
+    /// Checks option values before any work starts.
+    public func validate() throws {
+        if inputs.isEmpty { throw SettleError(.usage, "no input files: give FILE... or --input PATH:LAYOUT") }
+        if workers < 1 || workers > 1024 { throw SettleError(.usage, "--workers must be between 1 and 1024, got \(workers)") }
+        if memoryBytes < 1 << 20 { throw SettleError(.usage, "--memory must be at least 1 MiB, got \(memoryBytes) bytes") }
+        if partitionSizeBytes < 1 { throw SettleError(.usage, "--partition-size must be at least 1 byte") }
+        if buckets < 1 || buckets > 65536 { throw SettleError(.usage, "--buckets must be between 1 and 65536, got \(buckets)") }
+    }
+}

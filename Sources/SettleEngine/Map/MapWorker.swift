@@ -1,0 +1,234 @@
+/// One worker of the map stage. Owns its aggregate table and LZ4 encoder (reused across partitions)
+/// and turns one partition at a time into sorted spill runs plus a rejects file.
+public final class MapWorker {
+    public let id: Int
+    let table: AggregateTable
+    let encoder: LZ4FrameEncoder
+    let bucketCount: Int
+    let runsDirectory: String
+    let rejectsDirectory: String
+    /// Spill runs written by this worker since it started, for the run summary.
+    public private(set) var spillCount = 0
+
+    public init(id: Int, memoryBytes: Int, bucketCount: Int, runsDirectory: String, rejectsDirectory: String) throws {
+        self.id = id
+        table = AggregateTable(memoryBytes: memoryBytes)
+        do {
+            encoder = try LZ4FrameEncoder()
+        } catch {
+            throw SettleError(.io, "\(error)")
+        }
+        self.bucketCount = bucketCount
+        self.runsDirectory = runsDirectory
+        self.rejectsDirectory = rejectsDirectory
+    }
+
+    public static func runPath(directory: String, partition: Int, sequence: Int) -> String {
+        "\(directory)/p\(pad(partition, 6))-\(pad(sequence, 4)).run"
+    }
+
+    /// Maps one partition: parses every record in its byte range, folds valid details into the
+    /// table, spills when the table is full and once at the end, and logs every reject.
+    public func map(_ partition: Partition, file: FilePlan, mapped: MappedFile) throws -> PartitionResult {
+        var result = PartitionResult(partition: partition)
+        result.worker = id
+        result.startNanoseconds = Syscalls.monotonicNanoseconds()
+        var rejects = RejectLog(path: "\(rejectsDirectory)/p\(pad(partition.index, 6)).rej")
+        var sequence = 0
+        var runs: [SpillRunInfo] = []
+        table.clear()
+        try mapped.withBytes { bytes in
+            try scan(bytes, partition: partition, file: file, result: &result, rejects: &rejects) {
+                try runs.append(spill(partition: partition, sequence: &sequence))
+            }
+        }
+        if !table.isEmpty { try runs.append(spill(partition: partition, sequence: &sequence)) }
+        result.runs = runs
+        if !result.runs.isEmpty {
+            do {
+                try Syscalls.fsyncDirectory(runsDirectory)
+            } catch {
+                throw SettleError(.io, "cannot fsync \(runsDirectory): \(error)")
+            }
+        }
+        result.rejectsPath = try rejects.finish()
+        mapped.release(partition.byteRange)
+        result.endNanoseconds = Syscalls.monotonicNanoseconds()
+        return result
+    }
+
+    private func spill(partition: Partition, sequence: inout Int) throws -> SpillRunInfo {
+        let path = Self.runPath(directory: runsDirectory, partition: partition.index, sequence: sequence)
+        sequence += 1
+        var writer = try RunWriter(path: path, bucketCount: bucketCount, encoder: encoder)
+        do {
+            try table.drainSorted(buckets: bucketCount) { bucket, key, value in
+                try writer.append(bucket: bucket, key: key, value: value)
+            }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        spillCount += 1
+        return try writer.finish()
+    }
+
+    /// The hot loop. Per record: no allocation, no String, no dynamic dispatch; rejects (rare) take
+    /// the slow path. `onFull` spills the table (called between records, never mid-record).
+    @inline(__always)
+    private func scan(_ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan,
+                      result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+        guard let base = bytes.baseAddress else { return }
+        let layout = file.layout
+        let recordLength = layout.recordLength
+        let headerOffset = file.headerOffset ?? -1
+        let trailerOffset = file.trailerOffset ?? Int.max
+        let positions = layout.typePositions
+        let singleType = positions.count == 1 && positions[0].length == 1 ? positions[0].offset : -1
+        let detailCode = layout.detail.code
+        let merchantOffset = layout.merchant.offset, merchantLength = layout.merchant.length
+        let currencyOffset = layout.currency.offset, currencyLength = layout.currency.length
+        let amountOffset = layout.amount.offset, amountLength = layout.amount.length
+        let directionOffset = layout.direction.offset, directionLength = layout.direction.length
+        let debitCode = layout.debitCode, creditCode = layout.creditCode
+        let feeOffset = layout.fee?.offset ?? 0, feeLength = layout.fee?.length ?? 0
+        let hasFee = layout.fee != nil
+        var cursor = RecordCursor(bytes: bytes, range: partition.byteRange, recordLength: recordLength, framing: file.framing)
+        var local = 0
+        var validDetails = 0, debitCount = 0, creditCount = 0
+        var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
+        try layout.detail.fields.withUnsafeBufferPointer { fields in
+            while let (offset, length) = cursor.next() {
+                defer { local += 1 }
+                let code: UInt64?
+                if length != recordLength {
+                    code = nil
+                } else if singleType >= 0 {
+                    code = UInt64(base.load(fromByteOffset: offset + singleType, as: UInt8.self))
+                } else {
+                    code = RecordCursor.typeCode(base, offset: offset, length: length, positions: positions)
+                }
+                if code == detailCode && offset < trailerOffset && offset != headerOffset {
+                    let failure = RecordValidator.firstFailure(base, offset: offset, fields: fields)
+                    let direction = FieldDecoder.pack(base, offset: offset + directionOffset, length: directionLength)
+                    if failure == nil && (direction == debitCode || direction == creditCode) {
+                        let merchantBytes = FieldDecoder.trimmedLength(base, offset: offset + merchantOffset, length: merchantLength)
+                        let merchant = MerchantKey.load(base, offset: offset + merchantOffset, length: merchantBytes)
+                        let currency = UInt32(truncatingIfNeeded: FieldDecoder.pack(base, offset: offset + currencyOffset, length: currencyLength))
+                        let amount = FieldDecoder.amount(base, offset: offset + amountOffset, length: amountLength)
+                        let fee = hasFee ? FieldDecoder.amount(base, offset: offset + feeOffset, length: feeLength) : 0
+                        let isDebit = direction == debitCode
+                        if table.isFull { try onFull() }
+                        table.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee)
+                        // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
+                        validDetails &+= 1
+                        if isDebit {
+                            debitCount &+= 1
+                            debitSum &+= Int128(amount)
+                        } else {
+                            creditCount &+= 1
+                            creditSum &+= Int128(amount)
+                        }
+                        feeSum &+= Int128(fee)
+                        continue
+                    }
+                }
+                try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
+                               result: &result, rejects: &rejects)
+            }
+        }
+        result.records = local
+        result.validDetails += validDetails
+        result.validDebitCount += debitCount
+        result.validCreditCount += creditCount
+        result.validDebit += debitSum
+        result.validCredit += creditSum
+        result.validFee += feeSum
+    }
+
+    /// Everything that is not a valid detail: the header, the trailer, and rejects.
+    private func slowRecord(_ base: UnsafeRawPointer, offset: Int, length: Int, local: Int, code: UInt64?,
+                            file: FilePlan, result: inout PartitionResult, rejects: inout RejectLog) throws {
+        let layout = file.layout
+        let isHeader = offset == file.headerOffset
+        let isTrailer = offset == file.trailerOffset
+        let afterTrailer = file.trailerOffset.map { offset > $0 } ?? false
+        var reason: RejectReason?
+        var kind: RecordKind?
+        var fieldIndex = -1
+        if length < layout.recordLength {
+            reason = .shortRecord
+        } else if length > layout.recordLength {
+            reason = .overlongRecord
+        } else if isHeader || isTrailer {
+            let record = isHeader ? layout.header! : layout.trailer!
+            if let failure = record.fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) }) {
+                reason = failure.reason
+                kind = record.kind
+                fieldIndex = failure.fieldIndex
+            }
+        } else if afterTrailer {
+            reason = .afterTrailer
+        } else if let code, let record = layout.record(code: code) {
+            switch record.kind {
+            case .header: reason = .unexpectedHeader
+            case .trailer: reason = .unexpectedTrailer
+            case .detail:
+                kind = .detail
+                if let failure = record.fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) }) {
+                    reason = failure.reason
+                    fieldIndex = failure.fieldIndex
+                } else {
+                    // Valid bytes but a direction code that is neither debit nor credit.
+                    reason = .badCode
+                    fieldIndex = layout.direction.index
+                }
+            }
+        } else {
+            reason = .unknownRecordType
+        }
+        guard let reason else { return }
+        result.rejected += 1
+        result.rejectsByReason[Int(reason.rawValue)] += 1
+        if !isHeader && !isTrailer && !afterTrailer {
+            explain(base, offset: offset, length: length, isDetail: kind == .detail, layout: layout,
+                    into: &result.explanation)
+        }
+        let raw = Array(UnsafeRawBufferPointer(start: base + offset, count: min(length, RejectLog.maxRawBytes)))
+        try rejects.append(RejectEntry(localRecordIndex: local, byteOffset: offset, reason: reason, recordKind: kind,
+                                       fieldIndex: fieldIndex, raw: raw))
+    }
+
+    /// Adds a rejected detail record's still-readable amount, direction and fee to the explanation.
+    private func explain(_ base: UnsafeRawPointer, offset: Int, length: Int, isDetail: Bool, layout: CompiledLayout,
+                         into explanation: inout RejectExplanation) {
+        explanation.rejectedDetails += 1
+        func readable(_ field: CompiledLayout.Field) -> Int64? {
+            guard isDetail, field.offset + field.length <= length else { return nil }
+            let value = FieldDecoder.amount(base, offset: offset + field.offset, length: field.length)
+            return value >= 0 ? value : nil
+        }
+        let direction = isDetail && layout.direction.offset + layout.direction.length <= length
+            ? FieldDecoder.pack(base, offset: offset + layout.direction.offset, length: layout.direction.length) : 0
+        if let amount = readable(layout.amount), direction == layout.debitCode || direction == layout.creditCode {
+            if direction == layout.debitCode {
+                explanation.readableDebitCount += 1
+                explanation.readableDebit += Int128(amount)
+            } else {
+                explanation.readableCreditCount += 1
+                explanation.readableCredit += Int128(amount)
+            }
+        } else {
+            explanation.unreadableAmounts += 1
+        }
+        if let fee = layout.fee {
+            if let value = readable(fee) { explanation.readableFee += Int128(value) } else { explanation.unreadableFees += 1 }
+        }
+    }
+}
+
+/// Zero-padded decimal, for work file names that sort in order.
+func pad(_ value: Int, _ width: Int) -> String {
+    let text = String(value)
+    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}

@@ -1,0 +1,67 @@
+/// Byte-level CSV writing helpers: exact decimal integers and RFC 4180 quoting.
+public enum CSVText {
+    /// Appends the decimal digits of `value` (no allocation).
+    @inline(__always)
+    public static func appendInteger(_ value: Int128, to out: inout [UInt8]) {
+        if value == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                count += 1
+            }
+            while count > 0 {
+                count -= 1
+                out.append(digits[count])
+            }
+        }
+    }
+
+    @inline(__always)
+    public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        appendInteger(Int128(value), to: &out)
+    }
+
+    /// Appends a field, quoted when it holds a comma, quote, CR or LF.
+    public static func appendField(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
+        let needsQuotes = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public static func appendField(_ text: String, to out: inout [UInt8]) {
+        appendField(Array(text.utf8), to: &out)
+    }
+}
+
+/// Writes `totals.csv` from the merged, sorted stream of final aggregates.
+public struct TotalsCSV {
+    public static let header = "merchant_id,currency,debit_count,debit_amount,credit_count,credit_amount,fee_amount,net_amount\n"
+
+    /// Appends one row.
+    public static func appendRow(_ key: AggregateKey, _ value: PartialAggregate, to out: inout [UInt8]) {
+        CSVText.appendField(key.merchant.bytes, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendField(key.currency.bytes, to: &out)
+        for number in [Int128(value.debitCount), value.debitAmount, Int128(value.creditCount), value.creditAmount,
+                       value.feeAmount, value.netAmount] {
+            out.append(UInt8(ascii: ","))
+            CSVText.appendInteger(number, to: &out)
+        }
+        out.append(0x0A)
+    }
+}

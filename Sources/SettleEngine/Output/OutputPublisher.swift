@@ -1,0 +1,145 @@
+/// Writes the outputs of a run and publishes them as a set: `totals.csv` and `rejects.csv` are
+/// written to temporary names and fsynced; `summary.json`, carrying the run id and the SHA-256 of
+/// both, is written last; then all three are renamed into place, summary last.
+struct OutputPublisher {
+    let plan: PartitionPlan
+    let partitions: [PartitionResult]
+    let directory: JobDirectory
+    let options: AggregateOptions
+
+    /// The sealed temporary files and what the summary needs to know about them.
+    struct Staged: ~Copyable {
+        var totals: AtomicFile
+        var rejects: AtomicFile
+        var totalsSHA256: String
+        var rejectsSHA256: String
+        var totalsBytes: Int
+        var rejectsBytes: Int
+        var totalsRows: Int
+        var currencyTotals: [(currency: String, value: PartialAggregate)]
+        var grandTotal: PartialAggregate
+        var controlChecks: [ControlCheck]
+    }
+
+    func stage(bucketOutputs: [MergeInput], fanIn: Int) throws -> Staged {
+        var totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
+        var rows = 0
+        var byCurrency: [CurrencyCode: PartialAggregate] = [:]
+        var grand = PartialAggregate()
+        do {
+            try totals.write(TotalsCSV.header)
+            var line: [UInt8] = []
+            line.reserveCapacity(256)
+            let encoder = try LZ4FrameEncoder()
+            try RunMerger.merge(bucketOutputs, fanIn: fanIn, encoder: encoder,
+                                scratch: { pass, group in "\(directory.scratch)/final-pass\(pass)-\(pad(group, 4)).run" },
+                                emit: { key, value in
+                                    line.removeAll(keepingCapacity: true)
+                                    TotalsCSV.appendRow(key, value, to: &line)
+                                    try totals.write(line)
+                                    rows += 1
+                                    var currency = byCurrency[key.currency] ?? PartialAggregate()
+                                    guard currency.combine(value), grand.combine(value) else {
+                                        throw SettleError(.overflow, "sum overflow in the grand totals at merchant '\(key.merchant.string)'")
+                                    }
+                                    byCurrency[key.currency] = currency
+                                })
+        } catch {
+            totals.abandon()
+            throw error
+        }
+        let totalsBytes = totals.bytesWritten
+        let totalsSHA256: String
+        do {
+            totalsSHA256 = try totals.seal()!
+        } catch {
+            totals.abandon()
+            throw error
+        }
+        var rejects = try AtomicFile(path: options.outDirectory + "/rejects.csv", hashing: true)
+        do {
+            try writeRejects(to: &rejects)
+        } catch {
+            rejects.abandon()
+            totals.abandon()
+            throw error
+        }
+        let rejectsBytes = rejects.bytesWritten
+        let rejectsSHA256 = try rejects.seal()!
+        return Staged(totals: totals, rejects: rejects, totalsSHA256: totalsSHA256, rejectsSHA256: rejectsSHA256,
+                      totalsBytes: totalsBytes, rejectsBytes: rejectsBytes, totalsRows: rows,
+                      currencyTotals: byCurrency.sorted { $0.key < $1.key }.map { ($0.key.string, $0.value) },
+                      grandTotal: grand, controlChecks: controlChecks())
+    }
+
+    /// Rejects in command-line file order, then byte offset: file-level findings about a missing
+    /// header first, then each partition's rejects in order (partitions are in byte order), then a
+    /// missing trailer.
+    private func writeRejects(to file: inout AtomicFile) throws {
+        try file.write(RejectsCSV.header)
+        var line: [UInt8] = []
+        for filePlan in plan.files {
+            if filePlan.fileRejects.contains(.missingHeader) {
+                line.removeAll(keepingCapacity: true)
+                RejectsCSV.appendFileRow(file: filePlan.path, reason: .missingHeader, byteOffset: 0, layout: filePlan.layout, to: &line)
+                try file.write(line)
+            }
+            var recordBase = 0
+            for result in partitions where result.partition.fileIndex == filePlan.index {
+                if let path = result.rejectsPath {
+                    for entry in try RejectLog.read(path: path) {
+                        line.removeAll(keepingCapacity: true)
+                        RejectsCSV.appendRow(file: filePlan.path, recordNumber: recordBase + entry.localRecordIndex + 1,
+                                             entry: entry, layout: filePlan.layout, to: &line)
+                        try file.write(line)
+                    }
+                }
+                recordBase += result.records
+            }
+            if filePlan.fileRejects.contains(.missingTrailer) {
+                line.removeAll(keepingCapacity: true)
+                RejectsCSV.appendFileRow(file: filePlan.path, reason: .missingTrailer, byteOffset: filePlan.sizeBytes,
+                                         layout: filePlan.layout, to: &line)
+                try file.write(line)
+            }
+        }
+    }
+
+    func controlChecks() -> [ControlCheck] {
+        plan.files.map { file in
+            var valid: (count: Int, debit: Int128, credit: Int128, fee: Int128) = (0, 0, 0, 0)
+            var explanation = RejectExplanation()
+            for result in partitions where result.partition.fileIndex == file.index {
+                valid.count += result.validDetails
+                valid.debit += result.validDebit
+                valid.credit += result.validCredit
+                valid.fee += result.validFee
+                explanation.add(result.explanation)
+            }
+            return ControlCheck.check(file: file, valid: valid, explanation: explanation)
+        }
+    }
+
+    /// Writes summary.json and renames the set into place, summary last.
+    func publish(_ staged: consuming Staged, run: RunFacts) throws {
+        let runID = RunID.make()
+        let summary = SummaryJSON(plan: plan, partitions: partitions, options: options)
+            .render(runID: runID, staged: staged, run: run)
+        var summaryFile = try AtomicFile(path: options.outDirectory + "/summary.json")
+        try summaryFile.write(summary)
+        _ = try summaryFile.seal()
+        try staged.totals.publish()
+        try staged.rejects.publish()
+        try summaryFile.publish()
+    }
+}
+
+/// A random identifier for one run, so a reader can tell outputs of two runs apart.
+enum RunID {
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return SHA256.hex(withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) })
+    }
+}

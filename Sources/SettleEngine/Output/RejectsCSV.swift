@@ -1,0 +1,73 @@
+/// Writes `rejects.csv`: one row per invalid record, in command-line file order then byte offset.
+public enum RejectsCSV {
+    public static let header = "file,record_number,byte_offset,reason,field,detail,raw\n"
+
+    /// A record-level reject. `recordNumber` is 1-based counting every physical record.
+    public static func appendRow(file: String, recordNumber: Int, entry: RejectEntry, layout: CompiledLayout,
+                                 to out: inout [UInt8]) {
+        let record = entry.recordKind.flatMap { kind in layout.records.first { $0.kind == kind } }
+        let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
+        var raw = entry.raw
+        for range in (record ?? layout.detail).sensitiveRanges { RecordText.mask(&raw, range: range) }
+        var value: [UInt8]?
+        if let fieldSpec {
+            let range = fieldSpec.position.offset..<(fieldSpec.position.offset + fieldSpec.position.length)
+            if range.upperBound <= raw.count { value = Array(raw[range]) }
+        }
+        var detail = RecordValidator.explain(entry.reason, field: fieldSpec, value: value)
+        if fieldSpec == nil {
+            switch entry.reason {
+            case .shortRecord:
+                detail = "record is \(entry.raw.count) bytes, the layout's record_length is \(layout.recordLength)"
+            case .overlongRecord:
+                detail = "line is \(entry.raw.count >= RejectLog.maxRawBytes ? "at least \(entry.raw.count)" : String(entry.raw.count)) bytes, the layout's record_length is \(layout.recordLength)"
+            case .unknownRecordType:
+                let known = layout.records.map { "\"\(String(decoding: RecordText.codeBytes($0.code, positions: layout.typePositions), as: UTF8.self))\" (\($0.kind.rawValue))" }
+                let at = layout.spec.recordType.map { "\($0.start)-\($0.end)" }.joined(separator: "+")
+                detail = "record type at positions \(at) is not one of \(known.joined(separator: ", "))"
+            default:
+                break
+            }
+        }
+        row(file: file, recordNumber: recordNumber, byteOffset: entry.byteOffset, reason: entry.reason,
+            field: fieldSpec?.name ?? "", detail: detail, raw: RecordText.escape(raw), to: &out)
+    }
+
+    /// A file-level finding (record number 0): a missing header or trailer.
+    public static func appendFileRow(file: String, reason: RejectReason, byteOffset: Int, layout: CompiledLayout,
+                                     to out: inout [UInt8]) {
+        var detail = RecordValidator.sentence(reason)
+        if reason == .missingHeader, let header = layout.header {
+            detail = "file does not start with a header record (type \"\(String(decoding: RecordText.codeBytes(header.code, positions: layout.typePositions), as: UTF8.self))\")"
+        } else if reason == .missingTrailer, let trailer = layout.trailer {
+            detail = "no trailer record (type \"\(String(decoding: RecordText.codeBytes(trailer.code, positions: layout.typePositions), as: UTF8.self))\") at the end of the file; control totals cannot be checked"
+        }
+        row(file: file, recordNumber: 0, byteOffset: byteOffset, reason: reason, field: "", detail: detail, raw: "", to: &out)
+    }
+
+    private static func row(file: String, recordNumber: Int, byteOffset: Int, reason: RejectReason, field: String,
+                            detail: String, raw: String, to out: inout [UInt8]) {
+        CSVText.appendField(file, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(recordNumber, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(byteOffset, to: &out)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: reason.code.utf8)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendField(field, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendField(detail, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendField(raw, to: &out)
+        out.append(0x0A)
+    }
+}
+
+extension RecordText {
+    /// The bytes of a packed record-type code.
+    static func codeBytes(_ code: UInt64, positions: [(offset: Int, length: Int)]) -> [UInt8] {
+        let length = positions.reduce(0) { $0 + $1.length }
+        return (0..<length).map { UInt8(truncatingIfNeeded: code >> UInt64(8 * (length - 1 - $0))) }
+    }
+}

@@ -1,0 +1,163 @@
+/// Renders `summary.json` (schema 1). `result` depends only on the inputs and layouts, so it is
+/// identical for identical inputs whatever the workers, memory or partition size; `run` describes
+/// this particular run. Money is written as strings of digits. Field by field in the README.
+struct SummaryJSON {
+    static let schema = 1
+    let plan: PartitionPlan
+    let partitions: [PartitionResult]
+    let options: AggregateOptions
+
+    func render(runID: String, staged: borrowing OutputPublisher.Staged, run: RunFacts) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.number("schema", Self.schema)
+        json.string("run_id", runID)
+        let findings = staged.controlChecks.contains { $0.status != .agree } || totalRejects > 0
+        json.string("status", findings ? "completed_with_findings" : "completed")
+        json.beginObject("outputs")
+        json.beginObject("totals.csv")
+        json.string("sha256", staged.totalsSHA256)
+        json.number("bytes", staged.totalsBytes)
+        json.endObject()
+        json.beginObject("rejects.csv")
+        json.string("sha256", staged.rejectsSHA256)
+        json.number("bytes", staged.rejectsBytes)
+        json.endObject()
+        json.endObject()
+        renderResult(&json, staged: staged)
+        renderRun(&json, run: run)
+        json.endObject()
+        return json.bytes
+    }
+
+    private var totalRejects: Int {
+        partitions.reduce(0) { $0 + $1.rejected } + plan.files.reduce(0) { $0 + $1.fileRejects.count }
+    }
+
+    private func renderResult(_ json: inout JSONWriter, staged: borrowing OutputPublisher.Staged) {
+        json.beginObject("result")
+        json.number("records_read", partitions.reduce(0) { $0 + $1.records })
+        json.number("valid", partitions.reduce(0) { $0 + $1.validDetails })
+        json.number("rejected", totalRejects)
+        json.beginObject("rejected_by_reason")
+        for reason in RejectReason.allCases {
+            let count = partitions.reduce(0) { $0 + $1.rejectsByReason[Int(reason.rawValue)] }
+                + plan.files.reduce(0) { $0 + $1.fileRejects.filter { $0 == reason }.count }
+            if count > 0 { json.number(reason.code, count) }
+        }
+        json.endObject()
+        json.beginArray("files")
+        for (file, check) in zip(plan.files, staged.controlChecks) {
+            let results = partitions.filter { $0.partition.fileIndex == file.index }
+            json.beginObject()
+            json.string("path", file.path)
+            json.string("layout", file.layoutName)
+            json.number("size_bytes", file.sizeBytes)
+            json.string("framing", file.framing.rawValue)
+            json.number("records", results.reduce(0) { $0 + $1.records })
+            json.number("valid", results.reduce(0) { $0 + $1.validDetails })
+            json.number("rejected", results.reduce(0) { $0 + $1.rejected } + file.fileRejects.count)
+            json.beginObject("header")
+            for (name, value) in file.headerValues { json.string(name, value) }
+            json.endObject()
+            json.beginObject("control_check")
+            json.string("status", check.status.rawValue)
+            for figure in check.figures {
+                json.beginObject(figure.name)
+                json.money("declared", figure.declared)
+                json.money("valid_records", figure.actual)
+                json.money("difference", figure.difference)
+                json.money("explained_by_rejects", figure.explainedByRejects)
+                json.money("unexplained", figure.unexplained)
+                json.endObject()
+            }
+            json.number("rejects_with_unreadable_amount", check.unreadableAmounts)
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
+        json.beginObject("totals")
+        json.number("rows", staged.totalsRows)
+        renderAggregate(&json, staged.grandTotal)
+        json.beginObject("by_currency")
+        for (currency, value) in staged.currencyTotals {
+            json.beginObject(currency)
+            renderAggregate(&json, value)
+            json.endObject()
+        }
+        json.endObject()
+        json.endObject()
+        json.endObject()
+    }
+
+    private func renderAggregate(_ json: inout JSONWriter, _ value: PartialAggregate) {
+        json.number("debit_count", Int(value.debitCount))
+        json.money("debit_amount", value.debitAmount)
+        json.number("credit_count", Int(value.creditCount))
+        json.money("credit_amount", value.creditAmount)
+        json.money("fee_amount", value.feeAmount)
+        json.money("net_amount", value.netAmount)
+    }
+
+    private func renderRun(_ json: inout JSONWriter, run: RunFacts) {
+        json.beginObject("run")
+        json.string("started_at", Timestamp.iso8601(seconds: run.startedAt.seconds, nanoseconds: run.startedAt.nanoseconds))
+        json.number("workers", options.workers)
+        json.number("memory_bytes", options.memoryBytes)
+        json.number("partition_size_bytes", options.partitionSizeBytes)
+        json.number("buckets", options.buckets)
+        json.beginObject("stage_seconds")
+        var total = 0.0
+        for (stage, seconds) in run.stageSeconds {
+            json.number(stage, seconds)
+            total += seconds
+        }
+        json.number("total", total)
+        json.endObject()
+        let records = partitions.reduce(0) { $0 + $1.records }
+        let bytes = plan.files.reduce(0) { $0 + $1.sizeBytes }
+        json.number("records_per_second", total > 0 ? Double(records) / total : 0, decimals: 0)
+        json.number("bytes_per_second", total > 0 ? Double(bytes) / total : 0, decimals: 0)
+        json.number("spill_files", run.spillFiles)
+        json.number("spill_bytes", run.spillBytes)
+        json.number("peak_rss_bytes", run.peakRSSBytes)
+        json.number("peak_anonymous_bytes", run.peakAnonymousBytes)
+        let origin = partitions.map(\.startNanoseconds).min() ?? 0
+        json.beginArray("partitions")
+        for result in partitions {
+            json.beginObject()
+            json.number("index", result.partition.index)
+            json.string("file", plan.files[result.partition.fileIndex].path)
+            json.number("byte_start", result.partition.byteStart)
+            json.number("byte_end", result.partition.byteEnd)
+            json.number("records", result.records)
+            json.number("worker", result.worker)
+            json.number("start_ms", Double(result.startNanoseconds - origin) / 1e6)
+            json.number("end_ms", Double(result.endNanoseconds - origin) / 1e6)
+            json.number("spill_runs", result.runs.count)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+    }
+}
+
+/// UTC timestamps without Foundation.
+enum Timestamp {
+    static func iso8601(seconds: Int, nanoseconds: Int) -> String {
+        let days = seconds / 86400
+        let secondOfDay = seconds % 86400
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let millis = nanoseconds / 1_000_000
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+}
