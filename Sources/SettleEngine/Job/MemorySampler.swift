@@ -47,7 +47,7 @@ public final class MemorySampler: Sendable {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let number = parts[1].split(separator: " ").first.flatMap { Int($0) }
+            let number = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
             if let number { values[String(parts[0])] = number }
         }
         return values

@@ -88,6 +88,8 @@ public final class MapWorker {
         let detailCode = layout.detail.code
         let merchantOffset = layout.merchant.offset, merchantLength = layout.merchant.length
         let currencyOffset = layout.currency.offset, currencyLength = layout.currency.length
+        // CurrencyCode holds its bytes big-endian from the top byte down.
+        let currencyShift = UInt32(8 * (CurrencyCode.capacity - currencyLength))
         let amountOffset = layout.amount.offset, amountLength = layout.amount.length
         let directionOffset = layout.direction.offset, directionLength = layout.direction.length
         let debitCode = layout.debitCode, creditCode = layout.creditCode
@@ -114,7 +116,7 @@ public final class MapWorker {
                     if failure == nil && (direction == debitCode || direction == creditCode) {
                         let merchantBytes = FieldDecoder.trimmedLength(base, offset: offset + merchantOffset, length: merchantLength)
                         let merchant = MerchantKey.load(base, offset: offset + merchantOffset, length: merchantBytes)
-                        let currency = UInt32(truncatingIfNeeded: FieldDecoder.pack(base, offset: offset + currencyOffset, length: currencyLength))
+                        let currency = UInt32(truncatingIfNeeded: FieldDecoder.pack(base, offset: offset + currencyOffset, length: currencyLength)) << currencyShift
                         let amount = FieldDecoder.amount(base, offset: offset + amountOffset, length: amountLength)
                         let fee = hasFee ? FieldDecoder.amount(base, offset: offset + feeOffset, length: feeLength) : 0
                         let isDebit = direction == debitCode

@@ -158,11 +158,7 @@ public final class RunCursor {
                 }
                 return false
             }
-            if inputStart == inputEnd {
-                if fileOffset >= fileEnd {
-                    if expectedEntries == 0 && entriesRead == 0 && fileEnd == 0 { return false }
-                    throw corrupt("frame ends early")
-                }
+            if inputStart == inputEnd && fileOffset < fileEnd {
                 let want = min(input.count, fileEnd - fileOffset)
                 let got: Int
                 do {
@@ -184,6 +180,10 @@ public final class RunCursor {
             }
             inputStart += result.consumed
             outputEnd += result.produced
+            if result.consumed == 0 && result.produced == 0 && !decoder.frameComplete && fileOffset >= fileEnd {
+                if expectedEntries == 0 && entriesRead == 0 && fileEnd == 0 { return false }
+                throw corrupt("frame ends early")
+            }
         }
         (key, value) = SpillEntry.load(from: UnsafeRawPointer(output.baseAddress! + outputStart))
         outputStart += SpillEntry.size

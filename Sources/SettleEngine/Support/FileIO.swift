@@ -77,7 +77,10 @@ public struct BufferedWriter: ~Copyable {
     private var buffer: [UInt8]
     private let capacity: Int
     private var hasher: SHA256?
-    public private(set) var bytesWritten: Int = 0
+    /// Bytes handed to the file so far (flushed ones only).
+    private var bytesFlushed: Int = 0
+    /// Bytes accepted so far, buffered ones included: the logical end of the file.
+    public var bytesWritten: Int { bytesFlushed + buffer.count }
 
     init(fd: FileDescriptor, path: String, capacity: Int = 1 << 16, hashing: Bool = false) {
         self.fd = fd
@@ -125,7 +128,7 @@ public struct BufferedWriter: ~Copyable {
         } catch {
             throw SettleError(.io, "cannot write \(path): \(error)")
         }
-        bytesWritten += raw.count
+        bytesFlushed += raw.count
     }
 
     /// Flushes, fsyncs and returns the SHA-256 (hex) if hashing.
