@@ -1,0 +1,81 @@
+/// Parses records for people (`settle inspect`): every field of every record with its value and,
+/// when invalid, the reason. Not the hot path: it allocates freely.
+public struct InspectedRecord: Sendable {
+    public struct Field: Sendable {
+        public var name: String
+        /// The value as shown: text right-trimmed, escaped, and masked when sensitive.
+        public var value: String
+        public var problem: RejectReason?
+    }
+
+    public var recordNumber: Int
+    public var byteOffset: Int
+    /// nil when the record type is unknown or the record is too short to tell.
+    public var kind: RecordKind?
+    public var fields: [Field]
+    /// Why the record as a whole is invalid (first failing check), if it is.
+    public var reason: RejectReason?
+    public var detail: String?
+    public var lengthBytes: Int
+}
+
+public enum RecordInspector {
+    /// Records `from` (1-based) onwards, at most `limit`.
+    public static func inspect(path: String, layout: CompiledLayout, from: Int, limit: Int) throws -> [InspectedRecord] {
+        let mapped = try MappedFile(path: path)
+        return mapped.withBytes { bytes in
+            let framing = PartitionPlanner.framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
+            var cursor = RecordCursor(bytes: bytes, range: 0..<bytes.count, recordLength: layout.recordLength, framing: framing)
+            var number = 0
+            var out: [InspectedRecord] = []
+            while out.count < limit, let (offset, length) = cursor.next() {
+                number += 1
+                if number < from { continue }
+                out.append(inspectRecord(bytes, offset: offset, length: length, number: number, layout: layout))
+            }
+            return out
+        }
+    }
+
+    static func inspectRecord(_ bytes: UnsafeRawBufferPointer, offset: Int, length: Int, number: Int,
+                              layout: CompiledLayout) -> InspectedRecord {
+        let base = bytes.baseAddress!
+        var record = InspectedRecord(recordNumber: number, byteOffset: offset, kind: nil, fields: [], reason: nil,
+                                     detail: nil, lengthBytes: length)
+        let code = RecordCursor.typeCode(base, offset: offset, length: length, positions: layout.typePositions)
+        guard let code, let kind = layout.record(code: code) else {
+            record.reason = length < layout.recordLength ? .shortRecord : .unknownRecordType
+            record.detail = RecordValidator.sentence(record.reason!)
+            return record
+        }
+        record.kind = kind.kind
+        if length < layout.recordLength {
+            record.reason = .shortRecord
+            record.detail = "record is \(length) bytes, the layout's record_length is \(layout.recordLength)"
+        } else if length > layout.recordLength {
+            record.reason = .overlongRecord
+            record.detail = "line is \(length) bytes, the layout's record_length is \(layout.recordLength)"
+        }
+        for (index, spec) in kind.spec.fields.enumerated() {
+            let field = kind.fields[index]
+            guard field.offset + field.length <= length else {
+                record.fields.append(.init(name: spec.name, value: "", problem: .shortRecord))
+                continue
+            }
+            let problem = [field].withUnsafeBufferPointer {
+                RecordValidator.firstFailure(base, offset: offset, fields: $0)?.reason
+            }
+            var raw = Array(UnsafeRawBufferPointer(start: base + offset + field.offset, count: field.length))
+            if spec.type == .text || spec.type == .code {
+                while raw.last == 0x20 { raw.removeLast() }
+            }
+            if spec.sensitive { RecordText.mask(&raw, range: 0..<raw.count) }
+            record.fields.append(.init(name: spec.name, value: RecordText.escape(raw), problem: problem))
+            if let problem, record.reason == nil {
+                record.reason = problem
+                record.detail = RecordValidator.explain(problem, field: spec, value: spec.sensitive ? nil : raw)
+            }
+        }
+        return record
+    }
+}
