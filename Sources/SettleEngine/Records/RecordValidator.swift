@@ -85,7 +85,6 @@ public enum RecordValidator {
         case .badCode: return "value not in the layout's list"
         case .badText: return "control byte in a text field"
         case .blankField: return "required value is blank"
-        case .badControlRecord: return "header or trailer has an invalid field"
         }
     }
 }

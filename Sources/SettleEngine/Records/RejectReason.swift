@@ -29,8 +29,6 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
     case badText
     /// A required field is blank.
     case blankField
-    /// The header or trailer itself has an invalid field (its figures cannot be used).
-    case badControlRecord
 
     public var code: String {
         switch self {
@@ -48,7 +46,6 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
         case .badCode: "bad_code"
         case .badText: "bad_text"
         case .blankField: "blank_field"
-        case .badControlRecord: "bad_control_record"
         }
     }
 
