@@ -1,0 +1,49 @@
+/// What `settle generate` is asked for: how many records and merchants, the seed, the fault rate,
+/// the layout and the output directory. Checked on creation, before any work.
+public struct GeneratorOptions: Sendable {
+    /// Detail records to write, duplicates included.
+    public var records: Int
+    /// Merchants in the population (not all need get a record).
+    public var merchants: Int
+    public var seed: UInt64
+    /// Fraction of detail records (and, separately, of ledger rows) that get a fault; 0 for none.
+    public var faultRate: Double
+    public var layout: LayoutSpec
+    public var outputDirectory: String
+
+    public static let maxRecords = 10_000_000_000
+    public static let maxFaultRate = 0.5
+    public static let maxSeed = UInt64(Int64.max)
+
+    public init(records: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, layout: LayoutSpec,
+                outputDirectory: String) throws(SettleError) {
+        if let problem = Self.problem(records: records, merchants: merchants, seed: seed, faultRate: faultRate) {
+            throw SettleError(.usage, problem)
+        }
+        if outputDirectory.isEmpty { throw SettleError(.usage, "the output directory must not be empty") }
+        self.records = records
+        self.merchants = merchants
+        self.seed = seed
+        self.faultRate = faultRate
+        self.layout = layout
+        self.outputDirectory = outputDirectory
+    }
+
+    /// What is wrong with these numbers, if anything (the CLI checks this before parsing the layout).
+    public static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double) -> String? {
+        if records < 1 || records > maxRecords {
+            return "--records must be between 1 and \(maxRecords), not \(records)"
+        }
+        if merchants < 1 || merchants > MerchantPopulation.maxCount {
+            return "--merchants must be between 1 and \(MerchantPopulation.maxCount), not \(merchants)"
+        }
+        if seed > maxSeed {
+            // summary.json writes the seed as a JSON integer; keep it within what readers hold exactly.
+            return "--seed must be between 0 and \(maxSeed), not \(seed)"
+        }
+        if !(faultRate >= 0 && faultRate <= maxFaultRate) {
+            return "--faults must be a fraction between 0 and \(maxFaultRate) (such as 0.01), not \(faultRate)"
+        }
+        return nil
+    }
+}
