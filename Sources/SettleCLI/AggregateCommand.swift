@@ -1,5 +1,5 @@
 import ArgumentParser
-import Logging
+import Foundation
 import SettleEngine
 
 struct AggregateCommand: ParsableCommand {
@@ -9,7 +9,10 @@ struct AggregateCommand: ParsableCommand {
         discussion: """
         Writes totals.csv, rejects.csv and summary.json into --out, published as a set.
         Exits 0 when there are no rejects and the control totals agree, 1 when the run completed with
-        findings (rejects or control differences), 2 when it could not run.
+        findings (rejects or control differences), 2 when it could not run, 130/143 when interrupted.
+
+        The work directory (default OUT/.settle-work) is durable: running the same command again after
+        a crash or a signal resumes, skipping the partitions already done, with identical results.
         """)
 
     @OptionGroup var pipeline: PipelineOptions
@@ -17,57 +20,111 @@ struct AggregateCommand: ParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
-    @Option(help: "Work directory for spills (default: OUT/.settle-work).")
-    var work: String?
+    @OptionGroup var runOptions: RunOptions
 
-    @Flag(help: "Keep the work directory after a successful run.")
-    var keepWork = false
+    @Flag(help: "Discard the work directory's state (from an earlier, different job) and start again.")
+    var restart = false
 
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
+    func validate() throws {
+        try runOptions.check()
+    }
 
     func run() throws {
         let options: AggregateOptions
         do {
             options = AggregateOptions(
-                inputs: try pipeline.inputs(), outDirectory: out, workDirectory: work, workers: pipeline.workers,
+                inputs: try pipeline.inputs(), outDirectory: out, workDirectory: runOptions.work, workers: pipeline.workers,
                 memoryBytes: try pipeline.memoryBytes(), partitionSizeBytes: try pipeline.partitionSizeBytes(),
-                buckets: pipeline.buckets, keepWork: keepWork)
+                buckets: pipeline.buckets, keepWork: runOptions.keepWork, restart: restart,
+                retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }
-        var logger = Logger(label: "settle")
-        logger.logLevel = .warning
-        let report: AggregateReport
-        do {
-            report = try AggregateJob(options: options, logger: logger).run()
-        } catch {
-            throw fail(error)
-        }
-        if !quiet { printReport(report) }
-        if report.hasFindings { throw ExitCode(ExitStatus.findings) }
+        try runJob(options, run: runOptions, resumeHint: commandLineForShell())
+    }
+}
+
+/// Options of the commands that drive a whole job (aggregate, resume).
+struct RunOptions: ParsableArguments {
+    @Option(help: "Work directory: spills, markers, manifest (default: OUT/.settle-work).")
+    var work: String?
+
+    @Flag(help: "Keep the work directory after a successful run.")
+    var keepWork = false
+
+    @Option(help: "Attempts per partition or bucket when Settle's own files fail (I/O errors), with backoff.")
+    var maxAttempts: Int = 4
+
+    @Option(help: "After SIGINT/SIGTERM, how long partitions in flight may take to finish (e.g. 30s, 2m).")
+    var grace: String = "30s"
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func check() throws {
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if graceSeconds == nil { throw ValidationError("--grace: cannot read '\(grace)' (try 30s, 2m or 45)") }
     }
 
-    private func printReport(_ report: AggregateReport) {
-        let seconds = report.stageSeconds.reduce(0) { $0 + $1.seconds }
-        let rate = seconds > 0 ? Int(Double(report.recordsRead) / seconds) : 0
-        printError("settle: read \(report.recordsRead) records (\(ByteSize.format(report.bytesRead))) in \(format(seconds)) s, \(rate) records/s")
-        printError("settle: \(report.validDetails) valid detail records, \(report.totalsRows) merchant/currency rows in totals.csv")
-        if report.rejected > 0 {
-            let reasons = report.rejectsByReason.map { "\($0.code) \($0.count)" }.joined(separator: ", ")
-            printError("settle: \(report.rejected) rejects (\(reasons)): see \(report.outDirectory)/rejects.csv")
-        } else {
-            printError("settle: no rejects")
-        }
-        for check in report.controlChecks { printError("settle: \(check.summaryLine)") }
-        let stages = report.stageSeconds.map { "\($0.stage) \(format($0.seconds)) s" }.joined(separator: ", ")
-        printError("settle: stages: \(stages); peak RSS \(ByteSize.format(report.peakRSSBytes)), peak anonymous \(ByteSize.format(report.peakAnonymousBytes))")
-        printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, summary.json\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
+    var graceSeconds: Double? {
+        var text = grace.trimmingCharacters(in: .whitespaces).lowercased()
+        var scale = 1.0
+        if text.hasSuffix("ms") { scale = 0.001; text.removeLast(2) }
+        else if text.hasSuffix("s") { text.removeLast() }
+        else if text.hasSuffix("m") { scale = 60; text.removeLast() }
+        guard let value = Double(text), value >= 0 else { return nil }
+        return value * scale
     }
+}
 
-    private func format(_ seconds: Double) -> String {
-        let hundredths = Int((seconds * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+/// Runs a whole job with signal handling and prints the report; shared by aggregate and resume.
+func runJob(_ options: AggregateOptions, run: RunOptions, resumeHint: String) throws {
+    let logger = SettleLogging.logger(level: run.quiet ? .error : .notice)
+    let shutdown = Shutdown()
+    let job = AggregateJob(options: options, shutdown: shutdown, logger: logger)
+    let hint = "\(resumeHint)   (or: settle resume \(options.resolvedWorkDirectory))"
+    let signals = SignalHandling()
+    signals.install(shutdown: shutdown, grace: run.graceSeconds ?? 30, resumeHint: hint) { signal in
+        job.writeInterruptedSummary(signal: SignalHandling.name(signal), resumeCommand: hint)
     }
+    let report: AggregateReport
+    do {
+        report = try job.run()
+    } catch let error as SettleError where error.code == .interrupted {
+        let signal = shutdown.signal
+        job.writeInterruptedSummary(signal: SignalHandling.name(signal), resumeCommand: hint)
+        let snapshot = job.progress.snapshot
+        printError("settle: interrupted by \(SignalHandling.name(signal)) (\(snapshot.partitionsDone) of \(snapshot.partitionsTotal) partitions done); resume with: \(hint)")
+        throw ExitCode(SignalHandling.exitCode(for: signal))
+    } catch {
+        throw fail(error)
+    }
+    if !run.quiet { printReport(report) }
+    if report.hasFindings { throw ExitCode(ExitStatus.findings) }
+}
+
+func printReport(_ report: AggregateReport) {
+    let seconds = report.stageSeconds.reduce(0) { $0 + $1.seconds }
+    let rate = seconds > 0 ? Int(Double(report.recordsRead) / seconds) : 0
+    if report.partitionsResumed > 0 {
+        printError("settle: resumed: \(report.partitionsResumed) of \(report.partitionsTotal) partitions were already done")
+    }
+    printError("settle: read \(report.recordsRead) records (\(ByteSize.format(report.bytesRead))) in \(formatSeconds(seconds)) s, \(rate) records/s")
+    printError("settle: \(report.validDetails) valid detail records, \(report.totalsRows) merchant/currency rows in totals.csv")
+    if report.rejected > 0 {
+        let reasons = report.rejectsByReason.map { "\($0.code) \($0.count)" }.joined(separator: ", ")
+        printError("settle: \(report.rejected) rejects (\(reasons)): see \(report.outDirectory)/rejects.csv")
+    } else {
+        printError("settle: no rejects")
+    }
+    for check in report.controlChecks { printError("settle: \(check.summaryLine)") }
+    let stages = report.stageSeconds.map { "\($0.stage) \(formatSeconds($0.seconds)) s" }.joined(separator: ", ")
+    printError("settle: stages: \(stages); peak RSS \(ByteSize.format(report.peakRSSBytes)), peak anonymous \(ByteSize.format(report.peakAnonymousBytes))")
+    printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, summary.json\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    let hundredths = Int((seconds * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
 }

@@ -10,9 +10,15 @@ struct Settle: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             AggregateCommand.self,
+            ResumeCommand.self,
+            StatusCommand.self,
             InspectCommand.self,
             LayoutCommand.self,
             GenerateCommand.self,
+            PlanCommand.self,
+            MapCommand.self,
+            ReduceCommand.self,
+            FinalizeCommand.self,
         ]
     )
 }

@@ -15,6 +15,8 @@ public struct AggregateReport: Sendable {
     public var bytesRead: Int
     public var peakRSSBytes: Int
     public var peakAnonymousBytes: Int
+    public var partitionsResumed: Int
+    public var partitionsTotal: Int
 
     /// True when the run found rejects or a control-total difference (exit status 1).
     public var hasFindings: Bool {
@@ -22,119 +24,74 @@ public struct AggregateReport: Sendable {
     }
 }
 
-/// `settle aggregate` as one process: plan, map, reduce, finalize.
-public final class AggregateJob {
+/// `settle aggregate` (and `settle resume`) as one process: plan, map, reduce, finalize, over a
+/// durable job directory, so that running the same command again after a crash picks up where it
+/// stopped and gives byte-identical outputs.
+public final class AggregateJob: Sendable {
     public let options: AggregateOptions
+    public let shutdown: Shutdown
+    public let progress = JobProgress()
     let logger: Logger
 
-    public init(options: AggregateOptions, logger: Logger) {
+    public init(options: AggregateOptions, shutdown: Shutdown = Shutdown(), logger: Logger) {
         self.options = options
+        self.shutdown = shutdown
         self.logger = logger
     }
 
+    public var workDirectory: JobDirectory { JobDirectory(root: options.resolvedWorkDirectory) }
+
     public func run() throws -> AggregateReport {
-        try options.validate()
+        try options.validate(requireInputs: false)
         let sampler = MemorySampler()
+        defer { _ = sampler.stop() }
         var timings = StageClock()
         let startedAt = Syscalls.wallClock()
-
-        // Split: layouts, mapped files, the partition plan.
-        var layouts: [String: CompiledLayout] = [:]
-        var inputs: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)] = []
-        for input in options.inputs {
-            let layout: CompiledLayout
-            if let cached = layouts[input.layout] {
-                layout = cached
-            } else {
-                layout = try LayoutLoader.compile(input.layout)
-                layouts[input.layout] = layout
-            }
-            inputs.append((input.path, input.layout, layout, try MappedFile(path: input.path)))
-        }
-        let plan = PartitionPlanner.plan(files: inputs, partitionSizeBytes: options.partitionSizeBytes)
-        let mapped = inputs.map(\.mapped)
-        let directory = JobDirectory(root: options.resolvedWorkDirectory)
+        let directory = workDirectory
         try FileIO.makeDirectories(options.outDirectory)
-        try directory.prepareFresh()
+        try FileIO.makeDirectories(directory.root, mode: 0o700)
+        Syscalls.chmod(directory.root, mode: 0o700)
+        let lock = try JobLock(directory: directory.root)
+        // No inputs means `settle resume DIR`: everything comes from the job's manifest.
+        let job = options.inputs.isEmpty
+            ? try Job.open(directory)
+            : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
+                              directory: directory, restart: options.restart, outDirectory: options.outDirectory).job
+        var options = self.options
+        options.inputs = job.manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
+        options.partitionSizeBytes = job.manifest.partitionSizeBytes
+        options.buckets = job.manifest.buckets
         timings.end("plan")
-        logger.info("planned", metadata: ["files": "\(plan.files.count)", "partitions": "\(plan.partitions.count)"])
-
-        // Map.
-        let options = self.options
-        let tableBytes = options.tableBytesPerWorker
-        let mapResults = try WorkerPool.run(
-            taskCount: plan.partitions.count, workers: options.workers,
-            makeState: { id in
-                try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: options.buckets,
-                              runsDirectory: directory.runs, rejectsDirectory: directory.rejects)
-            },
-            body: { worker, task, _ in
-                let partition = plan.partitions[task]
-                return try worker.map(partition, file: plan.files[partition.fileIndex], mapped: mapped[partition.fileIndex])
-            })
-        let partitions = mapResults.map { $0! }
-        timings.end("map")
-        logger.info("mapped", metadata: ["partitions": "\(partitions.count)"])
-
-        // Reduce.
-        var bucketInputs = [[MergeInput]](repeating: [], count: options.buckets)
-        for result in partitions {
-            for run in result.runs {
-                let reader = try RunReader(path: run.path)
-                for (bucket, range) in reader.buckets {
-                    bucketInputs[bucket].append(MergeInput(path: run.path, bucket: bucket, entries: range.entries))
-                }
-            }
-        }
-        let frozenInputs = bucketInputs.map { $0.sorted { $0.path < $1.path } }
-        let reduceFanIn = RunMerger.fanIn(memoryBytes: options.memoryBytes / options.workers)
-        let bucketResults = try WorkerPool.run(
-            taskCount: options.buckets, workers: options.workers,
-            makeState: { _ in try LZ4FrameEncoder() },
-            body: { encoder, bucket, _ -> MergeInput? in
-                guard !frozenInputs[bucket].isEmpty else { return nil }
-                let reducer = BucketReducer(bucket: bucket, directory: directory.reduce)
-                let (keys, info) = try reducer.reduce(frozenInputs[bucket], fanIn: reduceFanIn, encoder: encoder,
-                                                      scratchDirectory: directory.scratch)
-                return MergeInput(path: info.path, bucket: 0, entries: keys)
-            })
-        timings.end("reduce")
-
-        // Finalize: totals, rejects, summary, published as a set.
-        let bucketOutputs = bucketResults.compactMap { $0 ?? nil }
-        let publisher = OutputPublisher(plan: plan, partitions: partitions, directory: directory, options: options)
-        let finalFanIn = RunMerger.fanIn(memoryBytes: options.memoryBytes)
-        let staged = try publisher.stage(bucketOutputs: bucketOutputs, fanIn: finalFanIn)
-        let controlChecks = staged.controlChecks
-        let totalsRows = staged.totalsRows
-        timings.end("finalize")
-        let memory = sampler.stop()
-        let run = RunFacts(startedAt: startedAt, stageSeconds: timings.stages, peakRSSBytes: memory.peakRSSBytes,
-                          peakAnonymousBytes: memory.peakAnonymousBytes,
-                          spillFiles: partitions.reduce(0) { $0 + $1.runs.count },
-                          spillBytes: partitions.reduce(0) { $0 + $1.runs.reduce(0) { $0 + $1.sizeBytes } })
-        try publisher.publish(staged, run: run)
+        let outcome = try JobRunner(job: job, options: options, shutdown: shutdown, progress: progress, logger: logger)
+            .run(timings: &timings, startedAt: startedAt, sampler: sampler)
         if !options.keepWork { directory.remove() }
+        withExtendedLifetime(lock) {}
+        return outcome
+    }
 
-        let reasons = RejectReason.allCases.compactMap { reason -> (String, Int)? in
-            let count = partitions.reduce(0) { $0 + $1.rejectsByReason[Int(reason.rawValue)] }
-                + plan.files.reduce(0) { $0 + $1.fileRejects.filter { $0 == reason }.count }
-            return count > 0 ? (reason.code, count) : nil
-        }
-        return AggregateReport(
-            recordsRead: partitions.reduce(0) { $0 + $1.records },
-            validDetails: partitions.reduce(0) { $0 + $1.validDetails },
-            rejected: reasons.reduce(0) { $0 + $1.1 },
-            rejectsByReason: reasons,
-            controlChecks: controlChecks,
-            totalsRows: totalsRows,
-            outDirectory: options.outDirectory,
-            workDirectory: directory.root,
-            workKept: options.keepWork,
-            stageSeconds: timings.stages,
-            bytesRead: plan.files.reduce(0) { $0 + $1.sizeBytes },
-            peakRSSBytes: memory.peakRSSBytes,
-            peakAnonymousBytes: memory.peakAnonymousBytes)
+    /// Writes `summary.json` with status `interrupted` and how far the run got (after SIGINT or
+    /// SIGTERM), so a scheduler reading the output directory sees what happened.
+    public func writeInterruptedSummary(signal: String, resumeCommand: String) {
+        let snapshot = progress.snapshot
+        var json = JSONWriter()
+        json.beginObject()
+        json.number("schema", SummaryJSON.schema)
+        json.string("run_id", RunID.make())
+        json.string("status", "interrupted")
+        json.string("signal", signal)
+        json.string("stage", snapshot.stage)
+        json.beginObject("progress")
+        json.number("partitions_total", snapshot.partitionsTotal)
+        json.number("partitions_done", snapshot.partitionsDone)
+        json.number("buckets_total", snapshot.bucketsTotal)
+        json.number("buckets_done", snapshot.bucketsDone)
+        json.number("records_read", snapshot.records)
+        json.number("rejected", snapshot.rejects)
+        json.endObject()
+        json.string("work_directory", options.resolvedWorkDirectory)
+        json.string("resume_command", resumeCommand)
+        json.endObject()
+        try? AtomicFile.write(json.bytes, to: options.outDirectory + "/summary.json")
     }
 }
 
@@ -158,4 +115,5 @@ struct RunFacts {
     var peakAnonymousBytes: Int
     var spillFiles: Int
     var spillBytes: Int
+    var partitionsResumed: Int
 }

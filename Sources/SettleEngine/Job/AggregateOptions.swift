@@ -28,10 +28,14 @@ public struct AggregateOptions: Sendable {
     public var partitionSizeBytes: Int
     public var buckets: Int
     public var keepWork: Bool
+    /// Discard the job directory's state and start again.
+    public var restart: Bool
+    public var retry: RetryPolicy
 
     public init(inputs: [Input], outDirectory: String, workDirectory: String? = nil, workers: Int? = nil,
                 memoryBytes: Int = defaultMemoryBytes, partitionSizeBytes: Int = defaultPartitionSizeBytes,
-                buckets: Int = defaultBuckets, keepWork: Bool = false) {
+                buckets: Int = defaultBuckets, keepWork: Bool = false, restart: Bool = false,
+                retry: RetryPolicy = RetryPolicy()) {
         self.inputs = inputs
         self.outDirectory = outDirectory
         self.workDirectory = workDirectory
@@ -40,6 +44,8 @@ public struct AggregateOptions: Sendable {
         self.partitionSizeBytes = partitionSizeBytes
         self.buckets = buckets
         self.keepWork = keepWork
+        self.restart = restart
+        self.retry = retry
     }
 
     public var resolvedWorkDirectory: String { workDirectory ?? JobDirectory.defaultPath(out: outDirectory) }
@@ -50,11 +56,12 @@ public struct AggregateOptions: Sendable {
     }
 
     /// Checks option values before any work starts.
-    public func validate() throws {
-        if inputs.isEmpty { throw SettleError(.usage, "no input files: give FILE... or --input PATH:LAYOUT") }
+    public func validate(requireInputs: Bool = true) throws {
+        if requireInputs && inputs.isEmpty { throw SettleError(.usage, "no input files: give FILE... or --input PATH:LAYOUT") }
         if workers < 1 || workers > 1024 { throw SettleError(.usage, "--workers must be between 1 and 1024, got \(workers)") }
         if memoryBytes < 1 << 20 { throw SettleError(.usage, "--memory must be at least 1 MiB, got \(memoryBytes) bytes") }
         if partitionSizeBytes < 1 { throw SettleError(.usage, "--partition-size must be at least 1 byte") }
         if buckets < 1 || buckets > 65536 { throw SettleError(.usage, "--buckets must be between 1 and 65536, got \(buckets)") }
+        if retry.maxAttempts < 1 { throw SettleError(.usage, "--max-attempts must be at least 1") }
     }
 }

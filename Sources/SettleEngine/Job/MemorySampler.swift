@@ -7,6 +7,7 @@ public final class MemorySampler: Sendable {
     private let peakAnonymousKiB = Atomic<Int>(0)
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let result = Mutex<(peakRSSBytes: Int, peakAnonymousBytes: Int)?>(nil)
 
     public init(intervalMilliseconds: Int = 20) {
         let thread = Thread { [self] in
@@ -32,12 +33,17 @@ public final class MemorySampler: Sendable {
         }
     }
 
-    /// Stops sampling; returns (peak RSS, peak anonymous) in bytes.
+    /// Stops sampling; returns (peak RSS, peak anonymous) in bytes. Safe to call more than once.
     public func stop() -> (peakRSSBytes: Int, peakAnonymousBytes: Int) {
-        stopFlag.store(true, ordering: .relaxed)
-        finished.wait()
-        let status = Self.status()
-        return ((status["VmHWM"] ?? 0) * 1024, peakAnonymousKiB.load(ordering: .relaxed) * 1024)
+        result.withLock { result in
+            if let result { return result }
+            stopFlag.store(true, ordering: .relaxed)
+            finished.wait()
+            let status = Self.status()
+            let figures = ((status["VmHWM"] ?? 0) * 1024, peakAnonymousKiB.load(ordering: .relaxed) * 1024)
+            result = figures
+            return figures
+        }
     }
 
     /// The kB figures of /proc/self/status by name.

@@ -9,6 +9,12 @@ public enum LayoutLoader {
     }
 
     public static func load(_ value: String) throws -> LayoutSpec {
+        let (text, source) = try self.text(value)
+        return try parse(text: text, source: source)
+    }
+
+    /// The YAML text of a layout and where it came from.
+    public static func text(_ value: String) throws -> (text: String, source: String) {
         let text: String
         let source: String
         if isPath(value) {
@@ -24,6 +30,10 @@ public enum LayoutLoader {
         } else {
             throw SettleError(.usage, "unknown layout '\(value)': built-in layouts are \(BuiltinLayouts.names.joined(separator: ", ")); give a path to a .yaml file for your own")
         }
+        return (text, source)
+    }
+
+    public static func parse(text: String, source: String) throws -> LayoutSpec {
         do {
             return try LayoutParser.parse(yaml: text, source: source)
         } catch {
@@ -32,7 +42,10 @@ public enum LayoutLoader {
     }
 
     public static func compile(_ value: String) throws -> CompiledLayout {
-        let spec = try load(value)
+        try compile(spec: load(value))
+    }
+
+    public static func compile(spec: LayoutSpec) throws -> CompiledLayout {
         do {
             return try CompiledLayout(spec)
         } catch {

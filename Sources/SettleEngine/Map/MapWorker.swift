@@ -5,12 +5,10 @@ public final class MapWorker {
     let table: AggregateTable
     let encoder: LZ4FrameEncoder
     let bucketCount: Int
-    let runsDirectory: String
-    let rejectsDirectory: String
     /// Spill runs written by this worker since it started, for the run summary.
     public private(set) var spillCount = 0
 
-    public init(id: Int, memoryBytes: Int, bucketCount: Int, runsDirectory: String, rejectsDirectory: String) throws {
+    public init(id: Int, memoryBytes: Int, bucketCount: Int) throws {
         self.id = id
         table = AggregateTable(memoryBytes: memoryBytes)
         do {
@@ -19,46 +17,43 @@ public final class MapWorker {
             throw SettleError(.io, "\(error)")
         }
         self.bucketCount = bucketCount
-        self.runsDirectory = runsDirectory
-        self.rejectsDirectory = rejectsDirectory
     }
 
-    public static func runPath(directory: String, partition: Int, sequence: Int) -> String {
-        "\(directory)/p\(pad(partition, 6))-\(pad(sequence, 4)).run"
+    public static func runPath(directory: String, sequence: Int) -> String {
+        "\(directory)/s\(pad(sequence, 4)).run"
     }
 
-    /// Maps one partition: parses every record in its byte range, folds valid details into the
-    /// table, spills when the table is full and once at the end, and logs every reject.
-    public func map(_ partition: Partition, file: FilePlan, mapped: MappedFile) throws -> PartitionResult {
+    /// Maps one partition into `directory` (an attempt directory of its own): parses every record
+    /// in its byte range, folds valid details into the table, spills when the table is full and
+    /// once at the end, and logs every reject. Everything it writes is durable when it returns.
+    public func map(_ partition: Partition, file: FilePlan, mapped: MappedFile, directory: String) throws -> PartitionResult {
         var result = PartitionResult(partition: partition)
         result.worker = id
         result.startNanoseconds = Syscalls.monotonicNanoseconds()
-        var rejects = RejectLog(path: "\(rejectsDirectory)/p\(pad(partition.index, 6)).rej")
+        var rejects = RejectLog(path: "\(directory)/rejects.rej")
         var sequence = 0
         var runs: [SpillRunInfo] = []
         table.clear()
         try mapped.withBytes { bytes in
             try scan(bytes, partition: partition, file: file, result: &result, rejects: &rejects) {
-                try runs.append(spill(partition: partition, sequence: &sequence))
+                try runs.append(spill(directory: directory, sequence: &sequence))
             }
         }
-        if !table.isEmpty { try runs.append(spill(partition: partition, sequence: &sequence)) }
+        if !table.isEmpty { try runs.append(spill(directory: directory, sequence: &sequence)) }
         result.runs = runs
-        if !result.runs.isEmpty {
-            do {
-                try Syscalls.fsyncDirectory(runsDirectory)
-            } catch {
-                throw SettleError(.io, "cannot fsync \(runsDirectory): \(error)")
-            }
-        }
         result.rejectsPath = try rejects.finish()
+        do {
+            try Syscalls.fsyncDirectory(directory)
+        } catch {
+            throw SettleError(.io, "cannot fsync \(directory): \(error)")
+        }
         mapped.release(partition.byteRange)
         result.endNanoseconds = Syscalls.monotonicNanoseconds()
         return result
     }
 
-    private func spill(partition: Partition, sequence: inout Int) throws -> SpillRunInfo {
-        let path = Self.runPath(directory: runsDirectory, partition: partition.index, sequence: sequence)
+    private func spill(directory: String, sequence: inout Int) throws -> SpillRunInfo {
+        let path = Self.runPath(directory: directory, sequence: sequence)
         sequence += 1
         var writer = try RunWriter(path: path, bucketCount: bucketCount, encoder: encoder)
         do {

@@ -19,6 +19,8 @@ public struct PartitionResult: Sendable {
     /// What the rejected detail records account for.
     public var explanation = RejectExplanation()
     public var worker = 0
+    /// How many attempts the partition took (1 unless an I/O error was retried).
+    public var attempts = 1
     public var startNanoseconds: UInt64 = 0
     public var endNanoseconds: UInt64 = 0
 

@@ -56,6 +56,7 @@ public struct RejectLog: ~Copyable {
                 throw SettleError(.io, "cannot create rejects work file \(path): \(error)")
             }
         }
+        try FaultInjection.check(.write, path: path)
         do {
             _ = try fd!.writeAll(buffer)
         } catch {

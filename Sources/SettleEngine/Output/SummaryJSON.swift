@@ -122,7 +122,8 @@ struct SummaryJSON {
         json.number("spill_bytes", run.spillBytes)
         json.number("peak_rss_bytes", run.peakRSSBytes)
         json.number("peak_anonymous_bytes", run.peakAnonymousBytes)
-        let origin = partitions.map(\.startNanoseconds).min() ?? 0
+        json.number("partitions_resumed", run.partitionsResumed)
+        let origin = partitions.map(\.startNanoseconds).filter { $0 > 0 }.min() ?? 0
         json.beginArray("partitions")
         for result in partitions {
             json.beginObject()
@@ -132,9 +133,15 @@ struct SummaryJSON {
             json.number("byte_end", result.partition.byteEnd)
             json.number("records", result.records)
             json.number("worker", result.worker)
-            json.number("start_ms", Double(result.startNanoseconds - origin) / 1e6)
-            json.number("end_ms", Double(result.endNanoseconds - origin) / 1e6)
+            if result.startNanoseconds > 0 {
+                json.number("start_ms", Double(result.startNanoseconds - origin) / 1e6)
+                json.number("end_ms", Double(result.endNanoseconds - origin) / 1e6)
+            } else {
+                json.number("seconds", Double(result.endNanoseconds) / 1e9)
+            }
             json.number("spill_runs", result.runs.count)
+            json.number("attempts", result.attempts)
+            json.bool("resumed", result.startNanoseconds == 0)
             json.endObject()
         }
         json.endArray()

@@ -1,16 +1,12 @@
 /// Reduces one bucket: merges the bucket's slices of every spill run into one sorted run of final
-/// per-key totals (`reduce/bNNNN.run`), published by rename once complete.
+/// per-key totals, published by rename once complete.
 public struct BucketReducer {
     public let bucket: Int
     public let outputPath: String
 
-    public static func outputPath(directory: String, bucket: Int) -> String {
-        "\(directory)/b\(pad(bucket, 5)).run"
-    }
-
-    public init(bucket: Int, directory: String) {
+    public init(bucket: Int, outputPath: String) {
         self.bucket = bucket
-        self.outputPath = Self.outputPath(directory: directory, bucket: bucket)
+        self.outputPath = outputPath
     }
 
     /// Merges `inputs` (this bucket of each run) with at most `fanIn` open at once.

@@ -60,6 +60,10 @@ public struct AtomicFile: ~Copyable {
         return digest
     }
 
+    /// Ends without publishing or removing the sealed temporary file (the caller publishes it
+    /// another way, as markers are published with `link`).
+    consuming func abandonAfterSeal() {}
+
     /// Removes the temporary file (after a failure).
     public consuming func abandon() {
         try? writer.fd.close()

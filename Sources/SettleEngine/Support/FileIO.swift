@@ -122,6 +122,7 @@ public struct BufferedWriter: ~Copyable {
     }
 
     private mutating func writeOut(_ raw: UnsafeRawBufferPointer) throws {
+        try FaultInjection.check(.write, path: path)
         hasher?.update(raw)
         do {
             _ = try fd.writeAll(raw)
@@ -134,6 +135,7 @@ public struct BufferedWriter: ~Copyable {
     /// Flushes, fsyncs and returns the SHA-256 (hex) if hashing.
     mutating func finish() throws -> String? {
         try flush()
+        try FaultInjection.check(.fsync, path: path)
         do {
             try Syscalls.fsync(fd)
         } catch {

@@ -26,6 +26,14 @@ enum Syscalls {
         if system_rename(from, to) != 0 { throw Errno(rawValue: errno) }
     }
 
+    /// Publishes `from` under the name `to` only if `to` does not exist yet (`link(2)`); returns
+    /// false when another attempt has already published it.
+    static func linkNoReplace(_ from: String, _ to: String) throws(Errno) -> Bool {
+        if system_link(from, to) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw Errno(rawValue: errno)
+    }
+
     static func unlink(_ path: String) {
         _ = system_unlink(path)
     }
@@ -129,6 +137,7 @@ enum Syscalls {
 // Names that avoid clashing with the wrappers above.
 private func system_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
 private func system_rename(_ a: String, _ b: String) -> Int32 { rename(a, b) }
+private func system_link(_ a: String, _ b: String) -> Int32 { link(a, b) }
 private func system_unlink(_ path: String) -> Int32 { unlink(path) }
 private func system_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
 private func system_chmod(_ path: String, _ mode: mode_t) -> Int32 { chmod(path, mode) }

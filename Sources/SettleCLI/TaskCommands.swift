@@ -1,0 +1,125 @@
+import ArgumentParser
+import SettleEngine
+
+/// `settle plan`: the first step of a job for an external scheduler.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Plan a job: write the manifest and partition plan into --work (first step for external schedulers).")
+
+    @OptionGroup var pipeline: PipelineOptions
+
+    @Option(help: "The job's work directory.")
+    var work: String
+
+    @Flag(help: "Discard the work directory's state and plan again.")
+    var restart = false
+
+    @Flag(help: "Print the plan as JSON on stdout (partitions and buckets), for drivers.")
+    var json = false
+
+    func run() throws {
+        let job: Job
+        do {
+            let inputs = try pipeline.inputs()
+            job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
+                                    buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart)
+        } catch {
+            throw fail(error)
+        }
+        if json {
+            print("{\"partitions\": \(job.partitionCount), \"buckets\": \(job.bucketCount), \"work\": \"\(work)\"}")
+        } else {
+            printError("settle: planned \(job.partitionCount) partitions and \(job.bucketCount) buckets in \(work)")
+        }
+    }
+}
+
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Map one partition of a planned job (idempotent; safe to run twice or concurrently).")
+
+    @Option(help: "The job's work directory.")
+    var work: String
+
+    @Option(help: "The partition to map (0-based).")
+    var partition: Int
+
+    @Option(help: "Memory for this task.")
+    var memory: String = "256MiB"
+
+    @Option(help: "Attempts when Settle's own files fail.")
+    var maxAttempts: Int = 4
+
+    func run() throws {
+        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
+        do {
+            let outcome = try JobTasks.map(directory: JobDirectory(root: work), partition: partition, memoryBytes: bytes,
+                                           retry: RetryPolicy(maxAttempts: maxAttempts), logger: SettleLogging.logger())
+            printError("settle: partition \(partition): \(outcome == .done ? "mapped" : "already done")")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct ReduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reduce",
+        abstract: "Reduce one bucket of a job whose partitions are all mapped (idempotent).")
+
+    @Option(help: "The job's work directory.")
+    var work: String
+
+    @Option(help: "The bucket to reduce (0-based).")
+    var bucket: Int
+
+    @Option(help: "Memory for this task (bounds the merge fan-in).")
+    var memory: String = "256MiB"
+
+    @Option(help: "Attempts when Settle's own files fail.")
+    var maxAttempts: Int = 4
+
+    func run() throws {
+        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
+        do {
+            let outcome = try JobTasks.reduce(directory: JobDirectory(root: work), bucket: bucket, memoryBytes: bytes,
+                                              retry: RetryPolicy(maxAttempts: maxAttempts), logger: SettleLogging.logger())
+            printError("settle: bucket \(bucket): \(outcome == .done ? "reduced" : "already done (or empty)")")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct FinalizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finalize",
+        abstract: "Publish the outputs of a job whose partitions and buckets are all done.")
+
+    @Option(help: "The job's work directory.")
+    var work: String
+
+    @Option(help: "Output directory (created if missing).")
+    var out: String
+
+    @Option(help: "Memory for the final merge.")
+    var memory: String = "256MiB"
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
+        let report: AggregateReport
+        do {
+            let options = AggregateOptions(inputs: [], outDirectory: out, workDirectory: work, workers: 1, memoryBytes: bytes, keepWork: true)
+            report = try JobTasks.finalize(directory: JobDirectory(root: work), options: options, logger: SettleLogging.logger())
+        } catch {
+            throw fail(error)
+        }
+        if !quiet { printReport(report) }
+        if report.hasFindings { throw ExitCode(ExitStatus.findings) }
+    }
+}

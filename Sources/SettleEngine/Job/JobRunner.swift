@@ -1,0 +1,150 @@
+import Logging
+
+/// Drives an opened job through map, reduce and finalize, skipping what is already done. Shared by
+/// `aggregate` and `resume`.
+struct JobRunner {
+    let job: Job
+    let options: AggregateOptions
+    let shutdown: Shutdown
+    let progress: JobProgress
+    let logger: Logger
+
+    func run(timings: inout StageClock, startedAt: (seconds: Int, nanoseconds: Int), sampler: MemorySampler) throws -> AggregateReport {
+        let directory = job.directory
+        let partitionCount = job.partitionCount
+        progress.update {
+            $0.partitionsTotal = partitionCount
+            $0.bucketsTotal = job.bucketCount
+            $0.stage = "map"
+        }
+
+        // What is already done: markers first (cheap), and a full check of the spill runs only when
+        // some reduce is still to run (a completed job is only re-published).
+        var results = (0..<partitionCount).map { job.donePartition($0, verifyRuns: false).result }
+        var allBucketsDone = false
+        if results.allSatisfy({ $0 != nil }) {
+            let inputs = try job.bucketInputs(results.map { $0! })
+            allBucketsDone = (0..<job.bucketCount).allSatisfy { bucket in
+                inputs[bucket].isEmpty || job.doneBucket(bucket, inputs: inputs[bucket], verify: false).output != nil
+            }
+        }
+        if !allBucketsDone {
+            for index in 0..<partitionCount where results[index] != nil {
+                let (result, warning) = job.donePartition(index, verifyRuns: true)
+                if let warning { logger.warning("\(warning)") }
+                results[index] = result
+            }
+        }
+        for index in 0..<partitionCount where results[index] == nil {
+            directory.removeStaleAttempts(in: directory.partitionDirectory(index), keep: nil)
+        }
+        let resumed = results.filter { $0 != nil }.count
+        if resumed > 0 {
+            logger.notice("resuming job \(directory.root): \(resumed) of \(partitionCount) partitions already done")
+        }
+        progress.update {
+            $0.partitionsDone = resumed
+            $0.partitionsResumed = resumed
+            $0.records = results.reduce(0) { $0 + ($1?.records ?? 0) }
+            $0.rejects = results.reduce(0) { $0 + ($1?.rejected ?? 0) }
+        }
+
+        // Map what is left.
+        let pending = (0..<partitionCount).filter { results[$0] == nil }
+        let tableBytes = options.tableBytesPerWorker
+        let buckets = job.bucketCount
+        let retry = options.retry
+        let (shutdown, progress, logger) = (self.shutdown, self.progress, self.logger)
+        let mapped = try WorkerPool.run(
+            taskCount: pending.count, workers: options.workers,
+            shouldStop: { shutdown.isRequested },
+            makeState: { id in try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: buckets) },
+            body: { worker, task, _ in
+                let index = pending[task]
+                let result = try job.mapPartition(index, worker: worker, retry: retry) { attempt, error in
+                    logger.warning("partition \(index): attempt \(attempt) failed, retrying: \(error.message)")
+                }
+                progress.update {
+                    $0.partitionsDone += 1
+                    $0.records += result.records
+                    $0.rejects += result.rejected
+                }
+                return result
+            })
+        for (task, result) in mapped.enumerated() { results[pending[task]] = result }
+        if shutdown.isRequested || results.contains(where: { $0 == nil }) {
+            throw SettleError(.interrupted, "interrupted during map: \(results.filter { $0 != nil }.count) of \(partitionCount) partitions done")
+        }
+        let partitions = results.map { $0! }
+        timings.end("map")
+
+        // Reduce what is left.
+        progress.update { $0.stage = "reduce" }
+        let inputs = try job.bucketInputs(partitions)
+        var outputs = [MergeInput?](repeating: nil, count: buckets)
+        for bucket in 0..<buckets where !inputs[bucket].isEmpty {
+            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: !allBucketsDone)
+            if let warning { logger.warning("\(warning)") }
+            outputs[bucket] = output
+            if output == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
+        }
+        progress.update { snapshot in snapshot.bucketsDone = outputs.filter { $0 != nil }.count }
+        let pendingBuckets = (0..<buckets).filter { outputs[$0] == nil && !inputs[$0].isEmpty }
+        let fanIn = RunMerger.fanIn(memoryBytes: options.memoryBytes / options.workers)
+        let reduced = try WorkerPool.run(
+            taskCount: pendingBuckets.count, workers: options.workers,
+            shouldStop: { shutdown.isRequested },
+            makeState: { _ in try LZ4FrameEncoder() },
+            body: { encoder, task, _ in
+                let bucket = pendingBuckets[task]
+                let output = try job.reduceBucket(bucket, inputs: inputs[bucket], encoder: encoder, fanIn: fanIn, retry: retry) { attempt, error in
+                    logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
+                }
+                progress.update { $0.bucketsDone += 1 }
+                return output
+            })
+        for (task, output) in reduced.enumerated() { outputs[pendingBuckets[task]] = output }
+        if shutdown.isRequested || pendingBuckets.contains(where: { outputs[$0] == nil }) {
+            throw SettleError(.interrupted, "interrupted during reduce")
+        }
+        timings.end("reduce")
+
+        // Finalize: not interruptible; publishing is quick and all-or-nothing.
+        progress.update { $0.stage = "finalize" }
+        let publisher = OutputPublisher(plan: job.plan, partitions: partitions, directory: directory, options: options)
+        let staged = try publisher.stage(bucketOutputs: outputs.compactMap { $0 }, fanIn: RunMerger.fanIn(memoryBytes: options.memoryBytes))
+        let controlChecks = staged.controlChecks
+        let totalsRows = staged.totalsRows
+        timings.end("finalize")
+        let memory = sampler.stop()
+        let run = RunFacts(startedAt: startedAt, stageSeconds: timings.stages, peakRSSBytes: memory.peakRSSBytes,
+                          peakAnonymousBytes: memory.peakAnonymousBytes,
+                          spillFiles: partitions.reduce(0) { $0 + $1.runs.count },
+                          spillBytes: partitions.reduce(0) { $0 + $1.runs.reduce(0) { $0 + $1.sizeBytes } },
+                          partitionsResumed: resumed)
+        try publisher.publish(staged, run: run)
+        progress.update { $0.stage = "done" }
+
+        let reasons = RejectReason.allCases.compactMap { reason -> (String, Int)? in
+            let count = partitions.reduce(0) { $0 + $1.rejectsByReason[Int(reason.rawValue)] }
+                + job.plan.files.reduce(0) { $0 + $1.fileRejects.filter { $0 == reason }.count }
+            return count > 0 ? (reason.code, count) : nil
+        }
+        return AggregateReport(
+            recordsRead: partitions.reduce(0) { $0 + $1.records },
+            validDetails: partitions.reduce(0) { $0 + $1.validDetails },
+            rejected: reasons.reduce(0) { $0 + $1.1 },
+            rejectsByReason: reasons,
+            controlChecks: controlChecks,
+            totalsRows: totalsRows,
+            outDirectory: options.outDirectory,
+            workDirectory: directory.root,
+            workKept: options.keepWork,
+            stageSeconds: timings.stages,
+            bytesRead: job.plan.files.reduce(0) { $0 + $1.sizeBytes },
+            peakRSSBytes: memory.peakRSSBytes,
+            peakAnonymousBytes: memory.peakAnonymousBytes,
+            partitionsResumed: resumed,
+            partitionsTotal: partitionCount)
+    }
+}

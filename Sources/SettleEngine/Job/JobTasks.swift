@@ -1,0 +1,119 @@
+import Logging
+
+/// The steps of `aggregate` as separate tasks, for external schedulers (`settle plan`, `map`,
+/// `reduce`, `finalize`). Each is idempotent and safe to run twice or concurrently with another
+/// task: they take no job-wide lock, every file goes to an attempt directory of its own, and markers
+/// are published with no-overwrite semantics.
+public enum JobTasks {
+    public enum Outcome: Sendable, Equatable {
+        /// The task ran and its marker is this attempt's.
+        case done
+        /// A marker was already there (or another attempt won): nothing changed.
+        case alreadyDone
+    }
+
+    /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
+    public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
+                            directory: JobDirectory, restart: Bool) throws -> Job {
+        try FileIO.makeDirectories(directory.root, mode: 0o700)
+        return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
+                               directory: directory, restart: restart).job
+    }
+
+    public static func map(directory: JobDirectory, partition: Int, memoryBytes: Int, retry: RetryPolicy,
+                           logger: Logger) throws -> Outcome {
+        let job = try Job.open(directory)
+        guard partition >= 0 && partition < job.partitionCount else {
+            throw SettleError(.usage, "--partition \(partition) is out of range: the job has partitions 0 to \(job.partitionCount - 1)")
+        }
+        if job.donePartition(partition, verifyRuns: false).result != nil { return .alreadyDone }
+        let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
+                                   bucketCount: job.bucketCount)
+        let result = try job.mapPartition(partition, worker: worker, retry: retry) { attempt, error in
+            logger.warning("partition \(partition): attempt \(attempt) failed, retrying: \(error.message)")
+        }
+        return result.startNanoseconds == 0 ? .alreadyDone : .done
+    }
+
+    public static func reduce(directory: JobDirectory, bucket: Int, memoryBytes: Int, retry: RetryPolicy,
+                              logger: Logger) throws -> Outcome {
+        let job = try Job.open(directory)
+        guard bucket >= 0 && bucket < job.bucketCount else {
+            throw SettleError(.usage, "--bucket \(bucket) is out of range: the job has buckets 0 to \(job.bucketCount - 1)")
+        }
+        let partitions = try donePartitions(job)
+        let inputs = try job.bucketInputs(partitions)[bucket]
+        if inputs.isEmpty || job.doneBucket(bucket, inputs: inputs, verify: false).output != nil { return .alreadyDone }
+        _ = try job.reduceBucket(bucket, inputs: inputs, encoder: try LZ4FrameEncoder(),
+                                 fanIn: RunMerger.fanIn(memoryBytes: memoryBytes), retry: retry) { attempt, error in
+            logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
+        }
+        return .done
+    }
+
+    /// Every partition's result; throws naming the partitions that are not done.
+    static func donePartitions(_ job: Job) throws -> [PartitionResult] {
+        let results = (0..<job.partitionCount).map { job.donePartition($0, verifyRuns: false).result }
+        let missing = results.indices.filter { results[$0] == nil }
+        if !missing.isEmpty {
+            let list = missing.prefix(20).map(String.init).joined(separator: ", ") + (missing.count > 20 ? ", ..." : "")
+            throw SettleError(.usage, "\(missing.count) of \(job.partitionCount) partitions are not mapped yet (\(list)): run `settle map` for them first")
+        }
+        return results.map { $0! }
+    }
+
+    /// Publishes the outputs of a job whose partitions and buckets are all done.
+    public static func finalize(directory: JobDirectory, options: AggregateOptions, logger: Logger) throws -> AggregateReport {
+        let sampler = MemorySampler()
+        let startedAt = Syscalls.wallClock()
+        var timings = StageClock()
+        let job = try Job.open(directory)
+        let partitions = try donePartitions(job)
+        let inputs = try job.bucketInputs(partitions)
+        let missing = (0..<job.bucketCount).filter { !inputs[$0].isEmpty && job.doneBucket($0, inputs: inputs[$0], verify: false).output == nil }
+        if !missing.isEmpty {
+            throw SettleError(.usage, "\(missing.count) buckets are not reduced yet (\(missing.prefix(20).map(String.init).joined(separator: ", "))): run `settle reduce` for them first")
+        }
+        var jobOptions = options
+        jobOptions.inputs = job.manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
+        jobOptions.buckets = job.bucketCount
+        jobOptions.partitionSizeBytes = job.manifest.partitionSizeBytes
+        try FileIO.makeDirectories(options.outDirectory)
+        return try JobRunner(job: job, options: jobOptions, shutdown: Shutdown(), progress: JobProgress(), logger: logger)
+            .run(timings: &timings, startedAt: startedAt, sampler: sampler)
+    }
+}
+
+/// `settle status DIR`: how far a job has got, read from its markers.
+public struct JobStatus: Sendable {
+    public var partitionsTotal: Int
+    public var partitionsDone: Int
+    public var bucketsDone: Int
+    public var bucketsTotal: Int
+    public var records: Int
+    public var rejects: Int
+    public var elapsedSeconds: Int?
+    public var lockHolder: String?
+    public var inputs: [String]
+
+    public static func read(_ directory: JobDirectory) throws -> JobStatus {
+        guard directory.hasManifest else {
+            throw SettleError(.usage, "\(directory.root) is not a job directory (no manifest.json)")
+        }
+        let manifest = try Job.readManifest(directory)
+        var done = 0, records = 0, rejects = 0
+        for index in manifest.partitions.indices {
+            guard let marker = MarkerIO.decode(PartitionMarker.self, path: directory.partitionMarker(index)) else { continue }
+            done += 1
+            records += marker.records
+            rejects += marker.rejected
+        }
+        let buckets = (0..<manifest.buckets).filter { FileIO.exists(directory.bucketMarker($0)) }.count
+        let started = Syscalls.stat(directory.manifestPath)?.modificationSeconds
+        return JobStatus(partitionsTotal: manifest.partitions.count, partitionsDone: done, bucketsDone: buckets,
+                         bucketsTotal: manifest.buckets, records: records, rejects: rejects,
+                         elapsedSeconds: started.map { Syscalls.wallClock().seconds - $0 },
+                         lockHolder: JobLock.holder(directory: directory.root),
+                         inputs: manifest.inputs.map(\.path))
+    }
+}

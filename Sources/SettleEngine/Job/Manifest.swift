@@ -1,0 +1,107 @@
+import Foundation
+
+/// The job's manifest (`WORK/manifest.json`): what the job is about, so that a resume can tell
+/// whether the inputs, layouts or plan changed underneath it. Written once, atomically, by plan.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let schema = 1
+
+    /// An input file's identity: path, size, modification time and a SHA-256 of sampled blocks.
+    public struct InputIdentity: Codable, Sendable, Equatable {
+        public var path: String
+        public var layout: String
+        public var sizeBytes: Int
+        public var modifiedSeconds: Int
+        public var modifiedNanoseconds: Int
+        public var sampledSHA256: String
+    }
+
+    /// A layout as the job uses it: how it was named, its YAML text (so tasks on other hosts, and
+    /// resumes from another directory, use exactly the same layout) and the text's SHA-256.
+    public struct LayoutIdentity: Codable, Sendable, Equatable {
+        public var name: String
+        public var sha256: String
+        public var text: String
+    }
+
+    public struct PartitionEntry: Codable, Sendable, Equatable {
+        public var index: Int
+        public var file: Int
+        public var byteStart: Int
+        public var byteEnd: Int
+    }
+
+    public var schema: Int
+    public var inputs: [InputIdentity]
+    public var layouts: [LayoutIdentity]
+    public var partitionSizeBytes: Int
+    public var buckets: Int
+    public var partitions: [PartitionEntry]
+    /// Where `aggregate` publishes the outputs (so `settle resume DIR` knows); nil for a job made by `settle plan`.
+    public var outDirectory: String?
+
+    /// The manifest of an existing job directory.
+    public static func read(_ directory: JobDirectory) throws -> Manifest { try Job.readManifest(directory) }
+
+    /// What differs between the manifest a job was started with and the current inputs, in words;
+    /// empty when nothing that changes results has changed.
+    public func differences(from current: Manifest) -> [String] {
+        var changes: [String] = []
+        if inputs.map(\.path) != current.inputs.map(\.path) {
+            changes.append("the input files differ: the job has \(inputs.map(\.path).joined(separator: ", ")); this run gives \(current.inputs.map(\.path).joined(separator: ", "))")
+            return changes
+        }
+        for (old, new) in zip(inputs, current.inputs) {
+            if old.layout != new.layout { changes.append("\(old.path): layout was '\(old.layout)', now '\(new.layout)'") }
+            if old.sizeBytes != new.sizeBytes {
+                changes.append("\(old.path): size was \(old.sizeBytes) bytes, now \(new.sizeBytes)")
+            } else if old.sampledSHA256 != new.sampledSHA256 {
+                changes.append("\(old.path): content changed (sampled checksum differs)")
+            } else if old.modifiedSeconds != new.modifiedSeconds || old.modifiedNanoseconds != new.modifiedNanoseconds {
+                changes.append("\(old.path): modification time changed")
+            }
+        }
+        for (old, new) in zip(layouts, current.layouts) where old.name == new.name && old.sha256 != new.sha256 {
+            changes.append("layout '\(old.name)' changed since the job started")
+        }
+        return changes
+    }
+
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> Manifest {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Manifest.self, from: Data(bytes))
+    }
+}
+
+extension Manifest.InputIdentity {
+    /// Size, mtime and a SHA-256 over 16 blocks of 4 KiB spread over the file (first and last
+    /// included): cheap on a 100 GB file, and catches a file replaced or rewritten in place.
+    static func of(path: String, layout: String, mapped: MappedFile) throws -> Self {
+        guard let status = Syscalls.stat(path) else {
+            throw SettleError(.unreadableInput, "cannot read input file \(path): no such file")
+        }
+        var hasher = SHA256()
+        mapped.withBytes { bytes in
+            let block = 4096
+            let blocks = 16
+            guard bytes.count > 0 else { return }
+            if bytes.count <= block * blocks {
+                hasher.update(bytes)
+                return
+            }
+            for index in 0..<blocks {
+                let start = (bytes.count - block) / (blocks - 1) * index
+                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + block)]))
+            }
+        }
+        return Self(path: path, layout: layout, sizeBytes: status.sizeBytes, modifiedSeconds: status.modificationSeconds,
+                    modifiedNanoseconds: status.modificationNanoseconds, sampledSHA256: hasher.finalizeHex())
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// A partition's marker (`partitions/pNNNNNN/marker.json`): what the partition covered, what it
+/// counted, and the spill runs and rejects file it produced (in its attempt directory) with their
+/// sizes. Written last; the partition is done if and only if this file is there and valid.
+public struct PartitionMarker: Codable, Sendable, Equatable {
+    public struct FileEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var sizeBytes: Int
+        public var entries: Int
+    }
+
+    public var schema = 1
+    public var partition: Int
+    public var file: Int
+    public var byteStart: Int
+    public var byteEnd: Int
+    public var attempt: String
+    public var attempts: Int
+    public var records: Int
+    public var validDetails: Int
+    public var rejected: Int
+    public var rejectsByReason: [String: Int]
+    public var rejects: FileEntry?
+    public var runs: [FileEntry]
+    public var validDebitCount: Int
+    public var validCreditCount: Int
+    public var validDebit: String
+    public var validCredit: String
+    public var validFee: String
+    public var rejectedDetails: Int
+    public var readableDebitCount: Int
+    public var readableCreditCount: Int
+    public var readableDebit: String
+    public var readableCredit: String
+    public var readableFee: String
+    public var unreadableAmounts: Int
+    public var unreadableFees: Int
+    public var worker: Int
+    public var seconds: Double
+
+    init(result: PartitionResult, attemptDirectory: String, attempts: Int) {
+        partition = result.partition.index
+        file = result.partition.fileIndex
+        byteStart = result.partition.byteStart
+        byteEnd = result.partition.byteEnd
+        attempt = AtomicFile.split(attemptDirectory).name
+        self.attempts = attempts
+        records = result.records
+        validDetails = result.validDetails
+        rejected = result.rejected
+        var reasons: [String: Int] = [:]
+        for reason in RejectReason.allCases where result.rejectsByReason[Int(reason.rawValue)] > 0 {
+            reasons[reason.code] = result.rejectsByReason[Int(reason.rawValue)]
+        }
+        rejectsByReason = reasons
+        rejects = result.rejectsPath.map {
+            FileEntry(name: AtomicFile.split($0).name, sizeBytes: FileIO.fileSize($0) ?? 0, entries: result.rejected)
+        }
+        runs = result.runs.map { FileEntry(name: AtomicFile.split($0.path).name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
+        validDebitCount = result.validDebitCount
+        validCreditCount = result.validCreditCount
+        validDebit = String(result.validDebit)
+        validCredit = String(result.validCredit)
+        validFee = String(result.validFee)
+        rejectedDetails = result.explanation.rejectedDetails
+        readableDebitCount = result.explanation.readableDebitCount
+        readableCreditCount = result.explanation.readableCreditCount
+        readableDebit = String(result.explanation.readableDebit)
+        readableCredit = String(result.explanation.readableCredit)
+        readableFee = String(result.explanation.readableFee)
+        unreadableAmounts = result.explanation.unreadableAmounts
+        unreadableFees = result.explanation.unreadableFees
+        worker = result.worker
+        seconds = Double(result.endNanoseconds - result.startNanoseconds) / 1e9
+    }
+
+    /// The result this marker records, with absolute paths under `taskDirectory`.
+    func result(partition: Partition, taskDirectory: String) throws -> PartitionResult {
+        let attemptDirectory = taskDirectory + "/" + attempt
+        var result = PartitionResult(partition: partition)
+        result.records = records
+        result.validDetails = validDetails
+        result.rejected = rejected
+        for (code, count) in rejectsByReason {
+            guard let reason = RejectReason(code: code) else { throw MarkerError.invalid("unknown reason \(code)") }
+            result.rejectsByReason[Int(reason.rawValue)] = count
+        }
+        result.rejectsPath = rejects.map { attemptDirectory + "/" + $0.name }
+        result.runs = runs.map { SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
+        result.validDebitCount = validDebitCount
+        result.validCreditCount = validCreditCount
+        result.validDebit = try Self.money(validDebit)
+        result.validCredit = try Self.money(validCredit)
+        result.validFee = try Self.money(validFee)
+        result.explanation = RejectExplanation(
+            rejectedDetails: rejectedDetails, readableDebitCount: readableDebitCount, readableCreditCount: readableCreditCount,
+            readableDebit: try Self.money(readableDebit), readableCredit: try Self.money(readableCredit),
+            readableFee: try Self.money(readableFee), unreadableAmounts: unreadableAmounts, unreadableFees: unreadableFees)
+        result.worker = worker
+        result.attempts = attempts
+        result.endNanoseconds = UInt64(seconds * 1e9)
+        return result
+    }
+
+    static func money(_ text: String) throws -> Int128 {
+        guard let value = Int128(text) else { throw MarkerError.invalid("bad amount '\(text)'") }
+        return value
+    }
+}
+
+/// A bucket's marker (`buckets/bNNNNN/marker.json`): the merged output of the bucket and the
+/// spill runs it was merged from.
+public struct BucketMarker: Codable, Sendable, Equatable {
+    public var schema = 1
+    public var bucket: Int
+    public var attempt: String
+    public var attempts: Int
+    public var output: PartitionMarker.FileEntry
+    /// The inputs, as `pNNNNNN/attempt-.../sNNNN.run`, so a marker over other runs is not reused.
+    public var inputs: [String]
+    public var seconds: Double
+}
+
+enum MarkerError: Error, CustomStringConvertible {
+    case invalid(String)
+    var description: String {
+        switch self {
+        case .invalid(let why): return why
+        }
+    }
+}
+
+/// Reading and publishing markers.
+enum MarkerIO {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, path: String) -> T? {
+        guard let bytes = try? FileIO.readBytes(path: path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(type, from: Data(bytes))
+    }
+
+    /// Writes `bytes` to a temporary name beside `path`, fsyncs it, and links it to `path` unless
+    /// that exists; fsyncs the directory. Returns false when another attempt published first.
+    static func publishOnce(_ bytes: [UInt8], to path: String) throws -> Bool {
+        var file = try AtomicFile(path: path, mode: 0o600)
+        try file.write(bytes)
+        _ = try file.seal()
+        let temporary = file.temporaryPath
+        file.abandonAfterSeal()
+        defer { Syscalls.unlink(temporary) }
+        do {
+            let won = try Syscalls.linkNoReplace(temporary, path)
+            try Syscalls.fsyncDirectory(AtomicFile.split(path).directory)
+            return won
+        } catch {
+            throw SettleError(.io, "cannot publish \(path): \(error)")
+        }
+    }
+}

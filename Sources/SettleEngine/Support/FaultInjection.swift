@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+
+/// Test-only fault injection at the system-call layer of Settle's own work files, to exercise the
+/// retries. Off unless the environment variable `SETTLE_FAULT_INJECTION` is set to rules separated
+/// by `;`, each `OP:PATH_PART:NTH[:TIMES]`: fail the NTH (1-based) `write`, `fsync` or `read` of a
+/// work file whose path contains PATH_PART, and the TIMES-1 matching calls after it (`*` for
+/// every one: a persistent fault). Example: `write:p000003/:2:1` fails the second write of
+/// partition 3's files once.
+enum FaultInjection {
+    enum Operation: String { case write, fsync, read }
+
+    struct Rule {
+        var operation: Operation
+        var pathPart: String
+        var nth: Int
+        var times: Int?
+    }
+
+    static let rules: [Rule] = {
+        guard let text = ProcessInfo.processInfo.environment["SETTLE_FAULT_INJECTION"], !text.isEmpty else { return [] }
+        return text.split(separator: ";").compactMap { spec in
+            let parts = spec.split(separator: ":").map(String.init)
+            guard parts.count >= 3, let operation = Operation(rawValue: parts[0]), let nth = Int(parts[2]) else { return nil }
+            let times = parts.count > 3 ? (parts[3] == "*" ? nil : Int(parts[3])) : 1
+            return Rule(operation: operation, pathPart: parts[1], nth: nth, times: times)
+        }
+    }()
+
+    private static let counters = Mutex<[Int]>([])
+
+    /// Throws an injected I/O error when a rule matches this call.
+    static func check(_ operation: Operation, path: String) throws {
+        guard !rules.isEmpty else { return }
+        let fail = counters.withLock { counts -> Bool in
+            if counts.count < rules.count { counts = [Int](repeating: 0, count: rules.count) }
+            var fail = false
+            for (index, rule) in rules.enumerated() where rule.operation == operation && path.contains(rule.pathPart) {
+                counts[index] += 1
+                let call = counts[index]
+                if call >= rule.nth && (rule.times.map { call < rule.nth + $0 } ?? true) { fail = true }
+            }
+            return fail
+        }
+        if fail { throw SettleError(.io, "injected \(operation.rawValue) fault on \(path) (SETTLE_FAULT_INJECTION)") }
+    }
+}
