@@ -20,7 +20,11 @@ struct JobRunner {
 
         // What is already done: markers first (cheap), and a full check of the spill runs only when
         // some reduce is still to run (a completed job is only re-published).
-        var results = (0..<partitionCount).map { job.donePartition($0, verifyRuns: false).result }
+        var results: [PartitionResult?] = (0..<partitionCount).map { index in
+            let (result, warning) = job.donePartition(index, verifyRuns: false)
+            if let warning { logger.warning("\(warning)") }
+            return result
+        }
         var allBucketsDone = false
         if results.allSatisfy({ $0 != nil }) {
             let inputs = try job.bucketInputs(results.map { $0! })
@@ -82,11 +86,15 @@ struct JobRunner {
         progress.update { $0.stage = "reduce" }
         let inputs = try job.bucketInputs(partitions)
         var outputs = [MergeInput?](repeating: nil, count: buckets)
+        var bucketWarnings: [String] = []
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
             let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: !allBucketsDone)
-            if let warning { logger.warning("\(warning)") }
+            if let warning { bucketWarnings.append(warning) }
             outputs[bucket] = output
             if output == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
+        }
+        if let first = bucketWarnings.first {
+            logger.warning("\(first)\(bucketWarnings.count > 1 ? " (and \(bucketWarnings.count - 1) more buckets likewise)" : "")")
         }
         progress.update { snapshot in snapshot.bucketsDone = outputs.filter { $0 != nil }.count }
         let pendingBuckets = (0..<buckets).filter { outputs[$0] == nil && !inputs[$0].isEmpty }

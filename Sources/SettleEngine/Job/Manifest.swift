@@ -12,7 +12,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var sizeBytes: Int
         public var modifiedSeconds: Int
         public var modifiedNanoseconds: Int
-        public var sampledSHA256: String
+        public var sampledSha256: String
     }
 
     /// A layout as the job uses it: how it was named, its YAML text (so tasks on other hosts, and
@@ -54,7 +54,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             if old.layout != new.layout { changes.append("\(old.path): layout was '\(old.layout)', now '\(new.layout)'") }
             if old.sizeBytes != new.sizeBytes {
                 changes.append("\(old.path): size was \(old.sizeBytes) bytes, now \(new.sizeBytes)")
-            } else if old.sampledSHA256 != new.sampledSHA256 {
+            } else if old.sampledSha256 != new.sampledSha256 {
                 changes.append("\(old.path): content changed (sampled checksum differs)")
             } else if old.modifiedSeconds != new.modifiedSeconds || old.modifiedNanoseconds != new.modifiedNanoseconds {
                 changes.append("\(old.path): modification time changed")
@@ -102,6 +102,6 @@ extension Manifest.InputIdentity {
             }
         }
         return Self(path: path, layout: layout, sizeBytes: status.sizeBytes, modifiedSeconds: status.modificationSeconds,
-                    modifiedNanoseconds: status.modificationNanoseconds, sampledSHA256: hasher.finalizeHex())
+                    modifiedNanoseconds: status.modificationNanoseconds, sampledSha256: hasher.finalizeHex())
     }
 }
