@@ -58,7 +58,6 @@ struct JobRunner {
         let tableBytes = options.tableBytesPerWorker
         let buckets = job.bucketCount
         let retry = options.retry
-        let (shutdown, progress, logger) = (self.shutdown, self.progress, self.logger)
         let mapped = try WorkerPool.run(
             taskCount: pending.count, workers: options.workers,
             shouldStop: { shutdown.isRequested },
