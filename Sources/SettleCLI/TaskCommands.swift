@@ -35,28 +35,41 @@ struct PlanCommand: ParsableCommand {
     }
 }
 
-struct MapCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "map",
-        abstract: "Map one partition of a planned job (idempotent; safe to run twice or concurrently).")
-
+/// Options of the single-task commands (map, reduce).
+struct TaskOptions: ParsableArguments {
     @Option(help: "The job's work directory.")
     var work: String
 
-    @Option(help: "The partition to map (0-based).")
-    var partition: Int
-
-    @Option(help: "Memory for this task.")
+    @Option(help: "Memory for this task (the map table; the reduce merge fan-in).")
     var memory: String = "256MiB"
 
     @Option(help: "Attempts when Settle's own files fail.")
     var maxAttempts: Int = 4
 
+    func validate() throws {
+        if ByteSize.parse(memory) == nil { throw ValidationError("--memory: cannot read size '\(memory)' (try 256M)") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+    }
+
+    var memoryBytes: Int { ByteSize.parse(memory) ?? 256 << 20 }
+    var retry: RetryPolicy { RetryPolicy(maxAttempts: maxAttempts) }
+    var directory: JobDirectory { JobDirectory(root: work) }
+}
+
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Map one partition of a planned job (idempotent; safe to run twice or concurrently).")
+
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "The partition to map (0-based).")
+    var partition: Int
+
     func run() throws {
-        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
         do {
-            let outcome = try JobTasks.map(directory: JobDirectory(root: work), partition: partition, memoryBytes: bytes,
-                                           retry: RetryPolicy(maxAttempts: maxAttempts), logger: SettleLogging.logger())
+            let outcome = try JobTasks.map(directory: task.directory, partition: partition, memoryBytes: task.memoryBytes,
+                                           retry: task.retry, logger: SettleLogging.logger())
             printError("settle: partition \(partition): \(outcome == .done ? "mapped" : "already done")")
         } catch {
             throw fail(error)
@@ -69,23 +82,15 @@ struct ReduceCommand: ParsableCommand {
         commandName: "reduce",
         abstract: "Reduce one bucket of a job whose partitions are all mapped (idempotent).")
 
-    @Option(help: "The job's work directory.")
-    var work: String
+    @OptionGroup var task: TaskOptions
 
     @Option(help: "The bucket to reduce (0-based).")
     var bucket: Int
 
-    @Option(help: "Memory for this task (bounds the merge fan-in).")
-    var memory: String = "256MiB"
-
-    @Option(help: "Attempts when Settle's own files fail.")
-    var maxAttempts: Int = 4
-
     func run() throws {
-        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
         do {
-            let outcome = try JobTasks.reduce(directory: JobDirectory(root: work), bucket: bucket, memoryBytes: bytes,
-                                              retry: RetryPolicy(maxAttempts: maxAttempts), logger: SettleLogging.logger())
+            let outcome = try JobTasks.reduce(directory: task.directory, bucket: bucket, memoryBytes: task.memoryBytes,
+                                              retry: task.retry, logger: SettleLogging.logger())
             printError("settle: bucket \(bucket): \(outcome == .done ? "reduced" : "already done (or empty)")")
         } catch {
             throw fail(error)
