@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SettleEngine
 
 @main
@@ -21,4 +22,19 @@ struct Settle: ParsableCommand {
             FinalizeCommand.self,
         ]
     )
+
+    /// Runs the command, mapping argument-parser's usage errors (EX_USAGE, 64) to Settle's one
+    /// exit-code table, where every could-not-run case is 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == ExitCode.validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(ExitStatus.couldNotRun)
+            }
+            exit(withError: error)
+        }
+    }
 }
