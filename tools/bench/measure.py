@@ -8,7 +8,7 @@ max_rss_bytes is the command's peak RSS as `/usr/bin/time -f %M` prints it: the 
 exec (about 14 MiB), which would floor every figure. Without /usr/bin/time, wait4's ru_maxrss is used.
 With --sample-ms, /proc/PID/status is also read every N ms and the highest RssAnon and RSS seen are
 reported (peak_anon_bytes, peak_rss_sampled_bytes): an outside check of the figures a program
-reports about itself. With --timeout, a command still running after S seconds is killed (SIGKILL)
+reports about itself (the highest single process among the command and its descendants). With --timeout, a command still running after S seconds is killed (SIGKILL)
 and reported with "timed_out": true, so a hang fails the bench instead of stopping it. The wall time is taken around fork and wait only, so the interpreter's own
 start-up is not in it.
 """
@@ -35,12 +35,19 @@ def status_kib(pid, names):
     return values
 
 
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(word) for word in handle.read().split()]
-    except (OSError, ValueError):
-        return []
+def descendants(pid):
+    """Children, grandchildren and so on of pid (the command runs under /usr/bin/time, maybe a wrapper)."""
+    found, pending = [], [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            with open(f"/proc/{parent}/task/{parent}/children") as handle:
+                children = [int(word) for word in handle.read().split()]
+        except (OSError, ValueError):
+            children = []
+        found += children
+        pending += children
+    return found
 
 
 def main(argv):
@@ -92,7 +99,7 @@ def main(argv):
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid != 0:
                 break
-            for sampled in [child.pid] + children(child.pid):  # the command runs under /usr/bin/time
+            for sampled in [child.pid] + descendants(child.pid):
                 values = status_kib(sampled, ("RssAnon", "VmRSS"))
                 peak_anon_kib = max(peak_anon_kib, values.get("RssAnon", 0))
                 peak_rss_kib = max(peak_rss_kib, values.get("VmRSS", 0))
