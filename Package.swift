@@ -20,10 +20,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .target(name: "CSettleShims"),
         .target(
             name: "SettleEngine",
             dependencies: [
                 "CLZ4",
+                "CSettleShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),

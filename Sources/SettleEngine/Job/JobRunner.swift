@@ -97,14 +97,18 @@ struct JobRunner {
         }
         progress.update { snapshot in snapshot.bucketsDone = outputs.filter { $0 != nil }.count }
         let pendingBuckets = (0..<buckets).filter { outputs[$0] == nil && !inputs[$0].isEmpty }
-        let fanIn = RunMerger.fanIn(memoryBytes: options.memoryBytes / options.workers)
+        // Each reduce worker's share: half for its table, half for merge cursors when a bucket
+        // outgrows the table.
+        let reduceShare = options.memoryBytes / options.workers
+        let fanIn = RunMerger.fanIn(memoryBytes: reduceShare / 2)
         let reduced = try WorkerPool.run(
             taskCount: pendingBuckets.count, workers: options.workers,
             shouldStop: { shutdown.isRequested },
-            makeState: { _ in try LZ4FrameEncoder() },
-            body: { encoder, task, _ in
+            makeState: { _ in (encoder: try LZ4FrameEncoder(), table: AggregateTable(memoryBytes: reduceShare / 2)) },
+            body: { state, task, _ in
                 let bucket = pendingBuckets[task]
-                let output = try job.reduceBucket(bucket, inputs: inputs[bucket], encoder: encoder, fanIn: fanIn, retry: retry) { attempt, error in
+                let output = try job.reduceBucket(bucket, inputs: inputs[bucket], table: state.table, encoder: state.encoder,
+                                                  fanIn: fanIn, retry: retry) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
                 progress.update { $0.bucketsDone += 1 }

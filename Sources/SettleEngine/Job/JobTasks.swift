@@ -44,8 +44,9 @@ public enum JobTasks {
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)[bucket]
         if inputs.isEmpty || job.doneBucket(bucket, inputs: inputs, verify: false).output != nil { return .alreadyDone }
-        _ = try job.reduceBucket(bucket, inputs: inputs, encoder: try LZ4FrameEncoder(),
-                                 fanIn: RunMerger.fanIn(memoryBytes: memoryBytes), retry: retry) { attempt, error in
+        _ = try job.reduceBucket(bucket, inputs: inputs, table: AggregateTable(memoryBytes: memoryBytes / 2),
+                                 encoder: try LZ4FrameEncoder(), fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
+                                 retry: retry) { attempt, error in
             logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
         }
         return .done

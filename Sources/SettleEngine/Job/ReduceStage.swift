@@ -47,7 +47,8 @@ extension Job {
     }
 
     /// Reduces one bucket with retries and publishes its marker; returns the merged output.
-    public func reduceBucket(_ bucket: Int, inputs: [MergeInput], encoder: LZ4FrameEncoder, fanIn: Int, retry: RetryPolicy,
+    public func reduceBucket(_ bucket: Int, inputs: [MergeInput], table: AggregateTable, encoder: LZ4FrameEncoder, fanIn: Int,
+                             retry: RetryPolicy,
                              onRetry: (Int, SettleError) -> Void = { _, _ in }) throws -> MergeInput {
         let taskDirectory = directory.bucketDirectory(bucket)
         return try retry.run("reduce of bucket \(bucket)", onRetry: onRetry) { attempt in
@@ -55,7 +56,8 @@ extension Job {
             let attemptDirectory = try directory.newAttempt(in: taskDirectory)
             do {
                 let reducer = BucketReducer(bucket: bucket, outputPath: attemptDirectory + "/out.run")
-                let (keys, info) = try reducer.reduce(inputs, fanIn: fanIn, encoder: encoder, scratchDirectory: attemptDirectory)
+                let (keys, info) = try reducer.reduce(inputs, table: table, fanIn: fanIn, encoder: encoder,
+                                                      scratchDirectory: attemptDirectory)
                 try Syscalls.fsyncDirectory(attemptDirectory)
                 let marker = BucketMarker(bucket: bucket, attempt: AtomicFile.split(attemptDirectory).name, attempts: attempt,
                                           output: .init(name: "out.run", sizeBytes: info.sizeBytes, entries: keys),

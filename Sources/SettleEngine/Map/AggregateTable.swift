@@ -16,16 +16,22 @@ public final class AggregateTable {
         var feeAmount: Int128
     }
 
+    /// The mutable state, behind a pointer so the hot loop pays no dynamic exclusivity checks
+    /// (which class `var`s would cost on every record).
+    struct State {
+        var storage: UnsafeMutablePointer<Slot>
+        var capacity: Int
+        var mask: Int
+        /// Keys held before the table grows or, at its largest, spills (75% load).
+        var limit: Int
+        var count: Int
+    }
+
     static var slotBytes: Int { MemoryLayout<Slot>.stride }
 
-    private(set) var storage: UnsafeMutablePointer<Slot>
-    public private(set) var capacity: Int
-    private var mask: Int
-    /// Keys held before the table grows or, at its largest, spills (75% load).
-    private var limit: Int
+    private let state: UnsafeMutablePointer<State>
     /// The largest capacity the memory share allows.
     public let maxCapacity: Int
-    public private(set) var count = 0
 
     /// A table using at most `memoryBytes` (at least 1,024 slots). It starts small and doubles as
     /// keys arrive, so clearing it after a spill costs what was used, not the whole share.
@@ -34,20 +40,29 @@ public final class AggregateTable {
         // Growing briefly holds the old and the new storage (1.5x the final size): stay within the share.
         while maxCapacity * 3 * Self.slotBytes <= memoryBytes { maxCapacity *= 2 }
         self.maxCapacity = maxCapacity
-        capacity = min(maxCapacity, max(1024, initialCapacity))
-        mask = capacity - 1
-        limit = capacity / 4 * 3
-        storage = .allocate(capacity: capacity)
+        let capacity = min(maxCapacity, max(1024, initialCapacity))
+        let storage = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
         storage.initialize(repeating: Slot.empty, count: capacity)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(storage: storage, capacity: capacity, mask: capacity - 1, limit: capacity / 4 * 3, count: 0))
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        state.pointee.storage.deallocate()
+        state.deallocate()
+    }
+
+    public var capacity: Int { state.pointee.capacity }
+    public var count: Int { state.pointee.count }
+    public var isEmpty: Bool { state.pointee.count == 0 }
+    public var memoryBytes: Int { state.pointee.capacity * Self.slotBytes }
 
     /// True when the table is at its largest and its load limit: the caller must spill.
     /// Below its largest size it grows instead.
+    @inline(__always)
     public var isFull: Bool {
-        if count < limit { return false }
-        if capacity < maxCapacity {
+        if state.pointee.count < state.pointee.limit { return false }
+        if state.pointee.capacity < maxCapacity {
             grow()
             return false
         }
@@ -55,66 +70,99 @@ public final class AggregateTable {
     }
 
     private func grow() {
-        let oldStorage = storage, oldCapacity = capacity
-        capacity *= 2
-        mask = capacity - 1
-        limit = capacity / 4 * 3
-        storage = .allocate(capacity: capacity)
+        let old = state.pointee
+        let capacity = old.capacity * 2
+        let storage = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
         storage.initialize(repeating: Slot.empty, count: capacity)
-        for index in 0..<oldCapacity where oldStorage[index].currency != 0 {
-            let slot = oldStorage[index]
+        let mask = capacity - 1
+        for index in 0..<old.capacity where old.storage[index].currency != 0 {
+            let slot = old.storage[index]
             let key = AggregateKey(merchant: slot.merchant, currency: CurrencyCode(raw: slot.currency))
             var target = Int(truncatingIfNeeded: key.hashValue64) & mask
             while storage[target].currency != 0 { target = (target + 1) & mask }
             storage[target] = slot
         }
-        oldStorage.deallocate()
+        old.storage.deallocate()
+        state.pointee = State(storage: storage, capacity: capacity, mask: mask, limit: capacity / 4 * 3, count: old.count)
     }
-    public var isEmpty: Bool { count == 0 }
-    public var memoryBytes: Int { capacity * Self.slotBytes }
 
-    /// Adds one valid detail record. The caller spills first when `isFull`.
-    ///
-    /// Amounts are below 10^18 (at most 18 digits, checked by the layout) and a slot takes at most
-    /// 2^63 records, so the 128-bit sums stay below 2^123: the wrapping adds cannot overflow.
+    /// Where the slot for `hash` starts: the map stage prefetches it one record ahead.
     @inline(__always)
-    public func add(merchant: MerchantKey, currency: UInt32, isDebit: Bool, amountMinor: Int64, feeMinor: Int64) {
-        let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)).hashValue64
+    public func slotAddress(hash: UInt64) -> UnsafeRawPointer {
+        UnsafeRawPointer(state.pointee.storage + (Int(truncatingIfNeeded: hash) & state.pointee.mask))
+    }
+
+    /// The slot of a key, created empty if new. The caller checks `isFull` first.
+    @inline(__always)
+    private func slot(merchant: MerchantKey, currency: UInt32, hash: UInt64) -> UnsafeMutablePointer<Slot> {
+        let storage = state.pointee.storage
+        let mask = state.pointee.mask
         var index = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = storage + index
             if slot.pointee.currency == 0 {
                 slot.pointee = Slot(merchant: merchant, currency: currency, bucket: 0, debitCount: 0, creditCount: 0,
                                     debitAmount: 0, creditAmount: 0, feeAmount: 0)
-                count += 1
-            } else if slot.pointee.currency != currency || slot.pointee.merchant != merchant {
-                index = (index + 1) & mask
-                continue
+                state.pointee.count += 1
+                return slot
             }
-            if isDebit {
-                slot.pointee.debitCount &+= 1
-                slot.pointee.debitAmount &+= Int128(amountMinor)
-            } else {
-                slot.pointee.creditCount &+= 1
-                slot.pointee.creditAmount &+= Int128(amountMinor)
-            }
-            slot.pointee.feeAmount &+= Int128(feeMinor)
-            return
+            if slot.pointee.currency == currency && slot.pointee.merchant == merchant { return slot }
+            index = (index + 1) & mask
         }
+    }
+
+    /// Adds one valid detail record. The caller spills first when `isFull`.
+    ///
+    /// Amounts are below 10^18 (at most 18 digits, checked by the layout) and a slot takes at most
+    /// 2^63 records, so the 128-bit sums stay below 2^123: the wrapping adds cannot overflow.
+    @inline(__always)
+    public func add(merchant: MerchantKey, currency: UInt32, hash: UInt64, isDebit: Bool, amountMinor: Int64, feeMinor: Int64) {
+        let slot = slot(merchant: merchant, currency: currency, hash: hash)
+        if isDebit {
+            slot.pointee.debitCount &+= 1
+            slot.pointee.debitAmount &+= Int128(amountMinor)
+        } else {
+            slot.pointee.creditCount &+= 1
+            slot.pointee.creditAmount &+= Int128(amountMinor)
+        }
+        slot.pointee.feeAmount &+= Int128(feeMinor)
+    }
+
+    public func add(merchant: MerchantKey, currency: UInt32, isDebit: Bool, amountMinor: Int64, feeMinor: Int64) {
+        let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)).hashValue64
+        add(merchant: merchant, currency: currency, hash: hash, isDebit: isDebit, amountMinor: amountMinor, feeMinor: feeMinor)
+    }
+
+    /// Combines a partial aggregate into its key's slot with checked arithmetic (the reduce
+    /// stage); false on overflow. The caller checks `isFull` first.
+    @inline(__always)
+    public func combine(_ key: AggregateKey, _ value: PartialAggregate) -> Bool {
+        let slot = slot(merchant: key.merchant, currency: key.currency.raw, hash: key.hashValue64)
+        var total = PartialAggregate(debitCount: slot.pointee.debitCount, creditCount: slot.pointee.creditCount,
+                                     debitAmount: slot.pointee.debitAmount, creditAmount: slot.pointee.creditAmount,
+                                     feeAmount: slot.pointee.feeAmount)
+        guard total.combine(value) else { return false }
+        slot.pointee.debitCount = total.debitCount
+        slot.pointee.creditCount = total.creditCount
+        slot.pointee.debitAmount = total.debitAmount
+        slot.pointee.creditAmount = total.creditAmount
+        slot.pointee.feeAmount = total.feeAmount
+        return true
     }
 
     /// Calls `body` with every entry in (bucket, key) order, then empties the table.
     public func drainSorted(buckets: Int, _ body: (Int, AggregateKey, PartialAggregate) throws -> Void) rethrows {
         // Compact the occupied slots to the front, tag each with its bucket, sort in place.
+        let storage = state.pointee.storage
         var filled = 0
-        for index in 0..<capacity where storage[index].currency != 0 {
+        for index in 0..<state.pointee.capacity where storage[index].currency != 0 {
             var slot = storage[index]
             let key = AggregateKey(merchant: slot.merchant, currency: CurrencyCode(raw: slot.currency))
             slot.bucket = UInt32(key.bucket(of: buckets))
             storage[filled] = slot
             filled += 1
         }
-        precondition(filled == count)
+        precondition(filled == state.pointee.count)
         let entries = UnsafeMutableBufferPointer(start: storage, count: filled)
         InPlaceSort.sort(entries)
         defer { clear() }
@@ -127,8 +175,8 @@ public final class AggregateTable {
     }
 
     public func clear() {
-        storage.update(repeating: Slot.empty, count: capacity)
-        count = 0
+        state.pointee.storage.update(repeating: Slot.empty, count: state.pointee.capacity)
+        state.pointee.count = 0
     }
 }
 

@@ -1,3 +1,5 @@
+import CSettleShims
+
 /// One worker of the map stage. Owns its aggregate table and LZ4 encoder (reused across partitions)
 /// and turns one partition at a time into sorted spill runs plus a rejects file.
 public final class MapWorker {
@@ -94,6 +96,9 @@ public final class MapWorker {
         var local = 0
         var validDetails = 0, debitCount = 0, creditCount = 0
         var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
+        var pending: (merchant: MerchantKey, currency: UInt32, hash: UInt64, isDebit: Bool, amount: Int64, fee: Int64) =
+            (MerchantKey(), 0, 0, false, 0, 0)
+        var hasPending = false
         try layout.detail.fields.withUnsafeBufferPointer { fields in
             while let (offset, length) = cursor.next() {
                 defer { local += 1 }
@@ -115,8 +120,17 @@ public final class MapWorker {
                         let amount = FieldDecoder.amount(base, offset: offset + amountOffset, length: amountLength)
                         let fee = hasFee ? FieldDecoder.amount(base, offset: offset + feeOffset, length: feeLength) : 0
                         let isDebit = direction == debitCode
-                        if table.isFull { try onFull() }
-                        table.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee)
+                        // Prefetch this record's slot and fold the previous record, whose slot was
+                        // prefetched one record ago: the table's cache misses overlap with parsing.
+                        let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)).hashValue64
+                        settle_prefetch_write(table.slotAddress(hash: hash))
+                        if hasPending {
+                            if table.isFull { try onFull() }
+                            table.add(merchant: pending.merchant, currency: pending.currency, hash: pending.hash,
+                                      isDebit: pending.isDebit, amountMinor: pending.amount, feeMinor: pending.fee)
+                        }
+                        pending = (merchant, currency, hash, isDebit, amount, fee)
+                        hasPending = true
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
                         validDetails &+= 1
                         if isDebit {
@@ -133,6 +147,11 @@ public final class MapWorker {
                 try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
                                result: &result, rejects: &rejects)
             }
+        }
+        if hasPending {
+            if table.isFull { try onFull() }
+            table.add(merchant: pending.merchant, currency: pending.currency, hash: pending.hash,
+                      isDebit: pending.isDebit, amountMinor: pending.amount, feeMinor: pending.fee)
         }
         result.records = local
         result.validDetails += validDetails
