@@ -24,6 +24,55 @@ struct FieldDecoderTests {
         }
     }
 
+    @Test(arguments: 1...20)
+    func textRejectsOnlyControlBytes(length: Int) {
+        for position in 0..<length {
+            for byte in 0...255 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                bytes[position] = UInt8(byte)
+                let expected = byte >= 0x20 && byte != 0x7F
+                let got = bytes.withUnsafeBytes { FieldDecoder.isText($0.baseAddress!, offset: 0, length: length) }
+                if got != expected {
+                    Issue.record("length \(length) position \(position) byte \(byte): got \(got)")
+                    return
+                }
+            }
+        }
+    }
+
+    @Test(arguments: 0...20)
+    func trimmedLengthCountsTrailingSpaces(length: Int) {
+        for content in 0...length {
+            for filler in [UInt8(ascii: "x"), UInt8(ascii: " "), 0x80] where content > 0 || filler == UInt8(ascii: "x") {
+                // `content` bytes whose last is not a space, then spaces.
+                var bytes = [UInt8](repeating: filler, count: content) + [UInt8](repeating: 0x20, count: length - content)
+                if content > 0 { bytes[content - 1] = UInt8(ascii: "Z") }
+                let got = bytes.withUnsafeBytes { FieldDecoder.trimmedLength($0.baseAddress!, offset: 0, length: length) }
+                #expect(got == content, "length \(length) content \(content)")
+            }
+        }
+    }
+
+    @Test(arguments: 1...18)
+    func amountsOfEveryLength(length: Int) {
+        var value: Int64 = 0
+        var text = ""
+        for index in 0..<length {
+            let digit = (index * 7 + 3) % 10
+            text += String(digit)
+            value = value * 10 + Int64(digit)
+        }
+        #expect(with(text) { FieldDecoder.amount($0, offset: 0, length: length) } == value)
+        for position in 0..<length {
+            for bad in ["/", ":", "A", " ", "\u{80}"] {
+                var chars = Array(text.utf8)
+                chars[position] = Array(bad.utf8)[0]
+                let got = chars.withUnsafeBytes { FieldDecoder.amount($0.baseAddress!, offset: 0, length: length) }
+                #expect(got == -1, "length \(length) position \(position) \(bad)")
+            }
+        }
+    }
+
     @Test func amounts() {
         #expect(with("000000001234") { FieldDecoder.amount($0, offset: 0, length: 12) } == 1234)
         #expect(with("999999999999999999") { FieldDecoder.amount($0, offset: 0, length: 18) } == 999_999_999_999_999_999)

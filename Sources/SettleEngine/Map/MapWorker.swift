@@ -54,6 +54,9 @@ public final class MapWorker {
         return result
     }
 
+    /// How many records ahead the table slot is prefetched (a power of two).
+    static let prefetchDistance = 4
+
     private func spill(directory: String, sequence: inout Int) throws -> SpillRunInfo {
         let path = Self.runPath(directory: directory, sequence: sequence)
         sequence += 1
@@ -96,9 +99,8 @@ public final class MapWorker {
         var local = 0
         var validDetails = 0, debitCount = 0, creditCount = 0
         var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
-        var pending: (merchant: MerchantKey, currency: UInt32, hash: UInt64, isDebit: Bool, amount: Int64, fee: Int64) =
-            (MerchantKey(), 0, 0, false, 0, 0)
-        var hasPending = false
+        var pendingCount = 0
+        try withUnsafeTemporaryAllocation(of: PendingRecord.self, capacity: Self.prefetchDistance) { pending in
         try layout.detail.fields.withUnsafeBufferPointer { fields in
             while let (offset, length) = cursor.next() {
                 defer { local += 1 }
@@ -120,17 +122,19 @@ public final class MapWorker {
                         let amount = FieldDecoder.amount(base, offset: offset + amountOffset, length: amountLength)
                         let fee = hasFee ? FieldDecoder.amount(base, offset: offset + feeOffset, length: feeLength) : 0
                         let isDebit = direction == debitCode
-                        // Prefetch this record's slot and fold the previous record, whose slot was
-                        // prefetched one record ago: the table's cache misses overlap with parsing.
+                        // Prefetch this record's slot and fold the record from `prefetchDistance`
+                        // records ago, whose slot is in cache by now: the table's cache misses
+                        // overlap with parsing.
                         let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)).hashValue64
                         settle_prefetch_write(table.slotAddress(hash: hash))
-                        if hasPending {
+                        let position = pendingCount & (Self.prefetchDistance - 1)
+                        if pendingCount >= Self.prefetchDistance {
                             if table.isFull { try onFull() }
-                            table.add(merchant: pending.merchant, currency: pending.currency, hash: pending.hash,
-                                      isDebit: pending.isDebit, amountMinor: pending.amount, feeMinor: pending.fee)
+                            table.add(pending[position])
                         }
-                        pending = (merchant, currency, hash, isDebit, amount, fee)
-                        hasPending = true
+                        pending[position] = PendingRecord(merchant: merchant, currency: currency, hash: hash, isDebit: isDebit,
+                                                          amountMinor: amount, feeMinor: fee)
+                        pendingCount &+= 1
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
                         validDetails &+= 1
                         if isDebit {
@@ -148,10 +152,11 @@ public final class MapWorker {
                                result: &result, rejects: &rejects)
             }
         }
-        if hasPending {
+        // Fold what is still pending, oldest first.
+        for sequence in max(0, pendingCount - Self.prefetchDistance)..<pendingCount {
             if table.isFull { try onFull() }
-            table.add(merchant: pending.merchant, currency: pending.currency, hash: pending.hash,
-                      isDebit: pending.isDebit, amountMinor: pending.amount, feeMinor: pending.fee)
+            table.add(pending[sequence & (Self.prefetchDistance - 1)])
+        }
         }
         result.records = local
         result.validDetails += validDetails
@@ -240,6 +245,24 @@ public final class MapWorker {
         if let fee = layout.fee {
             if let value = readable(fee) { explanation.readableFee += Int128(value) } else { explanation.unreadableFees += 1 }
         }
+    }
+}
+
+/// A valid detail record parsed and waiting for its (prefetched) table slot.
+struct PendingRecord {
+    var merchant: MerchantKey
+    var currency: UInt32
+    var hash: UInt64
+    var isDebit: Bool
+    var amountMinor: Int64
+    var feeMinor: Int64
+}
+
+extension AggregateTable {
+    @inline(__always)
+    func add(_ record: PendingRecord) {
+        add(merchant: record.merchant, currency: record.currency, hash: record.hash, isDebit: record.isDebit,
+            amountMinor: record.amountMinor, feeMinor: record.feeMinor)
     }
 }
 

@@ -49,14 +49,32 @@ public enum FieldDecoder {
         var value: Int64 = 0
         var index = offset
         let end = offset + length
+        // Eight digits at a time (SWAR): check them, then combine pairs, quads and octets.
+        while index + 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let digits = word &- 0x3030_3030_3030_3030
+            if (word | digits | (word &+ 0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080 != 0 { return -1 }
+            // At most 18 digits (layout validation), so value < 10^18 and cannot overflow.
+            value = value &* 100_000_000 &+ Int64(bitPattern: parseEightDigits(digits))
+            index += 8
+        }
         while index < end {
             let digit = base.load(fromByteOffset: index, as: UInt8.self) &- 0x30
             if digit > 9 { return -1 }
-            // At most 18 digits (layout validation), so value < 10^18 and cannot overflow.
             value = value &* 10 &+ Int64(digit)
             index += 1
         }
         return value
+    }
+
+    /// Eight digit values (0-9, one per byte, first digit in the lowest byte) as one number.
+    @inline(__always)
+    static func parseEightDigits(_ digits: UInt64) -> UInt64 {
+        var v = digits
+        v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+        v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+        v = (v &* 10000 &+ (v >> 32)) & 0x0000_0000_FFFF_FFFF
+        return v
     }
 
     /// The index of the first byte that is not a digit, relative to `offset`, if any.
@@ -85,6 +103,15 @@ public enum FieldDecoder {
     public static func isText(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
         var index = offset
         let end = offset + length
+        while index + 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A lane below 0x20 (among lanes below 0x80), or equal to 0x7F.
+            let below = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+            let delete = word ^ 0x7F7F_7F7F_7F7F_7F7F
+            let hasDelete = (delete &- 0x0101_0101_0101_0101) & ~delete & 0x8080_8080_8080_8080
+            if below | hasDelete != 0 { return false }
+            index += 8
+        }
         while index < end {
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
             if byte < 0x20 || byte == 0x7F { return false }
@@ -93,10 +120,16 @@ public enum FieldDecoder {
         return true
     }
 
-    /// Length after removing trailing spaces.
+    /// Length after removing trailing spaces (eight bytes at a time from the end).
     @inline(__always)
     public static func trimmedLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int {
         var count = length
+        while count >= 8 {
+            // Little-endian: the field's last byte is the word's highest.
+            let word = base.loadUnaligned(fromByteOffset: offset + count - 8, as: UInt64.self) ^ 0x2020_2020_2020_2020
+            if word != 0 { return count - word.leadingZeroBitCount / 8 }
+            count -= 8
+        }
         while count > 0 && base.load(fromByteOffset: offset + count - 1, as: UInt8.self) == 0x20 { count -= 1 }
         return count
     }

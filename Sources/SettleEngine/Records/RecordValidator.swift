@@ -20,7 +20,7 @@ public enum RecordValidator {
                 if !FieldDecoder.isText(base, offset: at, length: field.length) {
                     return Failure(reason: .badText, fieldIndex: field.index)
                 }
-                if !field.optional && FieldDecoder.trimmedLength(base, offset: at, length: field.length) == 0 {
+                if !field.optional && FieldDecoder.isBlank(base, offset: at, length: field.length) {
                     return Failure(reason: .blankField, fieldIndex: field.index)
                 }
             case .digits:
