@@ -16,7 +16,7 @@ public struct AggregateOptions: Sendable {
 
     public static let defaultMemoryBytes = 1 << 30
     public static let defaultPartitionSizeBytes = 64 << 20
-    public static let defaultBuckets = 64
+    public static let defaultBuckets = 16
     /// Buffers a map worker owns besides its table: LZ4 context and staging, file buffers, rejects.
     public static let workerOverheadBytes = 3 << 20
 

@@ -1,10 +1,10 @@
 /// Byte-level CSV writing helpers: exact decimal integers and RFC 4180 quoting.
 public enum CSVText {
-    /// Appends the decimal digits of `value` (no allocation).
+    /// Appends the decimal digits of `value` (no allocation; 64-bit arithmetic when it fits).
     @inline(__always)
     public static func appendInteger(_ value: Int128, to out: inout [UInt8]) {
-        if value == 0 {
-            out.append(UInt8(ascii: "0"))
+        if let small = Int64(exactly: value) {
+            appendInteger(small, to: &out)
             return
         }
         var magnitude = value.magnitude
@@ -24,8 +24,30 @@ public enum CSVText {
     }
 
     @inline(__always)
+    public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                count += 1
+            }
+            while count > 0 {
+                count -= 1
+                out.append(digits[count])
+            }
+        }
+    }
+
+    @inline(__always)
     public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        appendInteger(Int128(value), to: &out)
+        appendInteger(Int64(value), to: &out)
     }
 
     /// Appends a field, quoted when it holds a comma, quote, CR or LF.
@@ -57,11 +79,18 @@ public struct TotalsCSV {
         CSVText.appendField(key.merchant.bytes, to: &out)
         out.append(UInt8(ascii: ","))
         CSVText.appendField(key.currency.bytes, to: &out)
-        for number in [Int128(value.debitCount), value.debitAmount, Int128(value.creditCount), value.creditAmount,
-                       value.feeAmount, value.netAmount] {
-            out.append(UInt8(ascii: ","))
-            CSVText.appendInteger(number, to: &out)
-        }
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.debitCount, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.debitAmount, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.creditCount, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.creditAmount, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.feeAmount, to: &out)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(value.netAmount, to: &out)
         out.append(0x0A)
     }
 }

@@ -64,33 +64,37 @@ public enum RunMerger {
         try mergeOnce(current, emit: emit)
     }
 
-    /// One pass: a binary heap of cursors ordered by their current key.
+    /// One pass: a binary heap of (current key, input index) values, so sifting moves plain values
+    /// and never touches the cursors' reference counts.
     static func mergeOnce(_ inputs: [MergeInput], emit: (AggregateKey, PartialAggregate) throws -> Void) throws {
-        var heap: [RunCursor] = []
+        var cursors: [RunCursor] = []
+        var heap: [(key: AggregateKey, source: Int)] = []
+        cursors.reserveCapacity(inputs.count)
         heap.reserveCapacity(inputs.count)
         for input in inputs {
             let cursor = try RunReader(path: input.path).cursor(bucket: input.bucket)
-            if try cursor.advance() { heap.append(cursor) }
+            if try cursor.advance() {
+                heap.append((cursor.key, cursors.count))
+                cursors.append(cursor)
+            }
         }
         guard !heap.isEmpty else { return }
         for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
         var pendingKey = heap[0].key
-        var pending = heap[0].value
-        var first = true
+        var pending = PartialAggregate()
         while !heap.isEmpty {
-            let top = heap[0]
-            if first {
-                first = false
-            } else if top.key == pendingKey {
-                if !pending.combine(top.value) {
+            let cursor = cursors[heap[0].source]
+            if heap[0].key == pendingKey {
+                if !pending.combine(cursor.value) {
                     throw SettleError(.overflow, "sum overflow for merchant '\(pendingKey.merchant.string)' currency '\(pendingKey.currency.string)': the totals do not fit 128 bits")
                 }
             } else {
                 try emit(pendingKey, pending)
-                pendingKey = top.key
-                pending = top.value
+                pendingKey = heap[0].key
+                pending = cursor.value
             }
-            if try top.advance() {
+            if try cursor.advance() {
+                heap[0].key = cursor.key
                 siftDown(&heap, 0)
             } else {
                 heap[0] = heap[heap.count - 1]
@@ -101,7 +105,7 @@ public enum RunMerger {
         try emit(pendingKey, pending)
     }
 
-    private static func siftDown(_ heap: inout [RunCursor], _ start: Int) {
+    private static func siftDown(_ heap: inout [(key: AggregateKey, source: Int)], _ start: Int) {
         var root = start
         let count = heap.count
         while true {
