@@ -9,7 +9,7 @@ public final class MemorySampler: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let result = Mutex<(peakRSSBytes: Int, peakAnonymousBytes: Int)?>(nil)
 
-    public init(intervalMilliseconds: Int = 20) {
+    public init(intervalMilliseconds: Int = 5) {
         let thread = Thread { [self] in
             while !stopFlag.load(ordering: .relaxed) {
                 sample()
