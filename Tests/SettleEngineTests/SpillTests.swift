@@ -60,6 +60,26 @@ struct SpillTests {
         #expect(read.count == 1 && read[0].1 == big && read[0].0.merchant.string.count == 32)
     }
 
+    @Test func entryEncodingRoundTripsExtremes() {
+        let amounts: [Int128] = [0, 1, -1, 127, 128, -128, Int128(Int64.max), Int128(Int64.min), Int128.max, Int128.min, Int128.max / 3]
+        let counts: [Int64] = [0, 1, 127, 128, Int64.max]
+        let keys = [Self.key("", "USD"), Self.key("A", "X"), Self.key(String(repeating: "Z", count: 32), "ABCD"), Self.key("MER0001", "")]
+        var buffer = [UInt8](repeating: 0, count: SpillEntry.maxSize + 8)
+        for (index, amount) in amounts.enumerated() {
+            let key = keys[index % keys.count]
+            let value = PartialAggregate(debitCount: counts[index % counts.count], creditCount: counts[(index + 2) % counts.count],
+                                         debitAmount: amount, creditAmount: amounts[(index + 3) % amounts.count],
+                                         feeAmount: amounts[(index + 5) % amounts.count])
+            buffer.withUnsafeMutableBytes { raw in
+                let size = SpillEntry.store(key, value, to: raw.baseAddress!)
+                #expect(size <= SpillEntry.maxSize)
+                let loaded = SpillEntry.load(from: UnsafeRawPointer(raw.baseAddress!), available: size)
+                #expect(loaded?.key == key && loaded?.value == value && loaded?.size == size)
+                #expect(SpillEntry.load(from: UnsafeRawPointer(raw.baseAddress!), available: size - 1) == nil, "a cut entry is malformed")
+            }
+        }
+    }
+
     @Test func theLZ4CommandReadsARun() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lz4") else { return }
         let directory = TestSupport.temporaryDirectory()
@@ -73,7 +93,13 @@ struct SpillTests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(data.count == 500 * SpillEntry.size)
+        // Each entry: length, 5 merchant bytes, length, 3 currency bytes, five varints of this size.
+        #expect(data.count == 500 * (1 + 5 + 1 + 3) + (0..<500).reduce(0) { total, index in
+            let value = Self.value(Int64(index))
+            return total + [UInt128(UInt64(value.debitCount)), UInt128(UInt64(value.creditCount)), SpillEntry.zigzag(value.debitAmount),
+                            SpillEntry.zigzag(value.creditAmount), SpillEntry.zigzag(value.feeAmount)]
+                .reduce(0) { $0 + max(1, (128 - $1.leadingZeroBitCount + 6) / 7) }
+        })
     }
 
     @Test(arguments: [0.0, 0.5, 0.99])

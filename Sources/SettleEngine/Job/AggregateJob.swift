@@ -57,6 +57,9 @@ public final class AggregateJob: Sendable {
             ? try Job.open(directory)
             : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
                               directory: directory, restart: options.restart, outDirectory: options.outDirectory).job
+        if !options.inputs.isEmpty && (job.manifest.partitionSizeBytes != options.partitionSizeBytes || job.manifest.buckets != options.buckets) {
+            logger.notice("resuming with the job's own plan: partition size \(job.manifest.partitionSizeBytes) bytes and \(job.manifest.buckets) buckets (the options given differ; --restart to plan again)")
+        }
         var options = self.options
         options.inputs = job.manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
         options.partitionSizeBytes = job.manifest.partitionSizeBytes

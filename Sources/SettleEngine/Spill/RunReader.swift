@@ -132,7 +132,7 @@ public final class RunCursor {
         fileEnd = offset + length
         expectedEntries = entries
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputChunk, alignment: 16)
-        output = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize + SpillEntry.size, alignment: 16)
+        output = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize + 2 * SpillEntry.maxSize, alignment: 16)
     }
 
     deinit {
@@ -144,20 +144,18 @@ public final class RunCursor {
     /// Moves to the next entry; false at the end of the bucket (after verifying the frame's checksum
     /// and the entry count).
     public func advance() throws -> Bool {
-        while outputEnd - outputStart < SpillEntry.size {
-            // Keep a partial entry at the front, then decode more.
+        if fileEnd == fileOffset && inputStart == inputEnd && outputStart == outputEnd && !decoder.frameComplete {
+            // An empty bucket: no frame at all.
+            if expectedEntries == 0 && entriesRead == 0 && fileEnd == 0 { return false }
+        }
+        // Keep at least one whole entry decoded unless the frame has ended.
+        while outputEnd - outputStart < SpillEntry.maxSize && !decoder.frameComplete {
             let remainder = outputEnd - outputStart
             if remainder > 0 && outputStart > 0 {
                 output.baseAddress!.copyMemory(from: output.baseAddress! + outputStart, byteCount: remainder)
             }
             outputStart = 0
             outputEnd = remainder
-            if decoder.frameComplete {
-                if remainder != 0 || entriesRead != expectedEntries {
-                    throw corrupt("bucket holds \(entriesRead) entries, index says \(expectedEntries)")
-                }
-                return false
-            }
             if inputStart == inputEnd && fileOffset < fileEnd {
                 let want = min(input.count, fileEnd - fileOffset)
                 let got: Int
@@ -186,8 +184,18 @@ public final class RunCursor {
                 throw corrupt("frame ends early")
             }
         }
-        (key, value) = SpillEntry.load(from: UnsafeRawPointer(output.baseAddress! + outputStart))
-        outputStart += SpillEntry.size
+        if outputStart == outputEnd {
+            if entriesRead != expectedEntries {
+                throw corrupt("bucket holds \(entriesRead) entries, index says \(expectedEntries)")
+            }
+            return false
+        }
+        guard let entry = SpillEntry.load(from: UnsafeRawPointer(output.baseAddress! + outputStart), available: outputEnd - outputStart) else {
+            throw corrupt("malformed entry after \(entriesRead) entries")
+        }
+        key = entry.key
+        value = entry.value
+        outputStart += entry.size
         entriesRead += 1
         return true
     }

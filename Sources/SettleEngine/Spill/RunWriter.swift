@@ -18,6 +18,8 @@ public struct SpillRunInfo: Sendable, Equatable {
 public struct RunWriter: ~Copyable {
     static let skippableMagic: UInt32 = 0x184D_2A50
     static let version: UInt32 = 1
+    /// Entries are staged up to one LZ4 block; the buffer has room for one more entry past it.
+    static let stagingLimit = LZ4FrameEncoder.blockSize
 
     public let path: String
     let temporaryPath: String
@@ -48,7 +50,7 @@ public struct RunWriter: ~Copyable {
             throw SettleError(.io, "cannot create spill file \(temporaryPath): \(error)")
         }
         writer = BufferedWriter(fd: fd, path: temporaryPath, capacity: 1 << 17)
-        staging = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize, alignment: 16)
+        staging = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingLimit + SpillEntry.maxSize, alignment: 16)
     }
 
     deinit { staging.deallocate() }
@@ -63,9 +65,8 @@ public struct RunWriter: ~Copyable {
             precondition(lastKey < key, "run entries out of key order")
         }
         lastKey = key
-        if stagingCount + SpillEntry.size > staging.count { try compressStaging() }
-        SpillEntry.store(key, value, to: staging.baseAddress! + stagingCount)
-        stagingCount += SpillEntry.size
+        if stagingCount + SpillEntry.maxSize > Self.stagingLimit { try compressStaging() }
+        stagingCount += SpillEntry.store(key, value, to: staging.baseAddress! + stagingCount)
         bucketEntries += 1
         totalEntries += 1
     }
