@@ -76,9 +76,13 @@ public struct TotalsCSV {
 
     /// Appends one row.
     public static func appendRow(_ key: AggregateKey, _ value: PartialAggregate, to out: inout [UInt8]) {
-        CSVText.appendField(key.merchant.bytes, to: &out)
-        out.append(UInt8(ascii: ","))
-        CSVText.appendField(key.currency.bytes, to: &out)
+        withUnsafeTemporaryAllocation(byteCount: MerchantKey.capacity, alignment: 8) { buffer in
+            key.merchant.storeAll(to: buffer.baseAddress!)
+            CSVText.appendField(UnsafeRawBufferPointer(rebasing: buffer[0..<key.merchant.byteCount]), to: &out)
+            out.append(UInt8(ascii: ","))
+            buffer.baseAddress!.storeBytes(of: key.currency.raw.bigEndian, as: UInt32.self)
+            CSVText.appendField(UnsafeRawBufferPointer(rebasing: buffer[0..<key.currency.byteCount]), to: &out)
+        }
         out.append(UInt8(ascii: ","))
         CSVText.appendInteger(value.debitCount, to: &out)
         out.append(UInt8(ascii: ","))

@@ -24,7 +24,8 @@ struct OutputPublisher {
     func stage(bucketOutputs: [MergeInput], fanIn: Int) throws -> Staged {
         var totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
         var rows = 0
-        var byCurrency: [CurrencyCode: PartialAggregate] = [:]
+        // Few currencies, and rows come grouped by merchant: a short list beats a dictionary.
+        var byCurrency: [(currency: CurrencyCode, value: PartialAggregate)] = []
         var grand = PartialAggregate()
         do {
             try totals.write(TotalsCSV.header)
@@ -38,11 +39,14 @@ struct OutputPublisher {
                                     TotalsCSV.appendRow(key, value, to: &line)
                                     try totals.write(line)
                                     rows += 1
-                                    var currency = byCurrency[key.currency] ?? PartialAggregate()
-                                    guard currency.combine(value), grand.combine(value) else {
+                                    var slot = byCurrency.firstIndex { $0.currency == key.currency } ?? -1
+                                    if slot < 0 {
+                                        byCurrency.append((key.currency, PartialAggregate()))
+                                        slot = byCurrency.count - 1
+                                    }
+                                    guard byCurrency[slot].value.combine(value), grand.combine(value) else {
                                         throw SettleError(.overflow, "sum overflow in the grand totals at merchant '\(key.merchant.string)'")
                                     }
-                                    byCurrency[key.currency] = currency
                                 })
         } catch {
             totals.abandon()
@@ -68,7 +72,7 @@ struct OutputPublisher {
         let rejectsSHA256 = try rejects.seal()!
         return Staged(totals: totals, rejects: rejects, totalsSHA256: totalsSHA256, rejectsSHA256: rejectsSHA256,
                       totalsBytes: totalsBytes, rejectsBytes: rejectsBytes, totalsRows: rows,
-                      currencyTotals: byCurrency.sorted { $0.key < $1.key }.map { ($0.key.string, $0.value) },
+                      currencyTotals: byCurrency.sorted { $0.currency < $1.currency }.map { ($0.currency.string, $0.value) },
                       grandTotal: grand, controlChecks: controlChecks())
     }
 
