@@ -43,6 +43,7 @@ sections (default: all):
   scaling   map-phase records/s with --workers 1 and 2, and the speedup
   memory    1M merchants with --memory $MEM_BUDGET: peak anonymous vs budget + ${MEM_ALLOWANCE_MIB} MiB, peak RSS
   alloc     malloc calls (LD_PRELOAD shim) for $ALLOC_RECORDS records
+  resume    resume overhead: re-publishing a completed job, and finishing after a SIGKILL half way
   all       all of the above
   clean     remove the whole scratch directory ($SCRATCH)
 
@@ -72,12 +73,12 @@ while (($#)); do
         --settle-bin) SETTLE_BIN=$2; shift 2 ;;
         --keep-data) KEEP_DATA=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        all|duckdb|scaling|memory|alloc|clean) SECTIONS+=("$1"); shift ;;
+        all|duckdb|scaling|memory|alloc|resume|clean) SECTIONS+=("$1"); shift ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
 ((${#SECTIONS[@]})) || SECTIONS=(all)
-if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc); fi
+if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc resume); fi
 
 PYTHON=${PYTHON:-python3}
 DATA="$SCRATCH/data"
@@ -87,7 +88,7 @@ VENV="$SCRATCH/venv"
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc; do
+for part in common timing memory alloc resume; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
