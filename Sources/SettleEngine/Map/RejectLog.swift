@@ -27,6 +27,9 @@ public struct RejectLog: ~Copyable {
     private var fd: FileDescriptor?
     public private(set) var count = 0
 
+    /// Written under this name, renamed to `path` when complete.
+    var temporaryPath: String { path + ".tmp" }
+
     init(path: String) {
         self.path = path
     }
@@ -50,7 +53,7 @@ public struct RejectLog: ~Copyable {
         guard !buffer.isEmpty else { return }
         if fd == nil {
             do {
-                fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                fd = try FileDescriptor.open(FilePath(temporaryPath), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                                              permissions: [.ownerReadWrite])
             } catch {
                 throw SettleError(.io, "cannot create rejects work file \(path): \(error)")
@@ -72,10 +75,11 @@ public struct RejectLog: ~Copyable {
         do {
             try Syscalls.fsync(fd!)
             try fd!.close()
+            fd = nil
+            try Syscalls.rename(temporaryPath, path)
         } catch {
-            throw SettleError(.io, "cannot fsync rejects work file \(path): \(error)")
+            throw SettleError(.io, "cannot fsync or publish rejects work file \(path): \(error)")
         }
-        fd = nil
         return path
     }
 
