@@ -4,38 +4,31 @@ public enum CSVText {
     @inline(__always)
     public static func appendInteger(_ value: Int128, to out: inout [UInt8]) {
         if let small = Int64(exactly: value) {
-            appendInteger(small, to: &out)
-            return
-        }
-        var magnitude = value.magnitude
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
-            var count = 0
-            while magnitude > 0 {
-                digits[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
-                count += 1
-            }
-            while count > 0 {
-                count -= 1
-                out.append(digits[count])
-            }
+            appendDigits(small.magnitude, negative: small < 0, to: &out)
+        } else {
+            appendDigits(value.magnitude, negative: value < 0, to: &out)
         }
     }
 
     @inline(__always)
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value == 0 {
+        appendDigits(value.magnitude, negative: value < 0, to: &out)
+    }
+
+    @inline(__always)
+    static func appendDigits<Magnitude: FixedWidthInteger & UnsignedInteger>(_ magnitude: Magnitude, negative: Bool,
+                                                                             to out: inout [UInt8]) {
+        if magnitude == 0 {
             out.append(UInt8(ascii: "0"))
             return
         }
-        var magnitude = value.magnitude
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+        if negative { out.append(UInt8(ascii: "-")) }
+        var rest = magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
             var count = 0
-            while magnitude > 0 {
-                digits[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
+            while rest > 0 {
+                digits[count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                rest /= 10
                 count += 1
             }
             while count > 0 {
