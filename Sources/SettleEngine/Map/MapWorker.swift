@@ -7,8 +7,6 @@ public final class MapWorker {
     let table: AggregateTable
     let encoder: LZ4FrameEncoder
     let bucketCount: Int
-    /// Spill runs written by this worker since it started, for the run summary.
-    public private(set) var spillCount = 0
 
     public init(id: Int, memoryBytes: Int, bucketCount: Int) throws {
         self.id = id
@@ -69,7 +67,6 @@ public final class MapWorker {
             writer.abandon()
             throw error
         }
-        spillCount += 1
         return try writer.finish()
     }
 

@@ -54,10 +54,4 @@ public final class MappedFile: Sendable {
         guard let base, !range.isEmpty else { return }
         Syscalls.advise(base, offset: range.lowerBound, length: range.count, .dontNeed)
     }
-
-    /// Asks the kernel to start reading `range` ahead.
-    public func prefetch(_ range: Range<Int>) {
-        guard let base, !range.isEmpty else { return }
-        Syscalls.advise(base, offset: range.lowerBound, length: range.count, .willNeed)
-    }
 }

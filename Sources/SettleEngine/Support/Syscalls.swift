@@ -92,7 +92,7 @@ enum Syscalls {
         _ = munmap(UnsafeMutableRawPointer(mutating: pointer), length)
     }
 
-    enum Advice { case sequential, willNeed, dontNeed }
+    enum Advice { case sequential, dontNeed }
 
     /// Page-aligned advice; a failure only costs speed, so it is ignored.
     static func advise(_ pointer: UnsafeRawPointer, offset: Int, length: Int, _ advice: Advice) {
@@ -103,7 +103,6 @@ enum Syscalls {
         let value: Int32
         switch advice {
         case .sequential: value = MADV_SEQUENTIAL
-        case .willNeed: value = MADV_WILLNEED
         case .dontNeed: value = MADV_DONTNEED
         }
         _ = madvise(UnsafeMutableRawPointer(mutating: pointer + start), end - start, value)
