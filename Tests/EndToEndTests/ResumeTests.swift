@@ -54,16 +54,6 @@ struct ResumeTests {
         var random = SplitMix(seed: seed)
         print("crash test: seed \(seed) (replay with SETTLE_CRASH_SEED=\(seed))")
         let phases = ["plan", "map", "reduce", "publish"]
-        // Where each phase lies in an uninterrupted run, with the process start before `plan`.
-        let startup = 0.03
-        var windows: [(Double, Double)] = []
-        var at = startup
-        for (phase, stage) in zip(phases, ["plan", "map", "reduce", "finalize"]) {
-            let length = max(0.005, reference.stageSeconds[stage] ?? 0.01)
-            windows.append((at, at + length))
-            at += length
-            _ = phase
-        }
         var landed: [String: Int] = [:]
         var kills = 0
         let started = Date()
@@ -76,13 +66,13 @@ struct ResumeTests {
             let arguments = ["aggregate", dataset.settlementPath, "--out", out.path] + Self.jobOptions
             // One or two kills per cycle: the second one hits the resumed run.
             for round in 0..<(1 + Int(random.next() % 2)) {
-                let target = phases.firstIndex { landed[$0, default: 0] == 0 } ?? Int(random.next() % 4)
-                let window = windows[target]
-                let delay = round == 0
-                    ? window.0 + (window.1 - window.0) * random.unit()
-                    : 0.01 + 0.3 * random.unit()
+                let target = phases.first { landed[$0, default: 0] == 0 } ?? phases[Int(random.next() % 4)]
                 let process = try Self.start(arguments)
-                usleep(UInt32(delay * 1_000_000))
+                // Wait until the run reaches the target phase (read from the job directory), then a
+                // random moment more within it.
+                Self.waitForPhase(round == 0 ? target : "map", work: out.path + "/.settle-work", process: process)
+                let spread = ["plan": 0.02, "map": 0.05, "reduce": 0.004, "publish": 0.004][round == 0 ? target : "map"]!
+                usleep(UInt32(spread * random.unit() * 1_000_000))
                 let alive = kill(process.processIdentifier, SIGKILL) == 0
                 process.waitUntilExit()
                 let phase = Self.phase(of: out.path + "/.settle-work", exited: !alive || process.terminationReason == .exit)
@@ -97,7 +87,22 @@ struct ResumeTests {
         }
         print("crash test: \(kills) kills in \(cycle) cycles: " + phases.map { "\($0) \(landed[$0, default: 0])" }.joined(separator: ", "))
         #expect(kills >= 20)
-        for phase in ["map", "reduce"] { #expect(landed[phase, default: 0] > 0, "no kill landed in \(phase)") }
+        for phase in phases { #expect(landed[phase, default: 0] > 0, "no kill landed in \(phase)") }
+    }
+
+    /// Polls the job directory until a run is in `phase` (or has ended).
+    static func waitForPhase(_ phase: String, work: String, process: Process) {
+        let order = ["plan": 0, "map": 1, "reduce": 2, "publish": 3]
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            // No work directory yet: the run is still starting (plan).
+            let now = FileManager.default.fileExists(atPath: work) ? (Self.phase(of: work, exited: false) ?? "publish") : "plan"
+            // "map" is reached once a partition is done, so the kill lands inside map, not at its edge.
+            let inMap = now == "map" && ((try? FileManager.default.contentsOfDirectory(atPath: work + "/partitions"))?
+                .contains { FileManager.default.fileExists(atPath: work + "/partitions/\($0)/marker.json") } ?? false)
+            if order[now]! > order[phase]! || (now == phase && (phase != "map" || inMap)) { return }
+            usleep(500)
+        }
     }
 
     /// Which phase a killed run was in, read from what it left; nil when it had already finished.
