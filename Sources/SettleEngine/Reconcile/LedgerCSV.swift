@@ -16,6 +16,17 @@ public struct LedgerFile: Sendable {
     /// The settlement layout's reference width, to which digit-only references are padded.
     public var referenceWidth: Int
 
+    /// Reads a ledger file's header and finds the spec's columns in it; throws naming the file.
+    public static func resolve(path: String, spec: LedgerSpec, referenceWidth: Int, mapped: MappedFile) throws -> LedgerFile {
+        guard let header = mapped.withBytes({ LedgerCSV.header($0, delimiter: spec.delimiter) }), !header.names.isEmpty,
+              header.names != [""] else {
+            throw SettleError(.unreadableInput, "ledger \(path): no header row (expected column names such as \(spec.columns.compactMap { $0 }.joined(separator: ",")))")
+        }
+        let columns = try spec.resolve(header: header.names, file: path)
+        return LedgerFile(spec: spec, header: header.names, columns: columns, dataStart: header.dataStart,
+                          headerLines: header.lines, referenceWidth: referenceWidth)
+    }
+
     /// The header name of a role's column, for rejects.
     public func columnName(_ role: Int) -> String {
         guard role >= 0 && role < columns.count && columns[role] >= 0 && columns[role] < header.count else { return "" }
