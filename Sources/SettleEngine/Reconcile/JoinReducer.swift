@@ -239,18 +239,23 @@ public enum SortedMerge<Codec: SpillCodec> {
                 cursors.append(cursor)
             }
         }
-        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
-        while !heap.isEmpty {
-            // The array keeps the cursors alive: no reference counting per entry.
-            unowned(unsafe) let cursor = cursors[heap[0].source]
-            try emit(cursor.key, cursor.value)
-            if try cursor.advance() {
-                heap[0].key = cursor.key
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
+        // `cursors` keeps them alive: the loop uses unretained references, no counting per entry.
+        let unretained = cursors.map { Unmanaged.passUnretained($0) }
+        try withExtendedLifetime(cursors) {
+            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
+            while !heap.isEmpty {
+                let more = try unretained[heap[0].source]._withUnsafeGuaranteedRef { cursor in
+                    try emit(cursor.key, cursor.value)
+                    return try cursor.advance() ? cursor.key : nil
+                }
+                if let more {
+                    heap[0].key = more
+                } else {
+                    heap[0] = heap[heap.count - 1]
+                    heap.removeLast()
+                }
+                if !heap.isEmpty { siftDown(&heap, 0) }
             }
-            if !heap.isEmpty { siftDown(&heap, 0) }
         }
     }
 

@@ -68,7 +68,11 @@ public final class ReferenceBuffer {
             // Entries are read in sorted order, at random: prefetch a few ahead.
             let ahead = 8
             for index in 0..<count {
-                if index + ahead < count { settle_prefetch_read(entries + items[index + ahead].index) }
+                if index + ahead < count {
+                    let next = entries + items[index + ahead].index
+                    settle_prefetch_read(next)
+                    settle_prefetch_read(UnsafeRawPointer(next) + 64)
+                }
                 let entry = entries[items[index].index]
                 try writer.append(bucket: ReferenceKey.bucket(hash: entry.key.hash, count: bucketCount), key: entry.key, value: entry.value)
             }

@@ -157,24 +157,44 @@ public enum ReferenceCodec: SpillCodec {
 /// A reference on disk: `u8 n, n bytes`, or for a reference of digits only (an ARN),
 /// `u8 0x80 | n, (n + 1) / 2 bytes` of two digits per byte, so runs are smaller to compress and read.
 enum ReferencePacking {
+    static let lowNibbles: UInt64 = 0x0F0F_0F0F_0F0F_0F0F
+
     @inline(__always)
     static func store(_ reference: MerchantKey, to pointer: UnsafeMutableRawPointer) -> Int {
         let length = reference.byteCount
-        reference.storeAll(to: pointer + 1)
-        guard length > 0, FieldDecoder.isDigits(UnsafeRawPointer(pointer + 1), offset: 0, length: length) else {
+        guard length > 0, isDigits(reference, length: length) else {
             pointer.storeBytes(of: UInt8(length), as: UInt8.self)
+            reference.storeAll(to: pointer + 1)
             return 1 + length
         }
         pointer.storeBytes(of: UInt8(length) | 0x80, as: UInt8.self)
-        // Packed in place: byte i takes digits 2i and 2i+1, read before being overwritten.
-        var index = 0
-        while index < length {
-            let high = pointer.load(fromByteOffset: 1 + index, as: UInt8.self) &- 0x30
-            let low = index + 1 < length ? pointer.load(fromByteOffset: 2 + index, as: UInt8.self) &- 0x30 : 0
-            pointer.storeBytes(of: high << 4 | low, toByteOffset: 1 + index / 2, as: UInt8.self)
-            index += 2
+        // Each word of eight ASCII digits becomes four bytes of two digits.
+        var at = 1
+        for word in [reference.w0, reference.w1, reference.w2, reference.w3].prefix((length + 7) / 8) {
+            let x = word & lowNibbles
+            var y = ((x >> 4) | x) & 0x00FF_00FF_00FF_00FF
+            y = (y | (y >> 8)) & 0x0000_FFFF_0000_FFFF
+            y = (y | (y >> 16)) & 0x0000_0000_FFFF_FFFF
+            pointer.storeBytes(of: UInt32(truncatingIfNeeded: y).bigEndian, toByteOffset: at, as: UInt32.self)
+            at += 4
         }
         return 1 + (length + 1) / 2
+    }
+
+    /// Whether the first `length` bytes of the key are ASCII digits.
+    @inline(__always)
+    static func isDigits(_ reference: MerchantKey, length: Int) -> Bool {
+        var remaining = length
+        for word in [reference.w0, reference.w1, reference.w2, reference.w3] {
+            guard remaining > 0 else { break }
+            let count = min(8, remaining)
+            let mask: UInt64 = count == 8 ? .max : ~(UInt64.max >> UInt64(8 * count))
+            // Digits are 0x30-0x39: the high nibble is 3 and the low nibble plus 6 does not carry.
+            if (word & 0xF0F0_F0F0_F0F0_F0F0 & mask) != (0x3030_3030_3030_3030 & mask) { return false }
+            if ((word & lowNibbles) &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 & mask != 0 { return false }
+            remaining -= count
+        }
+        return true
     }
 
     @inline(__always)
@@ -191,31 +211,30 @@ enum ReferencePacking {
         }
         let packed = (length + 1) / 2
         guard at + 1 + packed <= available else { return nil }
-        // Four packed bytes (eight digits) make one word of the key.
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var byteIndex = 0
-        var word = 0
-        while byteIndex < packed {
-            var value: UInt64 = 0
-            var valid = true
-            for part in 0..<4 {
-                let digits = 2 * (byteIndex + part)
-                guard digits < length else { break }
-                let byte = UInt64(pointer.load(fromByteOffset: at + 1 + byteIndex + part, as: UInt8.self))
-                let high = byte >> 4, low = byte & 0x0F
-                valid = valid && high <= 9 && (digits + 1 >= length ? low == 0 : low <= 9)
-                value |= (0x30 | high) << UInt64(56 - 16 * part)
-                if digits + 1 < length { value |= (0x30 | low) << UInt64(48 - 16 * part) }
+        var remaining = length
+        var index = 0
+        while remaining > 0 {
+            let count = min(8, remaining)
+            var bytes: UInt32 = 0
+            for byte in 0..<(count + 1) / 2 {
+                bytes |= UInt32(pointer.load(fromByteOffset: at + 1 + 4 * index + byte, as: UInt8.self)) << UInt32(24 - 8 * byte)
             }
-            guard valid else { return nil }
-            switch word {
-            case 0: words.0 = value
-            case 1: words.1 = value
-            case 2: words.2 = value
-            default: words.3 = value
+            var z = UInt64(bytes)
+            z = (z | (z << 16)) & 0x0000_FFFF_0000_FFFF
+            z = (z | (z << 8)) & 0x00FF_00FF_00FF_00FF
+            let digits = (((z >> 4) & 0x000F_000F_000F_000F) << 8) | (z & 0x000F_000F_000F_000F)
+            let mask: UInt64 = count == 8 ? .max : ~(UInt64.max >> UInt64(8 * count))
+            if (digits &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 != 0 || digits & ~mask != 0 { return nil }
+            let word = (digits | 0x3030_3030_3030_3030) & mask
+            switch index {
+            case 0: words.0 = word
+            case 1: words.1 = word
+            case 2: words.2 = word
+            default: words.3 = word
             }
-            word += 1
-            byteIndex += 4
+            remaining -= count
+            index += 1
         }
         at += 1 + packed
         return MerchantKey(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
