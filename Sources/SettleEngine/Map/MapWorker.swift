@@ -88,16 +88,7 @@ public final class MapWorker {
     private func spill(directory: String, sequence: inout Int) throws -> SpillRunInfo {
         let path = Self.runPath(directory: directory, sequence: sequence)
         sequence += 1
-        var writer = try RunWriter(path: path, bucketCount: bucketCount, encoder: encoder)
-        do {
-            try table.drainSorted(buckets: bucketCount) { bucket, key, value in
-                try writer.append(bucket: bucket, key: key, value: value)
-            }
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        return try writer.finish()
+        return try table.spillSorted(to: path, buckets: bucketCount, encoder: encoder)
     }
 
     /// The hot loop. Per record: no allocation, no String, no dynamic dispatch; rejects (rare) take
