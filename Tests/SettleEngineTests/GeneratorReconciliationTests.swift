@@ -77,6 +77,7 @@ struct GeneratorReconciliationTests {
         }
         #expect(result["mismatches"] as? Int == recount.rows.count)
         #expect(result["mismatches_by_kind"] as? [String: Int] == recount.countsByKind)
+        #expect(result["rows"] as? Int == recount.figures.count)
         let fileFacts = try #require(result["ledger_files"] as? [[String: Any]])
         #expect(fileFacts.map { $0["path"] as? String } == names)
         #expect(fileFacts.map { $0["rows"] as? Int } == ledger.rowsPerFile)

@@ -100,6 +100,8 @@ struct ReconciliationFiles {
             json.number(kind.code, truth.countsByKind[kind.rawValue])
         }
         json.endObject()
+        // Rows of reconciliation.csv, as the engine's summary gives them (like `result.totals.rows`).
+        json.number("rows", truth.keyFigures.count { !$0.isEmpty })
         json.beginArray("ledger_files")
         for file in ledgerFiles {
             json.beginObject()
