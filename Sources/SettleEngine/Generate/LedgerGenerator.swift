@@ -84,7 +84,6 @@ struct LedgerGenerator: ~Copyable {
         if fault == nil && recordFault == nil && !isLast {
             _ = try write(transaction, correct)
             truth.countLedgerRow(recordRejected: false)
-            reconciliation.addMatched(correct)
             return
         }
 
@@ -174,7 +173,7 @@ struct LedgerGenerator: ~Copyable {
             reconciliation.resolve(last)
         }
         let files = try output.finish()
-        return ReconciliationFiles(truth: reconciliation, ledgerFiles: files, ledgerRejects: rejects,
+        return ReconciliationFiles(truth: reconciliation, settled: truth, ledgerFiles: files, ledgerRejects: rejects,
                                    merchants: merchants, currencies: currencies)
     }
 

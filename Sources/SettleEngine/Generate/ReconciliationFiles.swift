@@ -17,6 +17,8 @@ struct ReconciliationFiles {
     }
 
     let truth: ReconciliationTruth
+    /// The settlement side's ground truth: the settled figures of every merchant and currency.
+    let settled: GroundTruth
     let ledgerFiles: [LedgerOutput.FileFacts]
     let ledgerRejects: [LedgerReject]
     let merchants: MerchantPopulation
@@ -28,30 +30,58 @@ struct ReconciliationFiles {
         try ChunkedOutput.write(rejects(), to: directory + "/ledger_rejects.csv")
     }
 
-    /// One row per mismatch, sorted as the engine sorts them.
+    /// One row per mismatch, sorted as the engine sorts them. Written straight into bytes: merchant
+    /// ids are letters and digits and references digits (never quoted); currencies are quoted once.
     func mismatches() -> [UInt8] {
         var bytes = Array(Self.mismatchesHeader.utf8)
+        let currencyFields = currencies.currencies.map { Array(Self.csvField($0.key).utf8) }
+        let kinds = ReconciliationTruth.Kind.allCases.map { Array($0.code.utf8) }
+        let ledgerFiles = self.ledgerFiles.map { Array(Self.csvField($0.name).utf8) }
+        let settlementFile = Array(Self.csvField(Generator.settlementFile).utf8)
+        let credit = Array(",credit,".utf8)
+        let debit = Array(",debit,".utf8)
+        func side(_ values: LedgerValues?) {
+            guard let values else {
+                bytes += [0x2C, 0x2C, 0x2C, 0x2C]
+                return
+            }
+            let start = values.merchant * merchants.fieldLength
+            bytes.append(0x2C)
+            bytes += merchants.idBytes[start..<(start + merchants.idLength)]
+            bytes.append(0x2C)
+            bytes += currencyFields[values.currency]
+            bytes += values.isCredit ? credit : debit
+            DecimalDigits.append(values.amountMinor, to: &bytes)
+        }
         for row in truth.sortedRows() {
-            var fields: [String] = [row.kind.code, row.arn]
-            fields += side(row.settled)
-            fields += side(row.ledger?.values)
+            bytes += kinds[row.kind.rawValue]
+            bytes.append(0x2C)
+            bytes += row.arn.utf8
+            side(row.settled)
+            side(row.ledger?.values)
+            bytes.append(0x2C)
             let difference = (row.settled?.signedAmountMinor ?? 0) - (row.ledger?.values.signedAmountMinor ?? 0)
-            fields.append(String(difference))
-            fields.append(row.record == nil ? "" : Generator.settlementFile)
-            fields.append(row.record.map { String($0.recordNumber) } ?? "")
-            fields.append(row.ledger.map { LedgerOutput.fileName($0.position.file) } ?? "")
-            fields.append(row.ledger.map { String($0.position.line) } ?? "")
-            bytes += fields.map(Self.csvField).joined(separator: ",").utf8
+            if difference < 0 { bytes.append(0x2D) }
+            DecimalDigits.append(difference.magnitude, to: &bytes)
+            bytes.append(0x2C)
+            if let record = row.record {
+                bytes += settlementFile
+                bytes.append(0x2C)
+                DecimalDigits.append(UInt64(record.recordNumber), to: &bytes)
+            } else {
+                bytes.append(0x2C)
+            }
+            bytes.append(0x2C)
+            if let ledger = row.ledger {
+                bytes += ledgerFiles[ledger.position.file]
+                bytes.append(0x2C)
+                DecimalDigits.append(UInt64(ledger.position.line), to: &bytes)
+            } else {
+                bytes.append(0x2C)
+            }
             bytes.append(0x0A)
         }
         return bytes
-    }
-
-    /// merchant, currency, direction and amount of one side, or four empty fields.
-    private func side(_ values: LedgerValues?) -> [String] {
-        guard let values else { return ["", "", "", ""] }
-        return [merchants.id(values.merchant), currencies.currencies[values.currency].key,
-                values.isCredit ? "credit" : "debit", String(values.amountMinor)]
     }
 
     /// One row per merchant and currency with a settled record, a ledger row or a mismatch, bytewise by
@@ -60,7 +90,7 @@ struct ReconciliationFiles {
         var bytes = Array(Self.reconciliationHeader.utf8)
         for merchant in merchants.idOrder {
             for currency in currencies.sortedOrder {
-                let figures = truth.keyFigures[merchant: merchant, currency: currency]
+                let figures = self.figures(merchant: merchant, currency: currency)
                 guard !figures.isEmpty else { continue }
                 let fields = [merchants.id(merchant), currencies.currencies[currency].key]
                     + [figures.settledCount, figures.settledGross, figures.ledgerCount, figures.ledgerGross,
@@ -71,6 +101,25 @@ struct ReconciliationFiles {
             }
         }
         return bytes
+    }
+
+    private func figures(merchant: Int, currency: Int) -> ReconciliationTruth.KeyFigures {
+        var sum = ReconciliationTruth.Sum()
+        if let totals = settled.totals(merchant: merchant, currency: currency) {
+            sum = .init(count: Int(totals.debitCount + totals.creditCount), grossMinor: totals.debitAmount - totals.creditAmount)
+        }
+        return truth.figures(merchant: merchant, currency: currency, settled: sum)
+    }
+
+    /// Rows of `reconciliation.csv`.
+    private var rowCount: Int {
+        var count = 0
+        for merchant in 0..<merchants.count {
+            for currency in 0..<currencies.count where !figures(merchant: merchant, currency: currency).isEmpty {
+                count += 1
+            }
+        }
+        return count
     }
 
     /// One row per unreadable ledger row, in file and line order.
@@ -88,7 +137,8 @@ struct ReconciliationFiles {
     /// The `reconciliation` object of `summary.json`.
     func summary(into json: inout JSONWriter) {
         json.beginObject("reconciliation")
-        for (name, sum) in [("settled", truth.settled), ("ledger", truth.ledger), ("matched", truth.matched)] {
+        let totals = truth.totals(settled: .init(count: settled.validRecords, grossMinor: settled.validDebit - settled.validCredit))
+        for (name, sum) in [("settled", totals.settled), ("ledger", totals.ledger), ("matched", totals.matched)] {
             json.beginObject(name)
             json.number("count", sum.count)
             json.money("gross", Int128(sum.grossMinor))
@@ -101,7 +151,7 @@ struct ReconciliationFiles {
         }
         json.endObject()
         // Rows of reconciliation.csv, as the engine's summary gives them (like `result.totals.rows`).
-        json.number("rows", truth.keyFigures.count { !$0.isEmpty })
+        json.number("rows", rowCount)
         json.beginArray("ledger_files")
         for file in ledgerFiles {
             json.beginObject()
