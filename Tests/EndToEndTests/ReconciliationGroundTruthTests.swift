@@ -18,7 +18,13 @@ struct ReconciliationGroundTruthTests {
         ReconciliationDataset.Spec(layout: "reference", records: 6_000, seed: 607, faults: 0, style: "messy", ledgerFiles: 2),
         ReconciliationDataset.Spec(layout: "wide", records: 6_000, seed: 608, faults: 0.03, style: "messy", ledgerFiles: 2),
         ReconciliationDataset.Spec(layout: "wide", records: 6_000, seed: 609, faults: 0, style: "signed", ledgerFiles: 1),
+        // Faults everywhere in a small file: the last transaction's ledger row is doubled, and its
+        // second row is settlement_rejected against the partial record after the trailer.
+        partialRecordDataset,
     ]
+
+    static let partialRecordDataset = ReconciliationDataset.Spec(layout: "reference", records: 40, merchants: 20, seed: 2,
+                                                                 faults: 0.5, style: "plain", ledgerFiles: 1)
 
     @Test("mismatches, reconciliation, rejects and summary equal the ground truth", arguments: datasets)
     func outputsEqualGroundTruth(_ spec: ReconciliationDataset.Spec) async throws {
@@ -85,6 +91,12 @@ struct ReconciliationGroundTruthTests {
         #expect(try dataset.expectedMismatches.column("arn").contains { $0.hasPrefix("0") })
         let duplicates = dataset.expectedMismatches.rows.filter { $0[0] == "duplicate_in_ledger" }
         #expect(duplicates.contains { $0[13] != "ledger.csv" })
+
+        // The partial record after the trailer counts as a rejected record of its reference.
+        let small = try await ReconciliationDatasets.shared.dataset(Self.partialRecordDataset)
+        let partial = try #require(small.expectedRejects.rows.last)
+        #expect(partial[2] == "short_record")
+        #expect(small.expectedMismatches.rows.contains { $0[0] == "settlement_rejected" && $0[12] == partial[0] })
     }
 }
 
@@ -105,17 +117,18 @@ struct ReconciliationDataset: Sendable {
         var style: String
         var ledgerFiles: Int
 
-        init(layout: String, records: Int, seed: UInt64, faults: Double, style: String, ledgerFiles: Int) {
+        init(layout: String, records: Int, merchants: Int = 300, seed: UInt64, faults: Double, style: String, ledgerFiles: Int) {
             self.layout = layout
             self.records = records
+            self.merchants = merchants
             self.seed = seed
             self.faults = faults
             self.style = style
             self.ledgerFiles = ledgerFiles
         }
 
-        var key: String { "\(layout)-r\(records)-s\(seed)-f\(faults)-\(style)-l\(ledgerFiles)" }
-        var testDescription: String { "\(layout), \(style) ledger in \(ledgerFiles) file(s), faults \(faults)" }
+        var key: String { "\(layout)-r\(records)-m\(merchants)-s\(seed)-f\(faults)-\(style)-l\(ledgerFiles)" }
+        var testDescription: String { "\(layout), \(records) records, \(style) ledger in \(ledgerFiles) file(s), faults \(faults)" }
 
         var generateArguments: [String] {
             ["--records", String(records), "--merchants", String(merchants), "--seed", String(seed), "--layout", layout,

@@ -219,6 +219,45 @@ struct GeneratorReconciliationTests {
         }
     }
 
+    @Test(arguments: [LedgerStyle.messy, .signed])
+    func styledLedgersAreDeterministic(style: LedgerStyle) throws {
+        let first = try Self.generate(records: 3_000, seed: 47, faults: 0.05, style: style, files: 2)
+        let second = try Self.generate(records: 3_000, seed: 47, faults: 0.05, style: style, files: 2)
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        for file in GeneratorTests.outputFiles + ["ledger-2.csv", "ledger-spec.yaml"] {
+            let bytes = try GeneratorTests.bytes(first, file)
+            #expect(!bytes.isEmpty, "\(file) is empty")
+            #expect(bytes == (try GeneratorTests.bytes(second, file)), "\(file) differs between two runs with seed 47")
+        }
+    }
+
+    /// The partial record after the trailer still shows the last record's type and reference, so it
+    /// counts as a rejected record of that reference: a second ledger row of the last transaction is
+    /// `settlement_rejected` against it. Seeds are tried until the last transaction gets such a row.
+    @Test func partialRecordCountsForTheLastReference() throws {
+        var found = false
+        for seed in UInt64(1)...300 where !found {
+            let directory = try Self.generate(records: 40, merchants: 20, seed: seed, faults: 0.5, style: .plain)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let rejects = try GeneratorTests.text(directory, "expected/rejects.csv").split(separator: "\n")
+            let partial = try #require(rejects.last?.split(separator: ",").first)
+            let mismatches = try GeneratorTests.text(directory, "expected/mismatches.csv").split(separator: "\n")
+            guard mismatches.contains(where: { $0.hasPrefix("settlement_rejected,") && $0.hasSuffix(",settlement.dat,\(partial),ledger.csv," + ($0.split(separator: ",").last ?? "")) })
+            else { continue }
+            found = true
+            let layout = try GeneratorTests.layout("reference")
+            let settlement = try Recount(layout: layout, file: GeneratorTests.bytes(directory, "settlement.dat"))
+            let ledger = try LedgerReading(directory: directory, files: ["ledger.csv"], style: .plain, layout: layout)
+            let recount = ReconciliationRecount(settlement: settlement, ledger: ledger)
+            #expect(try GeneratorTests.text(directory, "expected/mismatches.csv") == recount.mismatchesCSV(), "seed \(seed)")
+            #expect(try GeneratorTests.text(directory, "expected/reconciliation.csv") == recount.reconciliationCSV(), "seed \(seed)")
+        }
+        #expect(found, "no seed gave the last transaction a second ledger row")
+    }
+
     @Test func ledgerOptionsAreChecked() throws {
         let layout = try LayoutLoader.load("reference")
         for files in [0, -1, GeneratorOptions.maxLedgerFiles + 1] {

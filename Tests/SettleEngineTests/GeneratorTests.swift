@@ -68,7 +68,8 @@ struct GeneratorTests {
     }
 
     static let outputFiles = ["settlement.dat", "ledger.csv", "expected/totals.csv", "expected/rejects.csv",
-                              "expected/ledger_faults.csv", "expected/summary.json"]
+                              "expected/ledger_faults.csv", "expected/summary.json", "expected/mismatches.csv",
+                              "expected/reconciliation.csv", "expected/ledger_rejects.csv"]
 
     static func bytes(_ directory: String, _ file: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
