@@ -107,7 +107,8 @@ public final class MapWorker {
                       result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
                       onReferencesFull: () throws -> Void) throws {
         guard let base = bytes.baseAddress else { return }
-        let references = self.references
+        // Unretained: the worker keeps the buffer alive, and the loop must not retain it per record.
+        let references = self.references.map { Unmanaged.passUnretained($0) }
         let referenceOffset = file.layout.reference?.offset ?? 0, referenceLength = file.layout.reference?.length ?? 0
         let filePosition = ReferenceKey.position(file: file.index, offset: 0)
         let partitionIndex = UInt32(partition.index)
@@ -168,13 +169,13 @@ public final class MapWorker {
                                                           amountMinor: amount, feeMinor: fee)
                         pendingCount &+= 1
                         if let references {
-                            if references.isFull { try onReferencesFull() }
+                            if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
                                                                           width: referenceLength) ?? MerchantKey()
-                            references.append(ReferenceKey(reference: reference, position: filePosition | UInt64(offset)),
-                                              Occurrence(merchant: merchant, currency: currency, amount: amount,
-                                                         flags: isDebit ? 0 : Occurrence.credit, partition: partitionIndex,
-                                                         local: UInt64(local)))
+                            let key = ReferenceKey(reference: reference, position: filePosition | UInt64(offset))
+                            let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
+                                                   flags: isDebit ? 0 : Occurrence.credit, partition: partitionIndex, local: UInt64(local))
+                            references._withUnsafeGuaranteedRef { $0.append(key, value) }
                         }
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
                         validDetails &+= 1
@@ -191,7 +192,8 @@ public final class MapWorker {
                 }
                 try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
                                result: &result, rejects: &rejects)
-                if let references, let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
+                if let references = references?.takeUnretainedValue(),
+                   let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
                     if references.isFull { try onReferencesFull() }
                     references.append(ReferenceKey(reference: reference, position: filePosition | UInt64(offset)),
                                       Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected,

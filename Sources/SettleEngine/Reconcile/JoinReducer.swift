@@ -52,12 +52,14 @@ public struct JoinReducer {
         var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
         // Rows are produced in reference order but of mixed kinds; the run needs them by kind, so
         // each kind's rows wait in a scratch run of their own until the end.
-        var pending: [[(ReferenceKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
+        var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
         var scratch: [(path: String, kind: Int, entries: Int)] = []
         do {
             var group = Group()
             func flushPending(_ kind: Int) throws {
                 guard !pending[kind].isEmpty else { return }
+                // Rows come in hash order: sorted by reference here, merged across flushes at the end.
+                pending[kind].sort { $0.0 < $1.0 }
                 let path = "\(directory)/kind-\(kind)-\(pad(scratch.count, 4)).run"
                 var writer = try SpillWriter<MismatchCodec>(path: path, bucketCount: 1, encoder: encoder)
                 do {
@@ -74,7 +76,7 @@ public struct JoinReducer {
                 let row = MismatchRow(settled: settled.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) },
                                       ledger: ledger.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) })
                 let position = settled?.0.position ?? ledger!.0.position
-                pending[kind.rawValue].append((ReferenceKey(reference: reference, position: position), row))
+                pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
                 counts[kind.rawValue] += 1
                 if pending[kind.rawValue].count >= 4096 { try flushPending(kind.rawValue) }
                 // The row counts for the settled side's merchant, or the ledger's when it has none.
@@ -135,6 +137,7 @@ public struct JoinReducer {
             // Each kind: its scratch runs and what is still pending, merged in order.
             for kind in MismatchKind.allCases.map(\.rawValue) {
                 if !scratch.contains(where: { $0.kind == kind }) {
+                    pending[kind].sort { $0.0 < $1.0 }
                     for (key, row) in pending[kind] { try mismatches.append(bucket: kind, key: key, value: row) }
                 } else {
                     try flushPending(kind)
@@ -236,17 +239,23 @@ public enum SortedMerge<Codec: SpillCodec> {
                 cursors.append(cursor)
             }
         }
-        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
-        while !heap.isEmpty {
-            let cursor = cursors[heap[0].source]
-            try emit(cursor.key, cursor.value)
-            if try cursor.advance() {
-                heap[0].key = cursor.key
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
+        // `cursors` keeps them alive: the loop uses unretained references, no counting per entry.
+        let unretained = cursors.map { Unmanaged.passUnretained($0) }
+        try withExtendedLifetime(cursors) {
+            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
+            while !heap.isEmpty {
+                let more = try unretained[heap[0].source]._withUnsafeGuaranteedRef { cursor in
+                    try emit(cursor.key, cursor.value)
+                    return try cursor.advance() ? cursor.key : nil
+                }
+                if let more {
+                    heap[0].key = more
+                } else {
+                    heap[0] = heap[heap.count - 1]
+                    heap.removeLast()
+                }
+                if !heap.isEmpty { siftDown(&heap, 0) }
             }
-            if !heap.isEmpty { siftDown(&heap, 0) }
         }
     }
 

@@ -11,7 +11,9 @@ extension MapWorker {
     func scanLedger(_ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan, ledger: LedgerFile,
                     result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
                     onReferencesFull: () throws -> Void) throws {
-        guard let base = bytes.baseAddress, let references else { return }
+        guard let base = bytes.baseAddress, let buffer = references else { return }
+        // Unretained: the worker keeps the buffer alive, and the loop must not retain it per row.
+        let references = Unmanaged.passUnretained(buffer)
         let decoder = LedgerValueDecoder(spec: ledger.spec, referenceWidth: ledger.referenceWidth)
         let filePosition = ReferenceKey.position(file: file.index, offset: 0)
         let partitionIndex = UInt32(partition.index)
@@ -44,11 +46,12 @@ extension MapWorker {
                         if table.isFull { try onFull() }
                         table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
                                   amountMinor: value.amount, feeMinor: 0)
-                        if references.isFull { try onReferencesFull() }
-                        references.append(ReferenceKey(reference: value.reference, position: filePosition | UInt64(rowStart)),
-                                          Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
-                                                     flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0),
-                                                     partition: partitionIndex, local: UInt64(rowLine)))
+                        if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
+                        let key = ReferenceKey(reference: value.reference, position: filePosition | UInt64(rowStart))
+                        let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
+                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0),
+                                                    partition: partitionIndex, local: UInt64(rowLine))
+                        references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
                         validRows += 1
                         if value.isCredit {
                             creditCount += 1

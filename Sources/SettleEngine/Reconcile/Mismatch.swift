@@ -46,10 +46,10 @@ public struct MismatchRow: Sendable, Equatable {
 ///     LEB128 amount, LEB128 position, LEB128 record number or line
 public enum MismatchCodec: SpillCodec {
     public static let maxSize = 1 + 32 + 10 + 1 + 2 * (1 + 32 + 1 + 4 + 1 + 10 + 10 + 10)
-    public static var emptyKey: ReferenceKey { ReferenceKey(reference: MerchantKey(), position: 0) }
+    public static var emptyKey: MismatchKey { MismatchKey(reference: MerchantKey(), position: 0) }
     public static var emptyValue: MismatchRow { MismatchRow(settled: nil, ledger: nil) }
 
-    public static func store(_ key: ReferenceKey, _ value: MismatchRow, to pointer: UnsafeMutableRawPointer) -> Int {
+    public static func store(_ key: MismatchKey, _ value: MismatchRow, to pointer: UnsafeMutableRawPointer) -> Int {
         let referenceLength = key.reference.byteCount
         pointer.storeBytes(of: UInt8(referenceLength), as: UInt8.self)
         key.reference.storeAll(to: pointer + 1)
@@ -76,7 +76,7 @@ public enum MismatchCodec: SpillCodec {
         return at
     }
 
-    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: ReferenceKey, value: MismatchRow, size: Int)? {
+    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: MismatchKey, value: MismatchRow, size: Int)? {
         var at = 0
         func bytes(capacity: Int) -> MerchantKey? {
             guard at < available else { return nil }
@@ -102,7 +102,7 @@ public enum MismatchCodec: SpillCodec {
                                      position: sidePosition, number: Int(number))
             if side == 0 { row.settled = value } else { row.ledger = value }
         }
-        return (ReferenceKey(reference: reference, position: position), row, at)
+        return (MismatchKey(reference: reference, position: position), row, at)
     }
 }
 
