@@ -47,6 +47,10 @@ struct MessyLedgerRow {
     /// Letters put into an amount for `bad_amount` (no `E`, which a lax reader might take for an
     /// exponent).
     private static let amountLetters = Array("OXZQK".utf8)
+    private static let commaSpace = Array(", ".utf8)
+    private static let customerSaid = Array("\"customer said \"\"".utf8)
+    private static let see = Array("\"\", see ".utf8)
+    private static let ref = Array(", ref ".utf8)
 
     init(signed: Bool, content: FieldContent, merchants: MerchantPopulation, currencies: CurrencyTable, seed: UInt64) {
         self.signed = signed
@@ -210,13 +214,13 @@ struct MessyLedgerRow {
         case 10..<14:
             bytes.append(0x22)
             bytes.append(contentsOf: first)
-            bytes.append(contentsOf: Array(", ".utf8))
+            bytes.append(contentsOf: Self.commaSpace)
             bytes.append(contentsOf: second)
             bytes.append(0x22)
         case 14..<17:
-            bytes.append(contentsOf: Array("\"customer said \"\"".utf8))
+            bytes.append(contentsOf: Self.customerSaid)
             bytes.append(contentsOf: first)
-            bytes.append(contentsOf: Array("\"\", see ".utf8))
+            bytes.append(contentsOf: Self.see)
             bytes.append(contentsOf: second)
             bytes.append(0x22)
         case 17:
@@ -224,7 +228,7 @@ struct MessyLedgerRow {
             bytes.append(contentsOf: first)
             bytes.append(0x0A)
             bytes.append(contentsOf: second)
-            bytes.append(contentsOf: Array(", ref ".utf8))
+            bytes.append(contentsOf: Self.ref)
             DecimalDigits.append(UInt64(postingID), to: &bytes)
             bytes.append(0x22)
             embeddedLineBreaks += 1
