@@ -258,6 +258,20 @@ struct GeneratorReconciliationTests {
         #expect(found, "no seed gave the last transaction a second ledger row")
     }
 
+    /// Rerun into the same directory with fewer ledger files and the plain style: no file of the
+    /// earlier run is left to be taken for part of the new one.
+    @Test func rerunLeavesNoStaleLedgerFiles() throws {
+        let directory = GeneratorTests.temporaryDirectory("rerun")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let layout = try GeneratorTests.layout("reference")
+        for (style, files) in [(LedgerStyle.messy, 4), (.plain, 2)] {
+            _ = try Generator.run(GeneratorOptions(records: 500, merchants: 20, seed: 5, layout: layout, outputDirectory: directory,
+                                                   ledgerStyle: style, ledgerFiles: files))
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(names == ["expected", "ledger-2.csv", "ledger.csv", "settlement.dat"])
+    }
+
     @Test func ledgerOptionsAreChecked() throws {
         let layout = try LayoutLoader.load("reference")
         for files in [0, -1, GeneratorOptions.maxLedgerFiles + 1] {

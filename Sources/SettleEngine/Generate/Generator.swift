@@ -52,6 +52,14 @@ public enum Generator {
         if options.ledgerStyle.needsSpec {
             try ChunkedOutput.write(Array(LedgerSpecFile.text(style: options.ledgerStyle).utf8),
                                     to: directory + "/" + LedgerSpecFile.fileName)
+        } else {
+            FileIO.unlink(directory + "/" + LedgerSpecFile.fileName)
+        }
+        // Ledger files of an earlier run into this directory with more of them would be taken for ours.
+        var staleIndex = options.ledgerFiles
+        while FileIO.exists(directory + "/" + LedgerOutput.fileName(staleIndex)) {
+            FileIO.unlink(directory + "/" + LedgerOutput.fileName(staleIndex))
+            staleIndex += 1
         }
 
         var recordNumber = 0
