@@ -228,8 +228,9 @@ struct ReconcileUnitTests {
 
     @Test func codecsRoundTrip() throws {
         let occurrence = Occurrence(merchant: MerchantKey("MERCHANT-ONE"), currency: CurrencyCode("EUR").raw, amount: 999_999_999_999_999_999,
-                                    flags: Occurrence.ledger | Occurrence.credit, partition: 70_000, local: 1 << 40)
-        let key = ReferenceKey(reference: MerchantKey("74404944043036931734551"), position: ReferenceKey.position(file: 3, offset: 1 << 40))
+                                    flags: Occurrence.ledger | Occurrence.credit)
+        let key = ReferenceKey(reference: MerchantKey("74404944043036931734551"), position: ReferenceKey.position(partition: 70_000, local: 1 << 39))
+        #expect(key.partition == 70_000 && key.local == 1 << 39)
         var buffer = [UInt8](repeating: 0, count: ReferenceCodec.maxSize)
         let size = buffer.withUnsafeMutableBytes { ReferenceCodec.store(key, occurrence, to: $0.baseAddress!) }
         let loaded = buffer.withUnsafeBytes { ReferenceCodec.load(from: $0.baseAddress!, available: size) }
@@ -237,15 +238,15 @@ struct ReconcileUnitTests {
         #expect(loaded?.key == key && loaded?.key.hash == key.hash && loaded?.size == size)
         #expect(buffer.withUnsafeBytes { ReferenceCodec.load(from: $0.baseAddress!, available: size - 1) } == nil, "cut short")
 
-        let row = MismatchRow(settled: MismatchSide(occurrence: occurrence, position: 12, number: 3),
-                              ledger: MismatchSide(occurrence: occurrence, position: 1 << 50, number: 1 << 33))
+        let row = MismatchRow(settled: MismatchSide(occurrence: occurrence, file: 0, number: 3),
+                              ledger: MismatchSide(occurrence: occurrence, file: 7, number: 1 << 33))
         var rowBuffer = [UInt8](repeating: 0, count: MismatchCodec.maxSize)
         let mismatchKey = MismatchKey(reference: key.reference, position: 12)
         let rowSize = rowBuffer.withUnsafeMutableBytes { MismatchCodec.store(mismatchKey, row, to: $0.baseAddress!) }
         let back = rowBuffer.withUnsafeBytes { MismatchCodec.load(from: $0.baseAddress!, available: rowSize) }
         #expect(back?.key == mismatchKey)
         #expect(back?.value.settled?.number == 3 && back?.value.ledger?.number == 1 << 33)
-        #expect(back?.value.ledger?.occurrence.merchant == occurrence.merchant)
+        #expect(back?.value.ledger?.occurrence.merchant == occurrence.merchant && back?.value.ledger?.file == 7)
     }
 
     @Test func bucketsFollowTheHashOrder() {
@@ -263,7 +264,7 @@ struct ReconcileUnitTests {
         var appended: [(ReferenceKey, Occurrence)] = []
         for index in 0..<3000 {
             let key = ReferenceKey(reference: MerchantKey("\(index % 700)"), position: UInt64(index))
-            let value = Occurrence(merchant: MerchantKey("M"), currency: 1, amount: Int64(index), flags: 0, partition: 0, local: UInt64(index))
+            let value = Occurrence(merchant: MerchantKey("M"), currency: 1, amount: Int64(index), flags: 0)
             buffer.append(key, value)
             appended.append((key, value))
         }

@@ -101,8 +101,7 @@ public final class MapWorker {
         // Unretained: the worker keeps the buffer alive, and the loop must not retain it per record.
         let references = self.references.map { Unmanaged.passUnretained($0) }
         let referenceOffset = file.layout.reference?.offset ?? 0, referenceLength = file.layout.reference?.length ?? 0
-        let filePosition = ReferenceKey.position(file: file.index, offset: 0)
-        let partitionIndex = UInt32(partition.index)
+        let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         // A ledger in a layout: its records are the ledger's side (tagged partials, flagged occurrences).
         let currencyTag = file.isLedger ? ReconciliationTag.ledger : 0
         let sideFlag = file.isLedger ? Occurrence.ledger : 0
@@ -167,10 +166,9 @@ public final class MapWorker {
                             if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
                                                                           width: referenceWidth) ?? MerchantKey()
-                            let key = ReferenceKey(reference: reference, position: filePosition | UInt64(offset))
+                            let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
                             let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
-                                                   flags: (isDebit ? 0 : Occurrence.credit) | sideFlag, partition: partitionIndex,
-                                                   local: UInt64(local))
+                                                   flags: (isDebit ? 0 : Occurrence.credit) | sideFlag)
                             references._withUnsafeGuaranteedRef { $0.append(key, value) }
                         }
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
@@ -191,9 +189,8 @@ public final class MapWorker {
                 if let references = references?.takeUnretainedValue(), sideFlag == 0,
                    let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
                     if references.isFull { try onReferencesFull() }
-                    references.append(ReferenceKey(reference: reference, position: filePosition | UInt64(offset)),
-                                      Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected,
-                                                 partition: partitionIndex, local: UInt64(local)))
+                    references.append(ReferenceKey(reference: reference, position: partitionPosition | UInt64(local)),
+                                      Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected))
                 }
             }
         }

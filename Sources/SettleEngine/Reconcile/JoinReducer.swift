@@ -1,8 +1,9 @@
 /// Resolves an occurrence's partition-local index into its 1-based record number (settlement) or
 /// line (ledger): every partition's count of records (or lines) is known once the map is done.
 public struct RecordLocator: Sendable {
-    /// Records (lines) in the file before each partition.
+    /// Records (lines) in the file before each partition, and each partition's file.
     let bases: [Int]
+    let files: [Int]
 
     public init(plan: PartitionPlan, partitions: [PartitionResult]) {
         var bases = [Int](repeating: 0, count: plan.partitions.count)
@@ -12,10 +13,14 @@ public struct RecordLocator: Sendable {
             running[result.partition.fileIndex] += result.records
         }
         self.bases = bases
+        files = plan.partitions.map(\.fileIndex)
     }
 
+    /// The 1-based record number (or line) of the occurrence at `key`, and its file's index.
     @inline(__always)
-    public func number(_ occurrence: Occurrence) -> Int { bases[Int(occurrence.partition)] + Int(occurrence.local) + 1 }
+    public func locate(_ key: ReferenceKey) -> (file: Int, number: Int) {
+        (files[key.partition], bases[key.partition] + key.local + 1)
+    }
 }
 
 /// What joining one bucket found.
@@ -73,8 +78,11 @@ public struct JoinReducer {
                 pending[kind].removeAll(keepingCapacity: true)
             }
             func emit(_ kind: MismatchKind, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
-                let row = MismatchRow(settled: settled.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) },
-                                      ledger: ledger.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) })
+                func side(_ occurrence: (ReferenceKey, Occurrence)) -> MismatchSide {
+                    let (file, number) = locator.locate(occurrence.0)
+                    return MismatchSide(occurrence: occurrence.1, file: file, number: number)
+                }
+                let row = MismatchRow(settled: settled.map(side), ledger: ledger.map(side))
                 let position = settled?.0.position ?? ledger!.0.position
                 pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
                 counts[kind.rawValue] += 1

@@ -15,8 +15,7 @@ extension MapWorker {
         // Unretained: the worker keeps the buffer alive, and the loop must not retain it per row.
         let references = Unmanaged.passUnretained(buffer)
         let decoder = LedgerValueDecoder(spec: ledger.spec, referenceWidth: ledger.referenceWidth)
-        let filePosition = ReferenceKey.position(file: file.index, offset: 0)
-        let partitionIndex = UInt32(partition.index)
+        let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         let headerCount = ledger.header.count
         var at = partition.byteStart
         var line = 0
@@ -47,10 +46,9 @@ extension MapWorker {
                         table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
                                   amountMinor: value.amount, feeMinor: 0)
                         if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
-                        let key = ReferenceKey(reference: value.reference, position: filePosition | UInt64(rowStart))
+                        let key = ReferenceKey(reference: value.reference, position: partitionPosition | UInt64(rowLine))
                         let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
-                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0),
-                                                    partition: partitionIndex, local: UInt64(rowLine))
+                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0))
                         references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
                         validRows += 1
                         if value.isCredit {

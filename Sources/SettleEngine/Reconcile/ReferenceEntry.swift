@@ -4,14 +4,15 @@
 /// Occurrences sort by a 64-bit hash of the reference first (a sort on one word is several times
 /// faster than on 32-byte references, and the reduce bucket is a monotonic function of the hash),
 /// then by reference (so equal references are adjacent even if two hashes collide), then by position:
-/// the file's index in the job (settlement files come before ledger files) and the byte offset. So
+/// the partition (partitions are numbered in file order, then byte order, and settlement files come
+/// before ledger files) and the record's (or line's) index in it. So
 /// for one reference the settled occurrences arrive first, in command-line file order then offset,
 /// then the ledger's, in ledger file order then line. Mismatch rows are re-sorted by reference.
 public struct ReferenceKey: Comparable, Sendable {
     public var hash: UInt64
     /// The normalised reference, packed like a merchant key (32 bytes, zero-padded, bytewise order).
     public var reference: MerchantKey
-    /// `file index << 48 | byte offset`.
+    /// `partition << 40 | record (or line) index within the partition`.
     public var position: UInt64
 
     @inline(__always)
@@ -21,9 +22,9 @@ public struct ReferenceKey: Comparable, Sendable {
         self.position = position
     }
 
-    public static func position(file: Int, offset: Int) -> UInt64 { UInt64(file) << 48 | UInt64(offset) }
-    public var fileIndex: Int { Int(position >> 48) }
-    public var byteOffset: Int { Int(position & (1 << 48 - 1)) }
+    public static func position(partition: Int, local: Int) -> UInt64 { UInt64(partition) << 40 | UInt64(local) }
+    public var partition: Int { Int(position >> 40) }
+    public var local: Int { Int(position & (1 << 40 - 1)) }
 
     @inline(__always)
     public static func < (a: ReferenceKey, b: ReferenceKey) -> Bool {
@@ -73,18 +74,11 @@ public struct Occurrence: Sendable, Equatable {
     public var currency: UInt32
     public var amount: Int64
     public var flags: UInt8
-    /// The partition the occurrence was read in, and its record (settlement) or line (ledger)
-    /// index within it: the record number or line is resolved once all partitions are counted.
-    public var partition: UInt32
-    public var local: UInt64
-
-    public init(merchant: MerchantKey, currency: UInt32, amount: Int64, flags: UInt8, partition: UInt32, local: UInt64) {
+    public init(merchant: MerchantKey, currency: UInt32, amount: Int64, flags: UInt8) {
         self.merchant = merchant
         self.currency = currency
         self.amount = amount
         self.flags = flags
-        self.partition = partition
-        self.local = local
     }
 
     public var isCredit: Bool { flags & Self.credit != 0 }
@@ -98,12 +92,12 @@ public struct Occurrence: Sendable, Equatable {
 ///
 ///     reference (`ReferencePacking`)   LEB128 position
 ///     u8 merchant length m, m bytes    u8 currency length c, c bytes
-///     u8 flags   LEB128 amount   LEB128 partition   LEB128 local index
+///     u8 flags   LEB128 amount
 public enum ReferenceCodec: SpillCodec {
-    public static let maxSize = 1 + 32 + 10 + 1 + 32 + 1 + 4 + 1 + 10 + 5 + 10
+    public static let maxSize = 1 + 32 + 10 + 1 + 32 + 1 + 4 + 1 + 10
     public static var emptyKey: ReferenceKey { ReferenceKey(reference: MerchantKey(), position: 0) }
     public static var emptyValue: Occurrence {
-        Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: 0, partition: 0, local: 0)
+        Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: 0)
     }
 
     @inline(__always)
@@ -122,8 +116,6 @@ public enum ReferenceCodec: SpillCodec {
         pointer.storeBytes(of: value.flags, toByteOffset: at, as: UInt8.self)
         at += 1
         at += SpillEntry.writeVarint(UInt128(UInt64(bitPattern: value.amount)), pointer + at)
-        at += SpillEntry.writeVarint(UInt128(value.partition), pointer + at)
-        at += SpillEntry.writeVarint(UInt128(value.local), pointer + at)
         return at
     }
 
@@ -138,11 +130,9 @@ public enum ReferenceCodec: SpillCodec {
               at < available else { return nil }
         let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
         at += 1
-        guard let amount = SpillEntry.readVarint(pointer, &at, available), let amount64 = UInt64(exactly: amount),
-              let partition = SpillEntry.readVarint(pointer, &at, available), let partition32 = UInt32(exactly: partition),
-              let local = SpillEntry.readVarint(pointer, &at, available), let local64 = UInt64(exactly: local) else { return nil }
+        guard let amount = SpillEntry.readVarint(pointer, &at, available), let amount64 = UInt64(exactly: amount) else { return nil }
         let value = Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currencyKey.w0 >> 32),
-                               amount: Int64(bitPattern: amount64), flags: flags, partition: partition32, local: local64)
+                               amount: Int64(bitPattern: amount64), flags: flags)
         return (ReferenceKey(reference: reference, position: position64), value, at)
     }
 }
