@@ -34,7 +34,7 @@ public struct JoinResult: Sendable {
 /// runs (bounded fan-in, more passes when there are more runs than that) delivers each reference's
 /// occurrences together, settled first, each side in file order. Pairs them by the matching rules,
 /// writes the mismatch rows (a run whose "buckets" are the kinds, each sorted by reference and
-/// position) and folds per-merchant matched and mismatch counts into `table` (spilled as sorted
+/// position) and folds per-merchant unmatched and mismatch counts into `table` (spilled as sorted
 /// runs for the final merge). Memory: the merge cursors, the table and one reference's occurrences.
 public struct JoinReducer {
     public let bucket: Int
@@ -87,8 +87,13 @@ public struct JoinReducer {
                 pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
                 counts[kind.rawValue] += 1
                 if pending[kind.rawValue].count >= 4096 { try flushPending(kind.rawValue) }
-                // The row counts for the settled side's merchant, or the ledger's when it has none.
+                // The row counts for the settled side's merchant, or the ledger's when it has none; a
+                // settled occurrence in a row is not matched.
                 let owner = settled.flatMap { $0.1.isRejected ? nil : $0.1 } ?? ledger!.1
+                if let settled, !settled.1.isRejected {
+                    try add(settled.1.merchant, settled.1.currency | ReconciliationTag.unmatchedSettled, isDebit: !settled.1.isCredit,
+                            amount: settled.1.amount, table: table, contributions: &contributions, encoder: encoder)
+                }
                 try add(owner.merchant, owner.currency | ReconciliationTag.mismatch, isDebit: true, amount: 0, table: table,
                         contributions: &contributions, encoder: encoder)
             }
@@ -104,12 +109,7 @@ public struct JoinReducer {
                     else if s.isCredit != l.isCredit { kind = .directionMismatch }
                     else if s.amount != l.amount { kind = .amountMismatch }
                     else { kind = nil }
-                    if let kind {
-                        try emit(kind, reference, settled: settled, ledger: ledger)
-                    } else {
-                        try add(s.merchant, s.currency | ReconciliationTag.matched, isDebit: !s.isCredit, amount: s.amount, table: table,
-                                contributions: &contributions, encoder: encoder)
-                    }
+                    if let kind { try emit(kind, reference, settled: settled, ledger: ledger) }
                 }
                 for settled in group.settled.dropFirst(paired) {
                     try emit(group.ledger.isEmpty ? .missingInLedger : .duplicateInSettlement, reference, settled: settled, ledger: nil)

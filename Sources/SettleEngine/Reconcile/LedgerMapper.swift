@@ -90,7 +90,9 @@ extension MapWorker {
 /// key, so one merchant/currency's partials arrive together in the final merge.
 public enum ReconciliationTag {
     public static let ledger: UInt32 = 1
-    public static let matched: UInt32 = 2
+    /// Settled occurrences that are not in a matched pair (in a mismatch row instead): matched is
+    /// settled minus these, so matching pairs, the vast majority, cost nothing in the join.
+    public static let unmatchedSettled: UInt32 = 2
     public static let mismatch: UInt32 = 3
 }
 
