@@ -260,15 +260,15 @@ struct ReconcileUnitTests {
 
     @Test func bufferSpillsSortedRunsAndKeepsPositionOrder() throws {
         let directory = TestSupport.temporaryDirectory()
-        let buffer = ReferenceBuffer(memoryBytes: 1 << 20)
+        let buffer = ReferenceBuffer(memoryBytes: 1 << 20, bucketCount: 5)
         var appended: [(ReferenceKey, Occurrence)] = []
         for index in 0..<3000 {
             let key = ReferenceKey(reference: MerchantKey("\(index % 700)"), position: UInt64(index))
             let value = Occurrence(merchant: MerchantKey("M"), currency: 1, amount: Int64(index), flags: 0)
-            buffer.append(key, value)
+            #expect(buffer.append(key, value))
             appended.append((key, value))
         }
-        let info = try buffer.spill(path: directory + "/r.run", bucketCount: 5, encoder: try LZ4FrameEncoder())
+        let info = try buffer.spill(path: directory + "/r.run", encoder: try LZ4FrameEncoder())
         #expect(info.entries == 3000 && buffer.isEmpty)
         let reader = try RunReader(path: info.path)
         #expect(try reader.verify(codec: ReferenceCodec.self) == 3000)
@@ -283,5 +283,25 @@ struct ReconcileUnitTests {
         }
         #expect(seen.count == 3000)
         #expect(Set(seen.map { $0.1.amount }) == Set(appended.map { $0.1.amount }))
+    }
+
+    @Test func aFullSegmentRefusesAndASpillEmptiesIt() throws {
+        let directory = TestSupport.temporaryDirectory()
+        // The smallest buffer: 1,024 entries per bucket segment.
+        let buffer = ReferenceBuffer(memoryBytes: 0, bucketCount: 2)
+        var stored = 0, runs: [SpillRunInfo] = []
+        for index in 0..<5000 {
+            let key = ReferenceKey(reference: MerchantKey("\(index)"), position: UInt64(index))
+            let value = Occurrence(merchant: MerchantKey("M"), currency: 1, amount: 1, flags: 0)
+            if !buffer.append(key, value) {
+                runs.append(try buffer.spill(path: directory + "/r\(runs.count).run", encoder: try LZ4FrameEncoder()))
+                #expect(buffer.isEmpty)
+                #expect(buffer.append(key, value))
+            }
+            stored += 1
+        }
+        runs.append(try buffer.spill(path: directory + "/r\(runs.count).run", encoder: try LZ4FrameEncoder()))
+        #expect(runs.count >= 3)
+        #expect(runs.reduce(0) { $0 + $1.entries } == stored)
     }
 }

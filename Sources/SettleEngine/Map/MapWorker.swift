@@ -16,7 +16,7 @@ public final class MapWorker {
         self.id = id
         if reconciling {
             table = AggregateTable(memoryBytes: memoryBytes / 4)
-            references = ReferenceBuffer(memoryBytes: memoryBytes - memoryBytes / 4)
+            references = ReferenceBuffer(memoryBytes: memoryBytes - memoryBytes / 4, bucketCount: bucketCount)
         } else {
             table = AggregateTable(memoryBytes: memoryBytes)
             references = nil
@@ -54,7 +54,7 @@ public final class MapWorker {
         let spillReferences = { [self] () throws in
             guard let references, !references.isEmpty else { return }
             referenceRuns.append(try references.spill(path: Self.referenceRunPath(directory: directory, sequence: referenceRuns.count),
-                                                      bucketCount: bucketCount, encoder: encoder))
+                                                      encoder: encoder))
         }
         try mapped.withBytes { bytes in
             if let ledger = file.ledger {
@@ -163,13 +163,15 @@ public final class MapWorker {
                                                           amountMinor: amount, feeMinor: fee)
                         pendingCount &+= 1
                         if let references {
-                            if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
                                                                           width: referenceWidth) ?? MerchantKey()
                             let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
                             let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
                                                    flags: (isDebit ? 0 : Occurrence.credit) | sideFlag)
-                            references._withUnsafeGuaranteedRef { $0.append(key, value) }
+                            if !references._withUnsafeGuaranteedRef({ $0.append(key, value) }) {
+                                try onReferencesFull()
+                                _ = references._withUnsafeGuaranteedRef { $0.append(key, value) }
+                            }
                         }
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
                         validDetails &+= 1
@@ -188,9 +190,12 @@ public final class MapWorker {
                                result: &result, rejects: &rejects)
                 if let references = references?.takeUnretainedValue(), sideFlag == 0,
                    let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
-                    if references.isFull { try onReferencesFull() }
-                    references.append(ReferenceKey(reference: reference, position: partitionPosition | UInt64(local)),
-                                      Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected))
+                    let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
+                    let value = Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected)
+                    if !references.append(key, value) {
+                        try onReferencesFull()
+                        _ = references.append(key, value)
+                    }
                 }
             }
         }

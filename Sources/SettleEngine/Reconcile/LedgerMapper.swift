@@ -45,11 +45,13 @@ extension MapWorker {
                         if table.isFull { try onFull() }
                         table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
                                   amountMinor: value.amount, feeMinor: 0)
-                        if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
                         let key = ReferenceKey(reference: value.reference, position: partitionPosition | UInt64(rowLine))
                         let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
                                                     flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0))
-                        references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
+                        if !references._withUnsafeGuaranteedRef({ $0.append(key, occurrence) }) {
+                            try onReferencesFull()
+                            _ = references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
+                        }
                         validRows += 1
                         if value.isCredit {
                             creditCount += 1

@@ -1,12 +1,14 @@
 import CSettleShims
 
 /// A map worker's occurrences awaiting a spill: fixed-size entries in one allocation made up front,
-/// so appending is a store, never an allocation. When full (or at the end of a partition) they are
-/// sorted by (bucket, reference, position) and written as one run.
+/// so appending is a store, never an allocation. The allocation is cut into one segment per reduce
+/// bucket, and each occurrence goes to its bucket's segment; a spill sorts one segment at a time
+/// (by hash, see `ReferenceKey`) and writes the buckets in order as one run. Sorting and reading a
+/// segment touches a few megabytes that stay in cache, not the whole buffer at random.
 public final class ReferenceBuffer {
     /// What one occurrence costs here: the entry and its sort item, twice (the radix sort's scatter).
     public static let bytesPerEntry = MemoryLayout<Entry>.stride + 2 * MemoryLayout<SortItem>.stride
-    /// The radix sort's first pass takes the top bits of the hash.
+    /// The radix sort's pass takes the top bits of the hash.
     static let radixBits = 16
 
     struct Entry {
@@ -27,19 +29,27 @@ public final class ReferenceBuffer {
         }
     }
 
-    let capacity: Int
+    let bucketCount: Int
+    /// Entries per bucket segment.
+    let segmentCapacity: Int
     private let entries: UnsafeMutablePointer<Entry>
     private let items: UnsafeMutablePointer<SortItem>
     private let scattered: UnsafeMutablePointer<SortItem>
     private let bins: UnsafeMutablePointer<Int>
+    /// Entries in each segment.
+    private let counts: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) public private(set) var count = 0
 
-    public init(memoryBytes: Int) {
-        capacity = max(1024, min(Int(UInt32.max), memoryBytes / Self.bytesPerEntry))
-        entries = .allocate(capacity: capacity)
-        items = .allocate(capacity: capacity)
-        scattered = .allocate(capacity: capacity)
+    public init(memoryBytes: Int, bucketCount: Int) {
+        self.bucketCount = bucketCount
+        let capacity = max(1024 * bucketCount, min(Int(UInt32.max), memoryBytes / Self.bytesPerEntry))
+        segmentCapacity = capacity / bucketCount
+        entries = .allocate(capacity: segmentCapacity * bucketCount)
+        items = .allocate(capacity: segmentCapacity)
+        scattered = .allocate(capacity: segmentCapacity)
         bins = .allocate(capacity: (1 << Self.radixBits) + 1)
+        counts = .allocate(capacity: bucketCount)
+        counts.initialize(repeating: 0, count: bucketCount)
     }
 
     deinit {
@@ -47,59 +57,72 @@ public final class ReferenceBuffer {
         items.deallocate()
         scattered.deallocate()
         bins.deallocate()
+        counts.deallocate()
     }
 
-    public var isFull: Bool { count == capacity }
     public var isEmpty: Bool { count == 0 }
 
+    /// Stores the occurrence in its bucket's segment; false (and nothing stored) when that segment
+    /// is full: the caller spills and appends again.
     @inline(__always)
-    public func append(_ key: ReferenceKey, _ value: Occurrence) {
-        (entries + count).initialize(to: Entry(key: key, value: value))
+    public func append(_ key: ReferenceKey, _ value: Occurrence) -> Bool {
+        let bucket = ReferenceKey.bucket(hash: key.hash, count: bucketCount)
+        let used = counts[bucket]
+        guard used < segmentCapacity else { return false }
+        (entries + bucket * segmentCapacity + used).initialize(to: Entry(key: key, value: value))
+        counts[bucket] = used &+ 1
         count &+= 1
+        return true
     }
 
     /// Sorts and writes the buffered occurrences as one run at `path`, then empties the buffer.
-    public func spill(path: String, bucketCount: Int, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
-        sortByHash()
-        let sorted = UnsafeMutableBufferPointer(start: items, count: count)
-        orderCollisions(sorted)
+    public func spill(path: String, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
         var writer = try SpillWriter<ReferenceCodec>(path: path, bucketCount: bucketCount, encoder: encoder)
         do {
-            // Entries are read in sorted order, at random: prefetch a few ahead.
-            let ahead = 8
-            for index in 0..<count {
-                if index + ahead < count {
-                    let next = entries + items[index + ahead].index
-                    settle_prefetch_read(next)
-                    settle_prefetch_read(UnsafeRawPointer(next) + 64)
+            for bucket in 0..<bucketCount where counts[bucket] > 0 {
+                let segment = entries + bucket * segmentCapacity
+                let used = counts[bucket]
+                sortByHash(segment, count: used)
+                orderCollisions(segment, UnsafeMutableBufferPointer(start: items, count: used))
+                let ahead = 8
+                for index in 0..<used {
+                    if index + ahead < used { settle_prefetch_read(segment + items[index + ahead].index) }
+                    let entry = segment[items[index].index]
+                    try writer.append(bucket: bucket, key: entry.key, value: entry.value)
                 }
-                let entry = entries[items[index].index]
-                try writer.append(bucket: ReferenceKey.bucket(hash: entry.key.hash, count: bucketCount), key: entry.key, value: entry.value)
             }
         } catch {
             writer.abandon()
             throw error
         }
-        count = 0
+        clear()
         return try writer.finish()
     }
 
-    public func clear() { count = 0 }
+    public func clear() {
+        counts.update(repeating: 0, count: bucketCount)
+        count = 0
+    }
 
-    /// Sorts `items` by (hash, index): one stable counting scatter on the hash's top bits (hashes are
-    /// uniform, so each bin holds a handful), then an insertion sort of each bin. Linear time.
-    private func sortByHash() {
-        let binCount = 1 << Self.radixBits
+    /// Sorts the segment's items by (hash, index) into `items`: one stable counting scatter on the
+    /// hash's top bits (hashes are uniform, so each bin holds a handful), then an insertion sort of
+    /// each bin. Linear time; only the bins the segment's hashes span are visited.
+    private func sortByHash(_ segment: UnsafeMutablePointer<Entry>, count: Int) {
         let shift = UInt64(64 - Self.radixBits)
-        bins.initialize(repeating: 0, count: binCount + 1)
+        var low = Int.max, high = 0
         for index in 0..<count {
-            bins[Int(entries[index].key.hash >> shift) + 1] += 1
+            let bin = Int(segment[index].key.hash >> shift)
+            low = min(low, bin)
+            high = max(high, bin)
         }
+        let binCount = high - low + 1
+        bins.initialize(repeating: 0, count: binCount + 1)
+        for index in 0..<count { bins[Int(segment[index].key.hash >> shift) - low + 1] += 1 }
         for bin in 0..<binCount { bins[bin + 1] += bins[bin] }
         // bins[b] is now where bin b starts; scatter in index order (stable).
         for index in 0..<count {
-            let hash = entries[index].key.hash
-            let bin = Int(hash >> shift)
+            let hash = segment[index].key.hash
+            let bin = Int(hash >> shift) - low
             scattered[bins[bin]] = SortItem(hash: hash, index: index)
             bins[bin] += 1
         }
@@ -124,16 +147,16 @@ public final class ReferenceBuffer {
 
     /// Within a run of equal hashes, orders by reference then position (index), so that two
     /// references sharing a hash stay apart and each stays in position order.
-    private func orderCollisions(_ items: UnsafeMutableBufferPointer<SortItem>) {
+    private func orderCollisions(_ segment: UnsafeMutablePointer<Entry>, _ items: UnsafeMutableBufferPointer<SortItem>) {
         var start = 0
         while start < items.count {
             var end = start + 1
             while end < items.count && items[end].hash == items[start].hash { end += 1 }
             if end - start > 1 {
-                let reference = entries[items[start].index].key.reference
-                if (start + 1..<end).contains(where: { entries[items[$0].index].key.reference != reference }) {
+                let reference = segment[items[start].index].key.reference
+                if (start + 1..<end).contains(where: { segment[items[$0].index].key.reference != reference }) {
                     let run = items[start..<end].sorted { a, b in
-                        let ka = entries[a.index].key, kb = entries[b.index].key
+                        let ka = segment[a.index].key, kb = segment[b.index].key
                         return ka.reference != kb.reference ? ka.reference < kb.reference : a.index < b.index
                     }
                     for (offset, item) in run.enumerated() { items[start + offset] = item }

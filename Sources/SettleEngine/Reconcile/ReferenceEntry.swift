@@ -139,6 +139,19 @@ public enum ReferenceCodec: SpillCodec {
 
 /// A reference on disk: `u8 n, n bytes`, or for a reference of digits only (an ARN),
 /// `u8 0x80 | n, (n + 1) / 2 bytes` of two digits per byte, so runs are smaller to compress and read.
+extension MerchantKey {
+    /// The key's word `index` (0 to 3), without building an array.
+    @inline(__always)
+    func word(_ index: Int) -> UInt64 {
+        switch index {
+        case 0: w0
+        case 1: w1
+        case 2: w2
+        default: w3
+        }
+    }
+}
+
 enum ReferencePacking {
     static let lowNibbles: UInt64 = 0x0F0F_0F0F_0F0F_0F0F
 
@@ -153,8 +166,8 @@ enum ReferencePacking {
         pointer.storeBytes(of: UInt8(length) | 0x80, as: UInt8.self)
         // Each word of eight ASCII digits becomes four bytes of two digits.
         var at = 1
-        for word in [reference.w0, reference.w1, reference.w2, reference.w3].prefix((length + 7) / 8) {
-            let x = word & lowNibbles
+        for index in 0..<(length + 7) / 8 {
+            let x = reference.word(index) & lowNibbles
             var y = ((x >> 4) | x) & 0x00FF_00FF_00FF_00FF
             y = (y | (y >> 8)) & 0x0000_FFFF_0000_FFFF
             y = (y | (y >> 16)) & 0x0000_0000_FFFF_FFFF
@@ -168,8 +181,10 @@ enum ReferencePacking {
     @inline(__always)
     static func isDigits(_ reference: MerchantKey, length: Int) -> Bool {
         var remaining = length
-        for word in [reference.w0, reference.w1, reference.w2, reference.w3] {
-            guard remaining > 0 else { break }
+        var index = 0
+        while remaining > 0 {
+            let word = reference.word(index)
+            index += 1
             let count = min(8, remaining)
             let mask: UInt64 = count == 8 ? .max : ~(UInt64.max >> UInt64(8 * count))
             // Digits are 0x30-0x39: the high nibble is 3 and the low nibble plus 6 does not carry.
