@@ -112,12 +112,34 @@ public enum LedgerCSV {
                     at += 1
                 }
             } else {
-                while at < limit {
-                    let byte = base.load(fromByteOffset: at, as: UInt8.self)
-                    if byte == delimiter || byte == 0x0A { break }
-                    if byte == 0x22 { malformed = true }
-                    if byte != 0x20 && byte != 0x0D { blank = false }
+                // Eight bytes at a time to the next delimiter, line end or (misplaced) quote.
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let delimiters = ones &* UInt64(delimiter), newlines = ones &* 0x0A, quotes = ones &* 0x22
+                while true {
+                    while at + 8 <= limit {
+                        let word = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                        let stops = zeroBytes(word ^ delimiters) | zeroBytes(word ^ newlines) | zeroBytes(word ^ quotes)
+                        if stops != 0 {
+                            at += stops.trailingZeroBitCount / 8
+                            break
+                        }
+                        at += 8
+                    }
+                    while at < limit {
+                        let byte = base.load(fromByteOffset: at, as: UInt8.self)
+                        if byte == delimiter || byte == 0x0A || byte == 0x22 { break }
+                        at += 1
+                    }
+                    guard at < limit, base.load(fromByteOffset: at, as: UInt8.self) == 0x22, delimiter != 0x22 else { break }
+                    malformed = true
                     at += 1
+                }
+                if blank {
+                    for index in fieldStart..<at where base.load(fromByteOffset: index, as: UInt8.self) != 0x20
+                        && base.load(fromByteOffset: index, as: UInt8.self) != 0x0D {
+                        blank = false
+                        break
+                    }
                 }
                 fieldEnd = at
                 // A CR before the line end belongs to the terminator.
@@ -226,6 +248,13 @@ public enum LedgerCSV {
         return ranges
     }
 
+    /// The high bit of each byte of `word` that is zero (exact: no borrow from byte to byte).
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7 = (word & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F
+        return ~(low7 | word | 0x7F7F_7F7F_7F7F_7F7F)
+    }
+
     @inline(__always)
     static func countQuotes(_ base: UnsafeRawPointer, from: Int, to: Int) -> Int {
         var count = 0
@@ -233,11 +262,8 @@ public enum LedgerCSV {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let pattern = ones &* 0x22
         while at + 8 <= to {
-            let word = base.loadUnaligned(fromByteOffset: at, as: UInt64.self) ^ pattern
-            // A zero byte marks a quote: exact per-byte test without borrows between bytes.
-            let low7 = (word & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F
-            let zeroBytes = ~(low7 | word | 0x7F7F_7F7F_7F7F_7F7F)
-            count &+= zeroBytes.nonzeroBitCount
+            // A zero byte marks a quote.
+            count &+= zeroBytes(base.loadUnaligned(fromByteOffset: at, as: UInt64.self) ^ pattern).nonzeroBitCount
             at += 8
         }
         while at < to {
