@@ -82,6 +82,16 @@ def _executor_jvm_pid():
     return None
 
 
+def _freeze_once_started(process, work, partition):
+    """SIGSTOPs `settle map` as soon as it has created its attempt directory (it is writing)."""
+    task_directory = os.path.join(work, "partitions", "p%06d" % partition)
+    deadline = time.time() + 10
+    while time.time() < deadline and process.poll() is None and not any(
+            name.startswith("attempt-") for name in (os.listdir(task_directory) if os.path.isdir(task_directory) else [])):
+        time.sleep(0.001)
+    process.send_signal(signal.SIGSTOP)
+
+
 def _run_task(config, kind, index):
     """Runs `settle map --partition I` or `settle reduce --bucket B` for one Spark task attempt."""
     from pyspark import SparkFiles, TaskContext
@@ -108,7 +118,7 @@ def _run_task(config, kind, index):
         "kind": kind, "index": index, "attempt": attempt, "host": socket.gethostname(),
         "pid": os.getpid(), "stage": context.stageId() if context else None,
         "task_attempt_id": context.taskAttemptId() if context else None,
-        "started": started, "status": "running",
+        "settle": settle, "started": started, "status": "running",
     }
     record_path = os.path.join(config["work"], "spark", "attempts", "%s-%06d-attempt-%d-%d.json" % (
         kind, index, attempt, record["task_attempt_id"] or 0))
@@ -118,20 +128,25 @@ def _run_task(config, kind, index):
     process = subprocess.Popen(command, cwd=config["cwd"], env=environment, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     if hook and hook[0] == "kill":
-        # Let settle get going, then take the whole executor down under it.
-        time.sleep(0.3)
+        # Once settle has started writing (its attempt directory is there), freeze it and take the
+        # executor down with it, as when a host dies in the middle of a map: a partial attempt
+        # directory is left behind, and no marker.
         jvm = _executor_jvm_pid()
         if jvm is None:
             process.kill()
             raise RuntimeError("map-kill hook: no executor JVM above this Python worker (local master?)")
-        record["status"] = "killing executor %d" % jvm
+        _freeze_once_started(process, config["work"], index)
+        record["status"] = "lost: executor JVM %d killed while settle map ran" % jvm
         _write_record(record_path, record)
         os.kill(jvm, signal.SIGKILL)
+        process.kill()
         time.sleep(120)  # the worker is torn down with its executor long before this ends
         raise RuntimeError("map-kill hook: the executor survived")
     if hook and hook[0] == "slow":
-        time.sleep(0.05)
-        process.send_signal(signal.SIGSTOP)
+        # Freeze settle in the middle of its map for a while: a speculative copy runs meanwhile.
+        # Spark kills this attempt when the copy wins (settle dies with its Python worker); if it
+        # is not killed, settle goes on, loses the marker race and removes its own files.
+        _freeze_once_started(process, config["work"], index)
         time.sleep(hook[1])
         process.send_signal(signal.SIGCONT)
     out, err = process.communicate()
@@ -243,6 +258,7 @@ def _summarise(kind, count, results, records, wall, slots):
                              "message": r.get("message", "")} for r in failed],
         "lost_attempts": [{"index": r["index"], "attempt": r["attempt"], "status": r["status"]} for r in lost],
         "winning_attempt": {str(r["index"]): r["attempt"] for r in results},
+        "settle_binaries": sorted(set(r["settle"] for r in results)),
         "wall_seconds": round(wall, 3),
         "settle_seconds": round(settle_seconds, 3),
         # Inside the Python task: fork/exec and waiting for settle, attempt records.
