@@ -247,7 +247,9 @@ def _summarise(kind, count, results, records, wall, slots):
         attempts.setdefault(record["index"], []).append(record)
     retried = sorted(i for i, a in attempts.items() if len(a) > 1)
     failed = [r for r in mine if r["status"] == "failed"]
-    lost = [r for r in mine if r["status"] != "ok" and r["status"] != "failed"]
+    # Attempts that never finished: killed by Spark once another attempt won (speculation), or lost
+    # with their executor.
+    unfinished = [r for r in mine if r["status"] not in ("ok", "failed")]
     settle_seconds = sum(r["settle_seconds"] for r in results)
     task_seconds = sum(r["task_seconds"] for r in results)
     return {
@@ -256,7 +258,7 @@ def _summarise(kind, count, results, records, wall, slots):
         "retried_tasks": retried,
         "failed_attempts": [{"index": r["index"], "attempt": r["attempt"], "exit": r.get("exit"),
                              "message": r.get("message", "")} for r in failed],
-        "lost_attempts": [{"index": r["index"], "attempt": r["attempt"], "status": r["status"]} for r in lost],
+        "unfinished_attempts": [{"index": r["index"], "attempt": r["attempt"], "status": r["status"]} for r in unfinished],
         "winning_attempt": {str(r["index"]): r["attempt"] for r in results},
         "settle_binaries": sorted(set(r["settle"] for r in results)),
         "wall_seconds": round(wall, 3),
@@ -279,8 +281,9 @@ def _print_view(kind, summary, spark_view):
     for failure in summary["failed_attempts"]:
         print("settle_spark:   %s %d attempt %d failed (exit %s): %s"
               % (kind, failure["index"], failure["attempt"], failure["exit"], failure["message"]), file=sys.stderr)
-    for lost in summary["lost_attempts"]:
-        print("settle_spark:   %s %d attempt %d lost (%s)" % (kind, lost["index"], lost["attempt"], lost["status"]),
+    for attempt in summary["unfinished_attempts"]:
+        print("settle_spark:   %s %d attempt %d did not finish (killed by Spark after another attempt won, or lost "
+              "with its executor; last state: %s)" % (kind, attempt["index"], attempt["attempt"], attempt["status"]),
               file=sys.stderr)
 
 
