@@ -297,6 +297,7 @@ def main(argv):
 
     # Plan on the driver, then read the plan back from the manifest.
     _settle([settle, "plan", "--work", work] + options.plan, "plan")
+    plan_seconds = time.time() - started
     with open(os.path.join(work, "manifest.json")) as handle:
         manifest = json.load(handle)
     partitions = len(manifest["partitions"])
@@ -312,7 +313,14 @@ def main(argv):
               "task_memory": options.task_memory, "hooks": hooks}
     slots = max(1, context.defaultParallelism)
     tracker = context.statusTracker()
-    report = {"partitions": partitions, "buckets": buckets, "master": context.master, "slots": slots}
+    report = {"partitions": partitions, "buckets": buckets, "master": context.master, "slots": slots,
+              "plan_seconds": round(plan_seconds, 3), "spark_context_seconds": round(time.time() - started - plan_seconds, 3)}
+    # One trivial task per slot first: executors register and start their Python workers here, so
+    # that the stages' figures are Spark's steady per-task cost, not the cluster's start-up.
+    warm_started = time.time()
+    context.setJobGroup("settle-warm-up-%d" % os.getpid(), "settle: wait for executors")
+    context.parallelize(range(slots), slots).map(lambda _: os.getpid()).collect()
+    report["executors_ready_seconds"] = round(time.time() - warm_started, 3)
     status = EXIT_CANNOT_RUN
     try:
         for kind, count in (("map", partitions), ("reduce", buckets)):
@@ -337,7 +345,9 @@ def main(argv):
         context.stop()
 
     # Finalize on the driver: its exit status is the job's.
+    finalize_started = time.time()
     status = _settle([settle, "finalize", "--work", work, "--out", out], "finalize")
+    report["finalize_seconds"] = round(time.time() - finalize_started, 3)
     report["wall_seconds"] = round(time.time() - started, 3)
     report["exit"] = status
     if options.report:
