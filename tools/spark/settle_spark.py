@@ -335,9 +335,13 @@ def main(argv):
                 print("settle_spark: %s stage failed: %s" % (kind, text[0] if text else error), file=sys.stderr)
                 return EXIT_CANNOT_RUN
             wall = time.time() - stage_started
-            time.sleep(0.5)  # let the status tracker's listener catch up with the last task events
-            summary = _summarise(kind, count, results, _attempt_records(work), wall, slots)
+            # The status tracker learns of task ends through Spark's listener bus, a little late.
+            deadline = time.time() + 10
             view = _stage_view(tracker, group)
+            while view["completed"] < count and time.time() < deadline:
+                time.sleep(0.1)
+                view = _stage_view(tracker, group)
+            summary = _summarise(kind, count, results, _attempt_records(work), wall, slots)
             summary["spark"] = view
             report[kind] = summary
             _print_view(kind, summary, view)
