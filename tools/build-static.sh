@@ -23,7 +23,12 @@ OUTPUT=${1:-$SCRATCH/settle}
 
 lz4=$(pkg-config --variable=libdir liblz4)/liblz4.a
 [ -f "$lz4" ] || { echo "build-static: $lz4 is missing (liblz4-dev)" >&2; exit 2; }
-stdcxx=$(gcc -print-file-name=libstdc++.a 2>/dev/null || true)
+# libstdc++.a where the toolchain's clang (or gcc) finds it (libstdc++-dev, which Swift needs anyway).
+stdcxx=""
+for cc in "$(dirname "$(readlink -f "$(command -v swift)")")/clang" clang gcc; do
+  candidate=$("$cc" -print-file-name=libstdc++.a 2>/dev/null || true)
+  if [ -f "$candidate" ]; then stdcxx=$candidate; break; fi
+done
 libs="$SCRATCH/static-libs"
 mkdir -p "$libs"
 ln -sf "$lz4" "$libs/liblz4.a"
