@@ -14,10 +14,10 @@ public enum JobTasks {
 
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
-                            directory: JobDirectory, restart: Bool) throws -> Job {
+                            directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil) throws -> Job {
         try FileIO.makeDirectories(directory.root, mode: 0o700)
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
-                               directory: directory, restart: restart).job
+                               directory: directory, restart: restart, ledgerSpec: ledgerSpec).job
     }
 
     /// Maps one partition. `schedulerAttempt`, the external scheduler's attempt number, is recorded in
@@ -30,7 +30,7 @@ public enum JobTasks {
         }
         if job.donePartition(partition, verifyRuns: false).result != nil { return .alreadyDone }
         let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
-                                   bucketCount: job.bucketCount)
+                                   bucketCount: job.bucketCount, reconciling: job.reconciling)
         let result = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
             try job.mapPartition(partition, worker: worker, retry: retry) { attempt, error in
                 logger.warning("partition \(partition): attempt \(attempt) failed, retrying: \(error.message)")
@@ -51,8 +51,9 @@ public enum JobTasks {
         let table = AggregateTable(memoryBytes: memoryBytes / 2)
         let encoder = try LZ4FrameEncoder()
         _ = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
-            try job.reduceBucket(bucket, inputs: inputs, table: table, encoder: encoder,
-                                 fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2), retry: retry) { attempt, error in
+            try job.reduceBucket(bucket, inputs: inputs, locator: RecordLocator(plan: job.plan, partitions: partitions),
+                                 table: table, encoder: encoder, fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
+                                 retry: retry) { attempt, error in
                 logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
             }
         }
