@@ -2,10 +2,11 @@
 # tools/spark/test.sh: end-to-end tests of tools/spark/settle_spark.py on real Spark clusters on this
 # machine (loopback only). Installs pyspark 4.x from PyPI into a virtual environment of its own.
 #
-#   tools/spark/test.sh [cluster] [faults] [standalone] [ship]      (default: all four)
+#   tools/spark/test.sh [cluster] [reconcile] [faults] [standalone] [ship]      (default: all)
 #
 #   cluster     `local-cluster[2,1,1024]` (two executor JVMs): outputs byte-identical to `settle aggregate`,
 #               summary.json records the scheduler's attempt of every partition and bucket
+#   reconcile   the same with `--ledger` (reconciliation): mismatches.csv and reconciliation.csv too
 #   faults      the same cluster with a map task that fails once, a reduce task that fails once and
 #               an executor SIGKILLed in the middle of a map: outputs still byte-identical
 #   standalone  a master and two workers started with spark-class (127.0.0.1 and 127.0.0.2), the job
@@ -22,7 +23,7 @@ DRIVER="$REPO/tools/spark/settle_spark.py"
 VENV=${SETTLE_SPARK_VENV:-${TMPDIR:-/tmp}/settle-spark-venv}
 RECORDS=${SPARK_TEST_RECORDS:-300000}
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(cluster faults standalone ship)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(cluster reconcile faults standalone ship)
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/settle-spark-test.XXXXXX")
 CLUSTER_PIDS=()
 t0=$(date +%s)
@@ -79,6 +80,12 @@ set +e
 status=$?
 set -e
 [ "$status" -eq 1 ] || fail "settle aggregate exited $status, expected 1 (the input has faults)"
+set +e
+"$SETTLE_BIN" aggregate data/settlement.dat --layout reference --ledger data/ledger.csv --out reference-reconcile --quiet
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "settle aggregate --ledger exited $status, expected 1 (the ledger has differences)"
+[ -f reference-reconcile/mismatches.csv ] || fail "settle aggregate --ledger wrote no mismatches.csv"
 # Relative input path on purpose: tasks must run in the driver's directory for it to resolve, and
 # rejects.csv names the file as given.
 PLAN=(data/settlement.dat --layout reference --partition-size 512K --buckets 8)
@@ -97,9 +104,12 @@ run() {
   set -e
   grep '^settle_spark' "$SCRATCH/$name.log" >&2 || true
   [ "$status" -eq 1 ] || { tail -50 "$SCRATCH/$name.log" >&2; fail "$name: driver exited $status, expected 1"; }
-  cmp "$SCRATCH/$name/out/totals.csv" reference/totals.csv || fail "$name: totals.csv differs from settle aggregate"
-  cmp "$SCRATCH/$name/out/rejects.csv" reference/rejects.csv || fail "$name: rejects.csv differs from settle aggregate"
-  "$VENV/bin/python" - "$SCRATCH/$name/out/summary.json" reference/summary.json <<'EOF' || fail "$name: summary.json differs beyond run and run_id"
+  local reference=${REFERENCE:-reference} file
+  for file in totals.csv rejects.csv mismatches.csv reconciliation.csv; do
+    [ -f "$reference/$file" ] || continue
+    cmp "$SCRATCH/$name/out/$file" "$reference/$file" || fail "$name: $file differs from settle aggregate's"
+  done
+  "$VENV/bin/python" - "$SCRATCH/$name/out/summary.json" "$reference/summary.json" <<'EOF' || fail "$name: summary.json differs beyond run and run_id"
 import json, sys
 spark, reference = (json.load(open(path)) for path in sys.argv[1:3])
 for summary in (spark, reference):
@@ -137,6 +147,16 @@ expect(all(p.get("scheduler_attempt") == 0 for p in partitions.values()), "sched
 expect(report["reduce"]["tasks"] == 8 and len(buckets) == 8, "8 reduce tasks, 8 bucket_tasks")
 expect(all(b.get("scheduler_attempt") == 0 for b in buckets.values()), "bucket scheduler_attempt 0")
 expect(report["map"]["spark"]["completed"] == report["partitions"], "Spark saw every map task complete")'
+    ;;
+  reconcile)
+    saved=("${PLAN[@]}")
+    PLAN=(data/settlement.dat --layout reference --ledger data/ledger.csv --partition-size 512K --buckets 8)
+    REFERENCE=reference-reconcile run reconcile 'local-cluster[2,1,1024]'
+    PLAN=("${saved[@]}")
+    check reconcile '
+expect(report["map"]["tasks"] == report["partitions"] == len(partitions), "one map task per partition")
+expect(any(p["file"].endswith("ledger.csv") for p in partitions.values()), "the ledger was mapped by Spark tasks too")
+expect(all(p.get("scheduler_attempt") == 0 for p in partitions.values()), "scheduler_attempt of every partition")'
     ;;
   faults)
     SETTLE_SPARK_TEST_HOOKS=map-fail:3,reduce-fail:2,map-kill:7 run faults 'local-cluster[2,1,1024]'
@@ -197,7 +217,7 @@ expect(report["map"]["attempts"] == report["partitions"], "every map task ran on
 binaries = report["map"]["settle_binaries"] + report["reduce"]["settle_binaries"]
 expect(binaries and all("/static/" not in b for b in binaries), "tasks ran the shipped copy (SparkFiles), not the built one")'
     ;;
-  *) fail "unknown section $section (cluster, faults, standalone, ship)" ;;
+  *) fail "unknown section $section (cluster, reconcile, faults, standalone, ship)" ;;
   esac
 done
 log "all passed: ${SECTIONS[*]}"
