@@ -292,6 +292,9 @@ def main(argv):
     work = os.path.abspath(options.work)
     out = os.path.abspath(options.out)
     settle = os.path.abspath(options.settle) if os.sep in options.settle else (shutil.which(options.settle) or options.settle)
+    if not (os.path.isfile(settle) and os.access(settle, os.X_OK)):
+        print("settle_spark: --settle %s: no such executable" % options.settle, file=sys.stderr)
+        return EXIT_CANNOT_RUN
     hooks = _parse_hooks(os.environ.get("SETTLE_SPARK_TEST_HOOKS"))
     started = time.time()
 
