@@ -172,6 +172,11 @@ def _task_function(config, kind):
 
 # ---- the driver -------------------------------------------------------------------------------
 
+def _usage(message):
+    print("settle_spark: usage: %s" % message, file=sys.stderr)
+    raise SystemExit(EXIT_CANNOT_RUN)
+
+
 def _parse_hooks(text):
     hooks = {}
     for item in filter(None, (part.strip() for part in (text or "").split(","))):
@@ -184,14 +189,14 @@ def _parse_hooks(text):
         elif name == "map-slow" and len(fields) == 3:
             hooks[("map", int(fields[1]))] = ("slow", float(fields[2]))
         else:
-            raise SystemExit("settle_spark: cannot read test hook '%s'" % item)
+            _usage("cannot read test hook '%s'" % item)
     return hooks
 
 
 def _parse_arguments(argv):
     if "--" not in argv:
-        raise SystemExit("settle_spark: usage: settle_spark.py --settle PATH --work DIR --out DIR [--ship] "
-                         "-- FILE... --layout L [settle plan options]  (the `--` is required)")
+        _usage("settle_spark.py --settle PATH --work DIR --out DIR [--ship] -- FILE... --layout L "
+               "[settle plan options]  (the `--` is required)")
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="settle_spark.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--settle", default=shutil.which("settle") or "settle",
