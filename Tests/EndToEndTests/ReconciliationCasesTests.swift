@@ -221,4 +221,90 @@ struct ReconciliationCasesTests {
             #expect(other.reconciliation == base.reconciliation, "\(extra)")
         }
     }
+
+    /// A settlement file and ledger with some of every kind, big enough for several partitions.
+    static func mixedInputs() -> (settlement: [UInt8], ledger: String) {
+        let details = (1...400).map { Self.detail($0 % 350, "MER\($0 % 13)", $0 % 4 == 0 ? "USD" : "EUR", 100 + $0, credit: $0 % 6 == 0) }
+        var ledger = Self.ledgerHeader
+        for index in 1...420 where index % 17 != 0 {
+            ledger += Self.row(index % 360, "MER\(index % 13)", index % 4 == 0 ? "USD" : "EUR", 100 + index + (index % 29 == 0 ? 1 : 0),
+                               index % 6 == 0 ? "C" : "D")
+        }
+        return (Self.settlement(details), ledger)
+    }
+
+    @Test("plan, map, reduce and finalize as separate tasks give the outputs of aggregate")
+    func taskCommands() async throws {
+        let (settlement, ledger) = Self.mixedInputs()
+        let base = try await reconcile(settlement, ledgers: [ledger], extra: ["--partition-size", "8KB", "--buckets", "4"])
+        #expect(!base.mismatches.isEmpty)
+        let directory = base.run.outDirectory + "/.."
+        let work = directory + "/tasks-work"
+        let plan = try await Subprocess.settle(["plan", "settlement.dat", "--layout", "reference", "--ledger", "ledger.csv",
+                                                "--work", work, "--partition-size", "8KB", "--buckets", "4"], in: directory)
+        #expect(plan.exitStatus == 0, "\(plan)")
+        let manifest = try JSONValue(contentsOfFile: work + "/manifest.json")
+        let partitions = try #require(manifest["partitions"]?.array?.count)
+        #expect(partitions > 4, "the ledger and the settlement file are both split")
+        for partition in (0..<partitions).reversed() {
+            let map = try await Subprocess.settle(["map", "--work", work, "--partition", String(partition)], in: directory)
+            #expect(map.exitStatus == 0, "\(map)")
+        }
+        for bucket in 0..<4 {
+            let reduce = try await Subprocess.settle(["reduce", "--work", work, "--bucket", String(bucket)], in: directory)
+            #expect(reduce.exitStatus == 0, "\(reduce)")
+        }
+        let finalize = try await Subprocess.settle(["finalize", "--work", work, "--out", directory + "/tasks-out"], in: directory)
+        #expect(finalize.exitStatus == 1, "\(finalize)")
+        for name in ["mismatches.csv", "reconciliation.csv", "totals.csv", "rejects.csv"] {
+            expectSameBytes(try readBytes(directory + "/tasks-out/" + name), try readBytes(base.run.outDirectory + "/" + name), name)
+        }
+    }
+
+    @Test("a run that fails half way resumes with the same outputs, redoing only what was not done")
+    func resumeAfterFailure() async throws {
+        let (settlement, ledger) = Self.mixedInputs()
+        let base = try await reconcile(settlement, ledgers: [ledger], extra: ["--partition-size", "8KB", "--buckets", "4"])
+        let directory = base.run.outDirectory + "/.."
+        let arguments = ["aggregate", directory + "/settlement.dat", "--layout", "reference", "--ledger", directory + "/ledger.csv",
+                         "--out", directory + "/again", "--partition-size", "8KB", "--buckets", "4", "--workers", "1", "--max-attempts", "1"]
+        // The third partition's occurrences cannot be written, then a bucket's join output cannot.
+        for fault in ["write:p000002/:1:*", "write:mismatches.run:1:*"] {
+            let failed = try await ResumeTests.settle(arguments, environment: ["SETTLE_FAULT_INJECTION": fault])
+            #expect(failed.exitStatus != 0 && failed.exitStatus != 1, "\(failed)")
+            #expect(FileManager.default.fileExists(atPath: directory + "/again/.settle-work/manifest.json"))
+        }
+        let resumed = try await ResumeTests.settle(arguments)
+        #expect(resumed.exitStatus == 1, "\(resumed)")
+        #expect(resumed.stderr.contains("resum"), "\(resumed)")
+        // File paths in the outputs are as given: compare all but those columns.
+        let again = try CSVTable(contentsOfFile: directory + "/again/mismatches.csv").columns(["kind", "arn", "difference", "record_number", "ledger_line"])
+        #expect(again == (try CSVTable(contentsOfFile: base.run.outDirectory + "/mismatches.csv").columns(["kind", "arn", "difference", "record_number", "ledger_line"])))
+        for name in ["reconciliation.csv", "totals.csv"] {
+            expectSameBytes(try readBytes(directory + "/again/" + name), try readBytes(base.run.outDirectory + "/" + name), name)
+        }
+    }
+
+    @Test("a fixed-width ledger read with a layout")
+    func fixedWidthLedger() async throws {
+        let details = [Self.detail(1), Self.detail(2), Self.detail(3)]
+        var ledgerDetails = details
+        ledgerDetails[1].amountMinor = 900
+        ledgerDetails.append(Self.detail(4, "MER4", "USD", 70))
+        let directory = try TemporaryDirectory(prefix: "fixed-ledger")
+        try writeBytes(Self.settlement(details), to: directory.path + "/settlement.dat")
+        try writeBytes(Self.settlement(ledgerDetails), to: directory.path + "/ledger.dat")
+        let run = try await AggregateRun.run(["settlement.dat", "--layout", "reference", "--ledger", "ledger.dat",
+                                              "--ledger-layout", "reference"], out: "out", in: directory.path)
+        #expect(run.outcome.exitStatus == 1, "\(run.outcome)")
+        let mismatches = try CSVTable(contentsOfFile: run.outDirectory + "/mismatches.csv").rows
+        #expect(mismatches == [
+            ["amount_mismatch", Self.arn(2), "MER1", "EUR", "debit", "1000", "MER1", "EUR", "debit", "900", "100", "settlement.dat", "3", "ledger.dat", "3"],
+            ["missing_in_settlement", Self.arn(4), "", "", "", "", "MER4", "USD", "debit", "70", "-70", "", "", "ledger.dat", "5"],
+        ])
+        expectSameBytes(try run.totals(), Array(Records.totalsCSV(details).utf8), "totals.csv counts the settlement file only")
+        let both = try await AggregateRun.run(["settlement.dat", "--layout", "reference", "--ledger", "ledger.dat", "--ledger-layout",
+                                               "reference", "--ledger-spec", "x.yaml"], out: "out2", in: directory.path)
+        #expect(both.outcome.exitStatus == 2)
+    }
 }

@@ -36,7 +36,7 @@ final class SetMember {
 /// The reconciliation outputs of a run, `reconciliation.csv` and `mismatches.csv`, and the figures
 /// summary.json reports. Rows of reconciliation.csv are built from the final merge, where one
 /// merchant/currency's partials arrive together: settled (the plain key), then the ledger's,
-/// matched and mismatch partials (the key with a `ReconciliationTag` in its low byte).
+/// unmatched and mismatch partials (the key with a `ReconciliationTag` in its low byte).
 final class ReconciliationOutput {
     static let header = "merchant_id,currency,settled_count,settled_gross,ledger_count,ledger_gross,matched_count,matched_gross,mismatch_count,difference\n"
 
@@ -109,7 +109,8 @@ final class ReconciliationOutput {
             Side(count: Int(value.debitCount + value.creditCount), gross: value.debitAmount - value.creditAmount)
         }
         let settledRow = side(group[0]), ledgerRow = side(group[Int(ReconciliationTag.ledger)])
-        let matchedRow = side(group[Int(ReconciliationTag.matched)])
+        let unmatched = side(group[Int(ReconciliationTag.unmatchedSettled)])
+        let matchedRow = Side(count: settledRow.count - unmatched.count, gross: settledRow.gross - unmatched.gross)
         let mismatchCount = Int(group[Int(ReconciliationTag.mismatch)].debitCount)
         guard add(&settled, settledRow), add(&ledger, ledgerRow), add(&matched, matchedRow) else {
             throw SettleError(.overflow, "sum overflow in the reconciliation totals at merchant '\(key.merchant.string)'")

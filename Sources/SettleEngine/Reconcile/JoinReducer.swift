@@ -1,8 +1,9 @@
 /// Resolves an occurrence's partition-local index into its 1-based record number (settlement) or
 /// line (ledger): every partition's count of records (or lines) is known once the map is done.
 public struct RecordLocator: Sendable {
-    /// Records (lines) in the file before each partition.
+    /// Records (lines) in the file before each partition, and each partition's file.
     let bases: [Int]
+    let files: [Int]
 
     public init(plan: PartitionPlan, partitions: [PartitionResult]) {
         var bases = [Int](repeating: 0, count: plan.partitions.count)
@@ -12,10 +13,14 @@ public struct RecordLocator: Sendable {
             running[result.partition.fileIndex] += result.records
         }
         self.bases = bases
+        files = plan.partitions.map(\.fileIndex)
     }
 
+    /// The 1-based record number (or line) of the occurrence at `key`, and its file's index.
     @inline(__always)
-    public func number(_ occurrence: Occurrence) -> Int { bases[Int(occurrence.partition)] + Int(occurrence.local) + 1 }
+    public func locate(_ key: ReferenceKey) -> (file: Int, number: Int) {
+        (files[key.partition], bases[key.partition] + key.local + 1)
+    }
 }
 
 /// What joining one bucket found.
@@ -29,7 +34,7 @@ public struct JoinResult: Sendable {
 /// runs (bounded fan-in, more passes when there are more runs than that) delivers each reference's
 /// occurrences together, settled first, each side in file order. Pairs them by the matching rules,
 /// writes the mismatch rows (a run whose "buckets" are the kinds, each sorted by reference and
-/// position) and folds per-merchant matched and mismatch counts into `table` (spilled as sorted
+/// position) and folds per-merchant unmatched and mismatch counts into `table` (spilled as sorted
 /// runs for the final merge). Memory: the merge cursors, the table and one reference's occurrences.
 public struct JoinReducer {
     public let bucket: Int
@@ -52,12 +57,14 @@ public struct JoinReducer {
         var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
         // Rows are produced in reference order but of mixed kinds; the run needs them by kind, so
         // each kind's rows wait in a scratch run of their own until the end.
-        var pending: [[(ReferenceKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
+        var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
         var scratch: [(path: String, kind: Int, entries: Int)] = []
         do {
             var group = Group()
             func flushPending(_ kind: Int) throws {
                 guard !pending[kind].isEmpty else { return }
+                // Rows come in hash order: sorted by reference here, merged across flushes at the end.
+                pending[kind].sort { $0.0 < $1.0 }
                 let path = "\(directory)/kind-\(kind)-\(pad(scratch.count, 4)).run"
                 var writer = try SpillWriter<MismatchCodec>(path: path, bucketCount: 1, encoder: encoder)
                 do {
@@ -71,14 +78,22 @@ public struct JoinReducer {
                 pending[kind].removeAll(keepingCapacity: true)
             }
             func emit(_ kind: MismatchKind, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
-                let row = MismatchRow(settled: settled.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) },
-                                      ledger: ledger.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) })
+                func side(_ occurrence: (ReferenceKey, Occurrence)) -> MismatchSide {
+                    let (file, number) = locator.locate(occurrence.0)
+                    return MismatchSide(occurrence: occurrence.1, file: file, number: number)
+                }
+                let row = MismatchRow(settled: settled.map(side), ledger: ledger.map(side))
                 let position = settled?.0.position ?? ledger!.0.position
-                pending[kind.rawValue].append((ReferenceKey(reference: reference, position: position), row))
+                pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
                 counts[kind.rawValue] += 1
                 if pending[kind.rawValue].count >= 4096 { try flushPending(kind.rawValue) }
-                // The row counts for the settled side's merchant, or the ledger's when it has none.
+                // The row counts for the settled side's merchant, or the ledger's when it has none; a
+                // settled occurrence in a row is not matched.
                 let owner = settled.flatMap { $0.1.isRejected ? nil : $0.1 } ?? ledger!.1
+                if let settled, !settled.1.isRejected {
+                    try add(settled.1.merchant, settled.1.currency | ReconciliationTag.unmatchedSettled, isDebit: !settled.1.isCredit,
+                            amount: settled.1.amount, table: table, contributions: &contributions, encoder: encoder)
+                }
                 try add(owner.merchant, owner.currency | ReconciliationTag.mismatch, isDebit: true, amount: 0, table: table,
                         contributions: &contributions, encoder: encoder)
             }
@@ -94,12 +109,7 @@ public struct JoinReducer {
                     else if s.isCredit != l.isCredit { kind = .directionMismatch }
                     else if s.amount != l.amount { kind = .amountMismatch }
                     else { kind = nil }
-                    if let kind {
-                        try emit(kind, reference, settled: settled, ledger: ledger)
-                    } else {
-                        try add(s.merchant, s.currency | ReconciliationTag.matched, isDebit: !s.isCredit, amount: s.amount, table: table,
-                                contributions: &contributions, encoder: encoder)
-                    }
+                    if let kind { try emit(kind, reference, settled: settled, ledger: ledger) }
                 }
                 for settled in group.settled.dropFirst(paired) {
                     try emit(group.ledger.isEmpty ? .missingInLedger : .duplicateInSettlement, reference, settled: settled, ledger: nil)
@@ -135,6 +145,7 @@ public struct JoinReducer {
             // Each kind: its scratch runs and what is still pending, merged in order.
             for kind in MismatchKind.allCases.map(\.rawValue) {
                 if !scratch.contains(where: { $0.kind == kind }) {
+                    pending[kind].sort { $0.0 < $1.0 }
                     for (key, row) in pending[kind] { try mismatches.append(bucket: kind, key: key, value: row) }
                 } else {
                     try flushPending(kind)
@@ -176,14 +187,7 @@ public struct JoinReducer {
     }
 
     private func spillContributions(_ table: AggregateTable, sequence: Int, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
-        var writer = try RunWriter(path: "\(directory)/c\(pad(sequence, 4)).run", bucketCount: 1, encoder: encoder)
-        do {
-            try table.drainSorted(buckets: 1) { _, key, value in try writer.append(bucket: 0, key: key, value: value) }
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        return try writer.finish()
+        try table.spillSorted(to: "\(directory)/c\(pad(sequence, 4)).run", buckets: 1, encoder: encoder)
     }
 }
 
@@ -192,6 +196,15 @@ public struct JoinReducer {
 public enum SortedMerge<Codec: SpillCodec> {
     public static func merge(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder, scratch: (Int, Int) -> String,
                              emit: (Codec.Key, Codec.Value) throws -> Void) throws {
+        try passes(inputs, fanIn: fanIn, encoder: encoder, scratch: scratch, mergeOnce: mergeOnce, emit: emit)
+    }
+
+    /// Merges groups of `fanIn` inputs into intermediate runs (`scratch(pass, group)`, removed at
+    /// the end) until at most `fanIn` are left, then merges those into `emit`. `mergeOnce` is the
+    /// one-pass merge (plain, or combining equal keys).
+    static func passes(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder, scratch: (Int, Int) -> String,
+                       mergeOnce: ([MergeInput], (Codec.Key, Codec.Value) throws -> Void) throws -> Void,
+                       emit: (Codec.Key, Codec.Value) throws -> Void) throws {
         var current = inputs.filter { $0.entries > 0 }
         var intermediates: [String] = []
         defer { for path in intermediates { FileIO.unlink(path) } }
@@ -223,7 +236,7 @@ public enum SortedMerge<Codec: SpillCodec> {
             current = next
             pass += 1
         }
-        try mergeOnce(current, emit: emit)
+        try withoutActuallyEscaping(emit) { emit in try mergeOnce(current, emit) }
     }
 
     static func mergeOnce(_ inputs: [MergeInput], emit: (Codec.Key, Codec.Value) throws -> Void) throws {
@@ -236,21 +249,28 @@ public enum SortedMerge<Codec: SpillCodec> {
                 cursors.append(cursor)
             }
         }
-        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
-        while !heap.isEmpty {
-            let cursor = cursors[heap[0].source]
-            try emit(cursor.key, cursor.value)
-            if try cursor.advance() {
-                heap[0].key = cursor.key
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
+        // `cursors` keeps them alive: the loop uses unretained references, no counting per entry.
+        let unretained = cursors.map { Unmanaged.passUnretained($0) }
+        try withExtendedLifetime(cursors) {
+            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
+            while !heap.isEmpty {
+                let more = try unretained[heap[0].source]._withUnsafeGuaranteedRef { cursor in
+                    try emit(cursor.key, cursor.value)
+                    return try cursor.advance() ? cursor.key : nil
+                }
+                if let more {
+                    heap[0].key = more
+                } else {
+                    heap[0] = heap[heap.count - 1]
+                    heap.removeLast()
+                }
+                if !heap.isEmpty { siftDown(&heap, 0) }
             }
-            if !heap.isEmpty { siftDown(&heap, 0) }
         }
     }
 
-    private static func siftDown(_ heap: inout [(key: Codec.Key, source: Int)], _ start: Int) {
+    /// Restores the min-heap order from `start` down.
+    static func siftDown(_ heap: inout [(key: Codec.Key, source: Int)], _ start: Int) {
         var root = start
         let count = heap.count
         while true {

@@ -11,10 +11,11 @@ extension MapWorker {
     func scanLedger(_ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan, ledger: LedgerFile,
                     result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
                     onReferencesFull: () throws -> Void) throws {
-        guard let base = bytes.baseAddress, let references else { return }
+        guard let base = bytes.baseAddress, let buffer = references else { return }
+        // Unretained: the worker keeps the buffer alive, and the loop must not retain it per row.
+        let references = Unmanaged.passUnretained(buffer)
         let decoder = LedgerValueDecoder(spec: ledger.spec, referenceWidth: ledger.referenceWidth)
-        let filePosition = ReferenceKey.position(file: file.index, offset: 0)
-        let partitionIndex = UInt32(partition.index)
+        let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         let headerCount = ledger.header.count
         var at = partition.byteStart
         var line = 0
@@ -44,11 +45,11 @@ extension MapWorker {
                         if table.isFull { try onFull() }
                         table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
                                   amountMinor: value.amount, feeMinor: 0)
-                        if references.isFull { try onReferencesFull() }
-                        references.append(ReferenceKey(reference: value.reference, position: filePosition | UInt64(rowStart)),
-                                          Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
-                                                     flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0),
-                                                     partition: partitionIndex, local: UInt64(rowLine)))
+                        if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
+                        let key = ReferenceKey(reference: value.reference, position: partitionPosition | UInt64(rowLine))
+                        let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
+                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0))
+                        references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
                         validRows += 1
                         if value.isCredit {
                             creditCount += 1
@@ -89,7 +90,9 @@ extension MapWorker {
 /// key, so one merchant/currency's partials arrive together in the final merge.
 public enum ReconciliationTag {
     public static let ledger: UInt32 = 1
-    public static let matched: UInt32 = 2
+    /// Settled occurrences that are not in a matched pair (in a mismatch row instead): matched is
+    /// settled minus these, so matching pairs, the vast majority, cost nothing in the join.
+    public static let unmatchedSettled: UInt32 = 2
     public static let mismatch: UInt32 = 3
 }
 

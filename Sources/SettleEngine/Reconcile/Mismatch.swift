@@ -18,11 +18,11 @@ public enum MismatchKind: Int, CaseIterable, Sendable {
     }
 }
 
-/// One side of a mismatch row: what the occurrence says and where it is (file index, byte offset,
-/// and its 1-based record number or line).
+/// One side of a mismatch row: what the occurrence says and where it is (the file's index in the
+/// job, and its 1-based record number or line).
 public struct MismatchSide: Sendable, Equatable {
     public var occurrence: Occurrence
-    public var position: UInt64
+    public var file: Int
     public var number: Int
 }
 
@@ -43,13 +43,13 @@ public struct MismatchRow: Sendable, Equatable {
 ///
 ///     u8 sides (1 settled, 2 ledger), then per side present:
 ///     u8 merchant length n, n bytes, u8 currency length c, c bytes, u8 flags,
-///     LEB128 amount, LEB128 position, LEB128 record number or line
+///     LEB128 amount, LEB128 file index, LEB128 record number or line
 public enum MismatchCodec: SpillCodec {
     public static let maxSize = 1 + 32 + 10 + 1 + 2 * (1 + 32 + 1 + 4 + 1 + 10 + 10 + 10)
-    public static var emptyKey: ReferenceKey { ReferenceKey(reference: MerchantKey(), position: 0) }
+    public static var emptyKey: MismatchKey { MismatchKey(reference: MerchantKey(), position: 0) }
     public static var emptyValue: MismatchRow { MismatchRow(settled: nil, ledger: nil) }
 
-    public static func store(_ key: ReferenceKey, _ value: MismatchRow, to pointer: UnsafeMutableRawPointer) -> Int {
+    public static func store(_ key: MismatchKey, _ value: MismatchRow, to pointer: UnsafeMutableRawPointer) -> Int {
         let referenceLength = key.reference.byteCount
         pointer.storeBytes(of: UInt8(referenceLength), as: UInt8.self)
         key.reference.storeAll(to: pointer + 1)
@@ -70,22 +70,15 @@ public enum MismatchCodec: SpillCodec {
             pointer.storeBytes(of: side.occurrence.flags, toByteOffset: at, as: UInt8.self)
             at += 1
             at += SpillEntry.writeVarint(UInt128(UInt64(bitPattern: side.occurrence.amount)), pointer + at)
-            at += SpillEntry.writeVarint(UInt128(side.position), pointer + at)
+            at += SpillEntry.writeVarint(UInt128(UInt64(side.file)), pointer + at)
             at += SpillEntry.writeVarint(UInt128(UInt64(side.number)), pointer + at)
         }
         return at
     }
 
-    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: ReferenceKey, value: MismatchRow, size: Int)? {
+    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: MismatchKey, value: MismatchRow, size: Int)? {
         var at = 0
-        func bytes(capacity: Int) -> MerchantKey? {
-            guard at < available else { return nil }
-            let length = Int(pointer.load(fromByteOffset: at, as: UInt8.self))
-            guard length <= capacity, at + 1 + length <= available else { return nil }
-            let key = MerchantKey.load(pointer, offset: at + 1, length: length)
-            at += 1 + length
-            return key
-        }
+        func bytes(capacity: Int) -> MerchantKey? { SpillEntry.readKey(pointer, &at, available, capacity: capacity) }
         func u64() -> UInt64? { SpillEntry.readVarint(pointer, &at, available).flatMap { UInt64(exactly: $0) } }
         guard let reference = bytes(capacity: MerchantKey.capacity), let position = u64(), at < available else { return nil }
         let sides = pointer.load(fromByteOffset: at, as: UInt8.self)
@@ -96,13 +89,13 @@ public enum MismatchCodec: SpillCodec {
                   at < available else { return nil }
             let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
             at += 1
-            guard let amount = u64(), let sidePosition = u64(), let number = u64() else { return nil }
+            guard let amount = u64(), let file = u64(), let number = u64() else { return nil }
             let value = MismatchSide(occurrence: Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currency.w0 >> 32),
-                                                            amount: Int64(bitPattern: amount), flags: flags, partition: 0, local: 0),
-                                     position: sidePosition, number: Int(number))
+                                                            amount: Int64(bitPattern: amount), flags: flags),
+                                     file: Int(file), number: Int(number))
             if side == 0 { row.settled = value } else { row.ledger = value }
         }
-        return (ReferenceKey(reference: reference, position: position), row, at)
+        return (MismatchKey(reference: reference, position: position), row, at)
     }
 }
 
@@ -136,7 +129,7 @@ public enum MismatchesCSV {
         for side in [row.settled, row.ledger] {
             out.append(UInt8(ascii: ","))
             if let side {
-                CSVText.appendField(paths[Int(side.position >> 48)], to: &out)
+                CSVText.appendField(paths[side.file], to: &out)
                 out.append(UInt8(ascii: ","))
                 CSVText.appendInteger(side.number, to: &out)
             } else {

@@ -111,16 +111,16 @@ public final class SpillCursor<Codec: SpillCodec> {
     let path: String
     let fd: FileDescriptor
     private let decoder: LZ4FrameDecoder
-    private var fileOffset: Int
+    @exclusivity(unchecked) private var fileOffset: Int
     private let fileEnd: Int
     private let expectedEntries: Int
-    private var entriesRead = 0
+    @exclusivity(unchecked) private var entriesRead = 0
     private let input: UnsafeMutableRawBufferPointer
-    private var inputStart = 0, inputEnd = 0
+    @exclusivity(unchecked) private var inputStart = 0, inputEnd = 0
     private let output: UnsafeMutableRawBufferPointer
-    private var outputStart = 0, outputEnd = 0
-    public private(set) var key = Codec.emptyKey
-    public private(set) var value = Codec.emptyValue
+    @exclusivity(unchecked) private var outputStart = 0, outputEnd = 0
+    @exclusivity(unchecked) public private(set) var key = Codec.emptyKey
+    @exclusivity(unchecked) public private(set) var value = Codec.emptyValue
 
     init(path: String, offset: Int, length: Int, entries: Int) throws {
         self.path = path
