@@ -47,9 +47,13 @@ struct TaskOptions: ParsableArguments {
     @Option(help: "Attempts when Settle's own files fail.")
     var maxAttempts: Int = 4
 
+    @Option(help: ArgumentHelp("The external scheduler's attempt number for this task (e.g. Spark's TaskContext.attemptNumber()); recorded in the marker and summary.json.", valueName: "n"))
+    var schedulerAttempt: Int?
+
     func validate() throws {
         if ByteSize.parse(memory) == nil { throw ValidationError("--memory: cannot read size '\(memory)' (try 256M)") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if let schedulerAttempt, schedulerAttempt < 0 { throw ValidationError("--scheduler-attempt must be 0 or more") }
     }
 
     var memoryBytes: Int { ByteSize.parse(memory) ?? 256 << 20 }
@@ -70,7 +74,7 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         do {
             let outcome = try JobTasks.map(directory: task.directory, partition: partition, memoryBytes: task.memoryBytes,
-                                           retry: task.retry, logger: SettleLogging.logger())
+                                           retry: task.retry, schedulerAttempt: task.schedulerAttempt, logger: SettleLogging.logger())
             printError("settle: partition \(partition): \(outcome == .done ? "mapped" : "already done")")
         } catch {
             throw fail(error)
@@ -91,7 +95,7 @@ struct ReduceCommand: ParsableCommand {
     func run() throws {
         do {
             let outcome = try JobTasks.reduce(directory: task.directory, bucket: bucket, memoryBytes: task.memoryBytes,
-                                              retry: task.retry, logger: SettleLogging.logger())
+                                              retry: task.retry, schedulerAttempt: task.schedulerAttempt, logger: SettleLogging.logger())
             printError("settle: bucket \(bucket): \(outcome == .done ? "reduced" : "already done (or empty)")")
         } catch {
             throw fail(error)

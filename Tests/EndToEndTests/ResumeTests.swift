@@ -301,19 +301,37 @@ struct ResumeTests {
         async let b = Self.settle(["map", "--work", work, "--partition", "0", "--memory", "2M"])
         let (first, second) = try await (a, b)
         #expect(first.exitStatus == 0 && second.exitStatus == 0, "\(first)\n\(second)")
+        // The other partitions say which scheduler attempt they are (0 stays without: the markers
+        // of tasks run without --scheduler-attempt have no such field).
         for partition in 0..<partitions {
-            let map = try await Self.settle(["map", "--work", work, "--partition", String(partition), "--memory", "2M"])
+            let map = try await Self.settle(["map", "--work", work, "--partition", String(partition), "--memory", "2M",
+                                             "--scheduler-attempt", String(partition % 3)])
             #expect(map.exitStatus == 0, "\(map)")
         }
         let attempts = try FileManager.default.contentsOfDirectory(atPath: work + "/partitions/p000000").filter { $0.hasPrefix("attempt-") }
         #expect(attempts.count == 1, "the losing attempt of partition 0 removes its files: \(attempts)")
         for bucket in 0..<buckets {
-            let reduce = try await Self.settle(["reduce", "--work", work, "--bucket", String(bucket), "--memory", "2M"])
+            let reduce = try await Self.settle(["reduce", "--work", work, "--bucket", String(bucket), "--memory", "2M",
+                                                "--scheduler-attempt", String(bucket % 2 + 1)])
             #expect(reduce.exitStatus == 0, "\(reduce)")
         }
         let finalize = try await Self.settle(["finalize", "--work", work, "--out", out, "--quiet"])
         #expect(finalize.exitStatus == 1, "\(finalize)")
         try Self.expectSameOutputs(out, reference, "plan/map/reduce/finalize")
+
+        // summary.json records the scheduler's attempt of each task whose marker was used.
+        let summary = try JSONValue(contentsOfFile: out + "/summary.json")
+        let mapped = try #require(summary["run"]?["partitions"]?.array)
+        #expect(mapped.count == partitions)
+        for (index, partition) in mapped.enumerated() {
+            #expect(partition["scheduler_attempt"]?.int == (index == 0 ? nil : index % 3), "partition \(index): \(partition)")
+        }
+        let reduced = try #require(summary["run"]?["bucket_tasks"]?.array)
+        #expect(!reduced.isEmpty && reduced.count <= buckets)
+        for bucket in reduced {
+            let index = try #require(bucket["index"]?.int)
+            #expect(bucket["scheduler_attempt"]?.int == index % 2 + 1 && bucket["attempts"]?.int == 1, "\(bucket)")
+        }
     }
 
     // MARK: - Processes

@@ -21,8 +21,10 @@ public enum JobTasks {
                                directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout).job
     }
 
+    /// Maps one partition. `schedulerAttempt`, the external scheduler's attempt number, is recorded in
+    /// the marker if this attempt publishes it.
     public static func map(directory: JobDirectory, partition: Int, memoryBytes: Int, retry: RetryPolicy,
-                           logger: Logger) throws -> Outcome {
+                           schedulerAttempt: Int? = nil, logger: Logger) throws -> Outcome {
         let job = try Job.open(directory)
         guard partition >= 0 && partition < job.partitionCount else {
             throw SettleError(.usage, "--partition \(partition) is out of range: the job has partitions 0 to \(job.partitionCount - 1)")
@@ -30,14 +32,16 @@ public enum JobTasks {
         if job.donePartition(partition, verifyRuns: false).result != nil { return .alreadyDone }
         let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
                                    bucketCount: job.bucketCount, reconciling: job.reconciling)
-        let result = try job.mapPartition(partition, worker: worker, retry: retry) { attempt, error in
-            logger.warning("partition \(partition): attempt \(attempt) failed, retrying: \(error.message)")
+        let result = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
+            try job.mapPartition(partition, worker: worker, retry: retry) { attempt, error in
+                logger.warning("partition \(partition): attempt \(attempt) failed, retrying: \(error.message)")
+            }
         }
         return result.startNanoseconds == 0 ? .alreadyDone : .done
     }
 
     public static func reduce(directory: JobDirectory, bucket: Int, memoryBytes: Int, retry: RetryPolicy,
-                              logger: Logger) throws -> Outcome {
+                              schedulerAttempt: Int? = nil, logger: Logger) throws -> Outcome {
         let job = try Job.open(directory)
         guard bucket >= 0 && bucket < job.bucketCount else {
             throw SettleError(.usage, "--bucket \(bucket) is out of range: the job has buckets 0 to \(job.bucketCount - 1)")
@@ -45,11 +49,14 @@ public enum JobTasks {
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)[bucket]
         if inputs.isEmpty || job.doneBucket(bucket, inputs: inputs, verify: false).output != nil { return .alreadyDone }
-        _ = try job.reduceBucket(bucket, inputs: inputs, locator: RecordLocator(plan: job.plan, partitions: partitions),
-                                 table: AggregateTable(memoryBytes: memoryBytes / 2),
-                                 encoder: try LZ4FrameEncoder(), fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
+        let table = AggregateTable(memoryBytes: memoryBytes / 2)
+        let encoder = try LZ4FrameEncoder()
+        _ = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
+            try job.reduceBucket(bucket, inputs: inputs, locator: RecordLocator(plan: job.plan, partitions: partitions),
+                                 table: table, encoder: encoder, fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
                                  retry: retry) { attempt, error in
-            logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
+                logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
+            }
         }
         return .done
     }

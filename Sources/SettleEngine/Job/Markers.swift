@@ -40,6 +40,9 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
     public var unreadableFees: Int
     public var worker: Int
     public var seconds: Double
+    /// The external scheduler's attempt number of the task that published this marker (`settle map
+    /// --scheduler-attempt N`); absent for in-process runs and in markers written before it existed.
+    public var schedulerAttempt: Int?
 
     init(result: PartitionResult, attemptDirectory: String, attempts: Int) {
         partition = result.partition.index
@@ -77,6 +80,7 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         unreadableFees = result.explanation.unreadableFees
         worker = result.worker
         seconds = Double(result.endNanoseconds - result.startNanoseconds) / 1e9
+        schedulerAttempt = SchedulerAttempt.current
     }
 
     /// The result this marker records, with absolute paths under `taskDirectory`.
@@ -131,6 +135,8 @@ public struct BucketMarker: Codable, Sendable, Equatable {
     /// What the join wrote (reconciliation).
     public var join: Join?
     public var seconds: Double
+    /// The external scheduler's attempt number (`settle reduce --scheduler-attempt N`), if any.
+    public var schedulerAttempt: Int? = SchedulerAttempt.current
 
     public struct Join: Codable, Sendable, Equatable {
         public var mismatches: PartitionMarker.FileEntry
@@ -138,6 +144,13 @@ public struct BucketMarker: Codable, Sendable, Equatable {
         /// Mismatch rows per kind, in `MismatchKind` order.
         public var counts: [Int]
     }
+}
+
+/// The attempt number an external scheduler gave the task running in this context (Spark's
+/// `TaskContext.attemptNumber()`, passed as `--scheduler-attempt`); recorded in the marker the task
+/// publishes, and from there in `summary.json`. Nil when Settle schedules its own tasks.
+public enum SchedulerAttempt {
+    @TaskLocal public static var current: Int?
 }
 
 enum MarkerError: Error, CustomStringConvertible {

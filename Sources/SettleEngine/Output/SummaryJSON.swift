@@ -165,6 +165,7 @@ struct SummaryJSON {
         json.number("peak_anonymous_bytes", run.peakAnonymousBytes)
         json.number("partitions_resumed", run.partitionsResumed)
         let origin = partitions.map(\.startNanoseconds).filter { $0 > 0 }.min() ?? 0
+        let directory = JobDirectory(root: options.resolvedWorkDirectory)
         json.beginArray("partitions")
         for result in partitions {
             json.beginObject()
@@ -182,7 +183,24 @@ struct SummaryJSON {
             }
             json.number("spill_runs", result.runs.count)
             json.number("attempts", result.attempts)
+            // A partition mapped by an external task (settle map) may carry its scheduler's attempt number.
+            if result.startNanoseconds == 0,
+               let attempt = MarkerIO.decode(PartitionMarker.self, path: directory.partitionMarker(result.partition.index))?.schedulerAttempt {
+                json.number("scheduler_attempt", attempt)
+            }
             json.bool("resumed", result.startNanoseconds == 0)
+            json.endObject()
+        }
+        json.endArray()
+        json.beginArray("bucket_tasks")
+        for bucket in 0..<options.buckets {
+            guard let marker = MarkerIO.decode(BucketMarker.self, path: directory.bucketMarker(bucket)) else { continue }
+            json.beginObject()
+            json.number("index", bucket)
+            json.number("keys", marker.output.entries)
+            json.number("seconds", marker.seconds)
+            json.number("attempts", marker.attempts)
+            if let attempt = marker.schedulerAttempt { json.number("scheduler_attempt", attempt) }
             json.endObject()
         }
         json.endArray()
