@@ -67,7 +67,11 @@ struct ResumeTests {
             // One or two kills per cycle: the second one hits the resumed run.
             for round in 0..<(1 + Int(random.next() % 2)) {
                 let target = phases.first { landed[$0, default: 0] == 0 } ?? phases[Int(random.next() % 4)]
-                let process = try Self.start(arguments)
+                // Planning, reducing and publishing take milliseconds on this small file: until a
+                // kill has landed in one, the run pauses there (SETTLE_TEST_DELAY) so that one can.
+                let pauses = ["plan": "manifest.json", "reduce": "/buckets/", "publish": "totals.csv"]
+                let pause = round == 0 && landed[target, default: 0] == 0 ? pauses[target] : nil
+                let process = try Self.start(arguments, environment: pause.map { ["SETTLE_TEST_DELAY": "\($0):400"] } ?? [:])
                 // Wait until the run reaches the target phase (read from the job directory), then a
                 // random moment more within it.
                 Self.waitForPhase(round == 0 ? target : "map", work: out.path + "/.settle-work", process: process)
@@ -95,8 +99,12 @@ struct ResumeTests {
         let order = ["plan": 0, "map": 1, "reduce": 2, "publish": 3]
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            // No work directory yet: the run is still starting (plan).
-            let now = FileManager.default.fileExists(atPath: work) ? (Self.phase(of: work, exited: false) ?? "publish") : "plan"
+            // No work directory yet: the run is still starting, in no phase yet.
+            guard FileManager.default.fileExists(atPath: work) else {
+                usleep(500)
+                continue
+            }
+            let now = Self.phase(of: work, exited: false) ?? "publish"
             // "map" is reached once a partition is done, so the kill lands inside map, not at its edge.
             let inMap = now == "map" && ((try? FileManager.default.contentsOfDirectory(atPath: work + "/partitions"))?
                 .contains { FileManager.default.fileExists(atPath: work + "/partitions/\($0)/marker.json") } ?? false)
@@ -108,7 +116,8 @@ struct ResumeTests {
     /// Which phase a killed run was in, read from what it left; nil when it had already finished.
     static func phase(of work: String, exited: Bool) -> String? {
         let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: work) else { return exited ? nil : "publish" }
+        // No work directory: killed before it was made, or the run had finished: not counted.
+        guard fileManager.fileExists(atPath: work) else { return nil }
         guard fileManager.fileExists(atPath: work + "/manifest.json") else { return "plan" }
         guard let manifest = try? JSONValue(contentsOfFile: work + "/manifest.json"),
               let partitions = manifest["partitions"]?.array?.count, let buckets = manifest["buckets"]?.int else { return "plan" }
@@ -336,10 +345,11 @@ struct ResumeTests {
 
     // MARK: - Processes
 
-    static func start(_ arguments: [String]) throws -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try SettleBinary.path())
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

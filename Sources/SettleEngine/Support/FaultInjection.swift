@@ -29,8 +29,27 @@ enum FaultInjection {
 
     private static let counters = Mutex<[Int]>([])
 
+    /// Test-only pauses, `SETTLE_TEST_DELAY=PATH_PART:MS[;...]`: the first I/O call on a work or
+    /// output file whose path contains PATH_PART sleeps MS milliseconds, so that a test can stop a
+    /// run inside a phase that is otherwise too short to hit (planning, reducing, publishing).
+    static let delays: [(pathPart: String, milliseconds: Int)] = {
+        guard let text = ProcessInfo.processInfo.environment["SETTLE_TEST_DELAY"], !text.isEmpty else { return [] }
+        return text.split(separator: ";").compactMap { spec in
+            let parts = spec.split(separator: ":").map(String.init)
+            guard parts.count == 2, let milliseconds = Int(parts[1]) else { return nil }
+            return (parts[0], milliseconds)
+        }
+    }()
+
+    private static let delaysDone = Mutex<Set<Int>>([])
+
     /// Throws an injected I/O error when a rule matches this call.
     static func check(_ operation: Operation, path: String) throws {
+        if !delays.isEmpty {
+            for (index, delay) in delays.enumerated() where path.contains(delay.pathPart) {
+                if delaysDone.withLock({ $0.insert(index).inserted }) { usleep(UInt32(delay.milliseconds * 1000)) }
+            }
+        }
         guard !rules.isEmpty else { return }
         let fail = counters.withLock { counts -> Bool in
             if counts.count < rules.count { counts = [Int](repeating: 0, count: rules.count) }
