@@ -61,6 +61,8 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup(title: "Watching the run") var observe: OperatorOptions
+
     func check() throws {
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if graceSeconds == nil { throw ValidationError("--grace: cannot read '\(grace)' (try 30s, 2m or 45)") }
@@ -79,9 +81,11 @@ struct RunOptions: ParsableArguments {
 
 /// Runs a whole job with signal handling and prints the report; shared by aggregate and resume.
 func runJob(_ options: AggregateOptions, run: RunOptions, resumeHint: String) throws {
-    let logger = SettleLogging.logger(level: run.quiet ? .error : .notice)
+    let session = OperatorSession(run.observe, quiet: run.quiet)
+    let logger = session.logger
     let shutdown = Shutdown()
     let job = AggregateJob(options: options, shutdown: shutdown, logger: logger)
+    session.begin(job.progress)
     let hint = "\(resumeHint)   (or: settle resume \(options.resolvedWorkDirectory))"
     let signals = SignalHandling()
     signals.install(shutdown: shutdown, grace: run.graceSeconds ?? 30, resumeHint: hint) { signal in
@@ -92,13 +96,16 @@ func runJob(_ options: AggregateOptions, run: RunOptions, resumeHint: String) th
         report = try job.run()
     } catch let error as SettleError where error.code == .interrupted {
         let signal = shutdown.signal
+        session.end(exitStatus: SignalHandling.exitCode(for: signal))
         job.writeInterruptedSummary(signal: SignalHandling.name(signal), resumeCommand: hint)
         let snapshot = job.progress.snapshot
         printError("settle: interrupted by \(SignalHandling.name(signal)) (\(snapshot.partitionsDone) of \(snapshot.partitionsTotal) partitions done); resume with: \(hint)")
         throw ExitCode(SignalHandling.exitCode(for: signal))
     } catch {
+        session.end(exitStatus: ExitStatus.couldNotRun)
         throw fail(error)
     }
+    session.end(exitStatus: report.hasFindings ? ExitStatus.findings : ExitStatus.success, outDirectory: options.outDirectory)
     if !run.quiet { printReport(report) }
     if report.hasFindings { throw ExitCode(ExitStatus.findings) }
 }
@@ -120,7 +127,7 @@ func printReport(_ report: AggregateReport) {
     for check in report.controlChecks { printError("settle: \(check.summaryLine)") }
     let stages = report.stageSeconds.map { "\($0.stage) \(formatSeconds($0.seconds)) s" }.joined(separator: ", ")
     printError("settle: stages: \(stages); peak RSS \(ByteSize.format(report.peakRSSBytes)), peak anonymous \(ByteSize.format(report.peakAnonymousBytes))")
-    printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, summary.json\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
+    printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, summary.json, report.html\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
 }
 
 func formatSeconds(_ seconds: Double) -> String {

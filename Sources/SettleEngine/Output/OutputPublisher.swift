@@ -132,9 +132,12 @@ struct OutputPublisher {
         var summaryFile = try AtomicFile(path: options.outDirectory + "/summary.json")
         try summaryFile.write(summary)
         _ = try summaryFile.seal()
+        // The old report describes the old set: gone before the new set is, remade after it.
+        FileIO.unlink(options.outDirectory + "/" + MorningReport.fileName)
         try staged.totals.publish()
         try staged.rejects.publish()
         try summaryFile.publish()
+        try MorningReport.write(outDirectory: options.outDirectory)
     }
 }
 
