@@ -40,6 +40,7 @@ final class ProgressReporter: Sendable {
         case .live: interval = Self.liveIntervalSeconds
         case .lines(let seconds): interval = seconds
         }
+        if mode == .live { StderrSink.shared.setLiveLine("settle: " + ProgressLine(progress.snapshot, nowNanoseconds: Self.now()).text) }
         let thread = Thread { [self] in
             while wake.wait(timeout: .now() + interval) == .timedOut {
                 let line = ProgressLine(progress.snapshot, nowNanoseconds: Self.now())

@@ -38,15 +38,15 @@ public final class JobMetrics: Sendable {
     ]
 
     private let factory: any MetricsFactory
-    private let recordsValid: Counter
-    private let recordsRejected: Counter
-    private let bytesRead: Counter
+    fileprivate let recordsValid: Counter
+    fileprivate let recordsRejected: Counter
+    fileprivate let bytesRead: Counter
     private let partitionsTotal: Gauge
     private let partitionsDone: Counter
     private let partitionsResumed: Gauge
     private let bucketsDone: Counter
-    private let spillBytes: Counter
-    private let spillFiles: Counter
+    fileprivate let spillBytes: Counter
+    fileprivate let spillFiles: Counter
     private let partitionSeconds: Timer
     private let queueDepth: Gauge
     private let queueDepthMax: Gauge
@@ -93,7 +93,7 @@ public final class JobMetrics: Sendable {
         workers.record(workerCount)
         workersBusy.record(0)
         if partitions > pending { partitionsDone.increment(by: partitions - pending) }
-        resumed.addTo(valid: recordsValid, rejected: recordsRejected, bytes: bytesRead)
+        resumed.addTo(self)
     }
 
     func partitionStarted(queueDepth waiting: Int, busy: Int) {
@@ -102,10 +102,8 @@ public final class JobMetrics: Sendable {
     }
 
     func partitionFinished(_ result: PartitionResult, queueDepth waiting: Int, busy: Int, utilizationRatio: Double) {
-        PartitionTally(result).addTo(valid: recordsValid, rejected: recordsRejected, bytes: bytesRead)
+        PartitionTally(result).addTo(self)
         partitionsDone.increment()
-        spillFiles.increment(by: result.runs.count)
-        spillBytes.increment(by: result.runs.reduce(0) { $0 + $1.sizeBytes })
         if result.endNanoseconds > result.startNanoseconds {
             partitionSeconds.recordNanoseconds(Int64(result.endNanoseconds - result.startNanoseconds))
         }
@@ -142,29 +140,30 @@ public final class JobMetrics: Sendable {
     }
 }
 
-/// Per-partition counts as the metrics count them.
+/// Per-partition counts as the metrics count them (one partition's, or the resumed ones' sum).
 struct PartitionTally {
     var valid = 0
     var rejected = 0
     var bytes = 0
+    var spillFiles = 0
+    var spillBytes = 0
 
     init() {}
 
-    init(_ result: PartitionResult) {
-        valid = result.validDetails
-        rejected = result.rejected
-        bytes = result.partition.sizeBytes
-    }
+    init(_ result: PartitionResult) { add(result) }
 
     mutating func add(_ result: PartitionResult) {
         valid += result.validDetails
         rejected += result.rejected
         bytes += result.partition.sizeBytes
+        spillFiles += result.runs.count
+        spillBytes += result.runs.reduce(0) { $0 + $1.sizeBytes }
     }
 
-    func addTo(valid validCounter: Counter, rejected rejectedCounter: Counter, bytes bytesCounter: Counter) {
-        if valid > 0 { validCounter.increment(by: valid) }
-        if rejected > 0 { rejectedCounter.increment(by: rejected) }
-        if bytes > 0 { bytesCounter.increment(by: bytes) }
+    func addTo(_ metrics: JobMetrics) {
+        for (counter, amount) in [(metrics.recordsValid, valid), (metrics.recordsRejected, rejected), (metrics.bytesRead, bytes),
+                                  (metrics.spillFiles, spillFiles), (metrics.spillBytes, spillBytes)] where amount > 0 {
+            counter.increment(by: amount)
+        }
     }
 }
