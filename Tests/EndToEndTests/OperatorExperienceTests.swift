@@ -94,7 +94,8 @@ struct OperatorExperienceTests {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
             try #require(parts.count == 2, "not a sample line: \(line)")
-            samples[String(parts[0])] = try #require(Double(parts[1].replacingOccurrences(of: "+Inf", with: "inf")), "\(line)")
+            let value: Double? = Double(String(parts[1]) == "+Inf" ? "inf" : String(parts[1]))
+            samples[String(parts[0])] = try #require(value, "\(line)")
         }
         let summary = try run.summary()
         let partitions = Double(try #require(summary["run"]?["partitions"]?.array?.count))

@@ -103,7 +103,8 @@ struct MetricsAndProgressTests {
         let directory = TestSupport.temporaryDirectory("settle-metrics")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = PrometheusCollectorRegistry()
-        let counter = registry.makeCounter(name: "settle_test_total")
+        let counter = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "settle", metricName: "test", unitName: "total",
+                                                                             helpText: "A counter of the test."))
         let path = directory + "/settle.prom"
         let file = MetricsFile(path: path, intervalSeconds: 0.02, render: { registry.emitToBuffer() })
         file.start()

@@ -22,7 +22,7 @@ struct ReportPage {
         if summary["status"]?.string == "interrupted" {
             html += interrupted()
         } else if result != nil {
-            html += controlChecks() + keyFigures() + totals() + reconciliation() + topMerchants() + rejects() + timeline() + runFacts()
+            html += keyFigures() + controlChecks() + totals() + reconciliation() + topMerchants() + rejects() + timeline() + runFacts()
         }
         if !inputs.missingFiles.isEmpty {
             html += "<p class=\"note\">Not found in the output directory: \(HTMLText.escape(inputs.missingFiles.joined(separator: ", "))).</p>"
@@ -82,27 +82,36 @@ struct ReportPage {
         return section("How far the run got", HTMLText.table(["", ""], rows))
     }
 
+    /// Per file: its status, then declared vs valid per figure, and how much the rejects explain.
     private func controlChecks() -> String {
-        var rows: [[String]] = []
+        var html = ""
         for file in result?["files"]?.elements ?? [] {
             let check = file["control_check"]
             let status = check?["status"]?.string ?? "unavailable"
-            var row = [HTMLText.escape(file["path"]?.string ?? ""), HTMLText.escape(file["layout"]?.string ?? ""),
-                       HTMLText.count(file["records"]?.int ?? 0), HTMLText.count(file["valid"]?.int ?? 0),
-                       HTMLText.count(file["rejected"]?.int ?? 0),
-                       "<span class=\"pill \(status == "agree" ? "ok" : status == "explained" ? "warn" : "bad") control-status\">\(HTMLText.escape(status))</span>"]
-            for figure in ["count", "debit", "credit", "fee"] {
-                let difference = check?[figure]?["difference"]?.figure
-                let unexplained = check?[figure]?["unexplained"]?.figure
-                var cell = difference.map { HTMLText.escape(HTMLText.money($0)) } ?? "–"
-                if let unexplained, unexplained != "0" { cell += "<br><span class=\"bad-text\">\(HTMLText.escape(HTMLText.money(unexplained))) unexplained</span>" }
-                row.append(cell)
+            let tone = status == "agree" ? "ok" : status == "explained" ? "warn" : "bad"
+            html += "<h3><span class=\"path\">\(HTMLText.escape(file["path"]?.string ?? ""))</span> "
+                + "<span class=\"pill \(tone) control-status\">\(HTMLText.escape(status))</span></h3>"
+            html += "<p class=\"note\">layout \(HTMLText.escape(file["layout"]?.string ?? "")): \(HTMLText.count(file["records"]?.int ?? 0)) records, "
+                + "\(HTMLText.count(file["valid"]?.int ?? 0)) valid, \(HTMLText.count(file["rejected"]?.int ?? 0)) rejected</p>"
+            let rows: [[String]] = ["count", "debit", "credit", "fee"].compactMap { name in
+                guard let figure = check?[name] else { return nil }
+                let unexplained = figure["unexplained"]?.figure ?? "0"
+                let unexplainedCell = HTMLText.escape(HTMLText.money(unexplained))
+                return [name] + ["declared", "valid_records", "difference", "explained_by_rejects"].map {
+                    HTMLText.escape(HTMLText.money(figure[$0]?.figure ?? "–"))
+                } + [unexplained == "0" ? unexplainedCell : "<span class=\"\(status == "unexplained" ? "bad-text" : "muted")\">\(unexplainedCell)</span>"]
             }
-            rows.append(row)
+            if rows.isEmpty {
+                html += "<p>No readable trailer: the control totals cannot be checked.</p>"
+            } else {
+                html += HTMLText.table(["Figure", "Declared (trailer)", "Valid records", "Difference", "Explained by rejects", "Not explained"],
+                                       rows, numeric: [1, 2, 3, 4, 5])
+            }
+            if let unreadable = check?["rejects_with_unreadable_amount"]?.int, unreadable > 0, status != "unexplained" {
+                html += "<p class=\"note\">\(HTMLText.count(unreadable)) rejected records have an unreadable amount or direction: they carry what is not explained to the unit.</p>"
+            }
         }
-        let note = "<p class=\"note\">Differences are the trailer's declared totals minus the valid records'; <em>explained</em> means the rejected records account for all of them.</p>"
-        return section("Control totals", "<div class=\"wide\">" + HTMLText.table(["File", "Layout", "Records", "Valid", "Rejected", "Check", "Count diff.", "Debit diff.", "Credit diff.", "Fee diff."],
-                                                        rows, numeric: [2, 3, 4, 6, 7, 8, 9], id: "control-checks") + "</div>" + note)
+        return section("Control totals", html)
     }
 
     private func keyFigures() -> String {

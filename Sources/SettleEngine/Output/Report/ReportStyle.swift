@@ -20,19 +20,21 @@ enum ReportStyle {
     .banner.bad { border-color: var(--bad); background: #ffebe9; }
     .pill { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; font-size: 12px; }
     .pill.ok { background: var(--ok); } .pill.warn { background: var(--warn); } .pill.bad { background: var(--bad); }
-    .bad-text { color: var(--bad); }
+    .bad-text { color: var(--bad); font-size: 12px; }
+    .muted { color: var(--muted); font-size: 12px; }
+    .path { word-break: break-all; }
     .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
     .card { flex: 1 1 150px; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
     .card .value { font-size: 20px; font-weight: 600; }
     .card .label { color: var(--muted); font-size: 12px; }
-    table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 13px; }
-    th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+    table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 12.5px; }
+    th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
     th { background: #f6f8fa; font-weight: 600; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .wide { overflow-x: auto; }
     .samples td { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; }
     .samples td:last-child { word-break: break-all; }
-    .track { display: inline-block; width: 140px; height: 10px; background: #eef1f4; }
+    .track { display: inline-block; width: 100px; height: 10px; background: #eef1f4; }
     .bar { display: block; height: 10px; background: var(--bar); }
     svg { display: block; margin: 6px 0; }
     svg .label { font: 11px sans-serif; fill: var(--muted); }
