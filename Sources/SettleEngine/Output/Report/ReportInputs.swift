@@ -76,11 +76,14 @@ struct ReportInputs {
     static func topMerchants(path: String) throws -> [MerchantRow] {
         var top: [MerchantRow] = []
         var first = true
-        try CSVRows.forEach(path: path) { fields in
+        try CSVRows.forEachLine(path: path) { line in
             defer { first = false }
-            if first || fields.count < 8 { return true }
-            let transactions = (Int(fields[2]) ?? 0) + (Int(fields[4]) ?? 0)
+            // Counts straight from the bytes: a string is made only for a row that makes the list.
+            guard !first, let debits = CSVRows.integer(2, of: line), let credits = CSVRows.integer(4, of: line) else { return true }
+            let transactions = debits + credits
             if top.count == topRows, let last = top.last, transactions < last.transactions { return true }
+            let fields = CSVRows.fields(line)
+            guard fields.count >= 8 else { return true }
             let row = MerchantRow(merchant: fields[0], currency: fields[1], transactions: transactions,
                                   debitAmount: fields[3], creditAmount: fields[5], feeAmount: fields[6], netAmount: fields[7],
                                   grossMinor: (Int128(fields[3]) ?? 0) + (Int128(fields[5]) ?? 0))
@@ -101,15 +104,15 @@ struct ReportInputs {
         var rowsByKey: [String: [[String]]] = [:]
         var column = -1
         var wanted = counts.filter { $0.value > 0 }.reduce(0) { $0 + min(sampleRows, $1.value) }
-        try CSVRows.forEach(path: path) { fields in
+        try CSVRows.forEachLine(path: path) { line in
             if column < 0 {
-                result.columns = fields
-                column = fields.firstIndex(of: groupColumn) ?? 0
+                result.columns = CSVRows.fields(line)
+                column = result.columns.firstIndex(of: groupColumn) ?? 0
                 return wanted > 0
             }
-            let key = column < fields.count ? fields[column] : ""
+            let key = CSVRows.field(column, of: line) ?? ""
             if rowsByKey[key, default: []].count < sampleRows {
-                rowsByKey[key, default: []].append(fields)
+                rowsByKey[key, default: []].append(CSVRows.fields(line))
                 wanted -= 1
             }
             return wanted > 0
@@ -125,14 +128,16 @@ struct ReportInputs {
         var columns: [String] = []
         var rows: [(magnitude: Int128, fields: [String])] = []
         var mismatchColumn = -1, differenceColumn = -1
-        try CSVRows.forEach(path: path) { fields in
+        try CSVRows.forEachLine(path: path) { line in
             if columns.isEmpty {
-                columns = fields
-                mismatchColumn = fields.firstIndex(of: "mismatch_count") ?? -1
-                differenceColumn = fields.firstIndex(of: "difference") ?? -1
+                columns = CSVRows.fields(line)
+                mismatchColumn = columns.firstIndex(of: "mismatch_count") ?? -1
+                differenceColumn = columns.firstIndex(of: "difference") ?? -1
                 return mismatchColumn >= 0 && differenceColumn >= 0
             }
-            guard fields.count == columns.count, (Int(fields[mismatchColumn]) ?? 0) > 0 else { return true }
+            guard (CSVRows.integer(mismatchColumn, of: line) ?? 0) > 0 else { return true }
+            let fields = CSVRows.fields(line)
+            guard fields.count == columns.count else { return true }
             let difference = Int128(fields[differenceColumn]) ?? 0
             rows.append((difference < 0 ? -difference : difference, fields))
             if rows.count > 4 * topRows {
