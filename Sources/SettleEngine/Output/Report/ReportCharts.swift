@@ -31,7 +31,7 @@ enum ReportCharts {
     /// Partitions across workers: a lane per worker, a bar per partition from its start to its end.
     static func timeline(_ spans: [Span]) -> String {
         let workers = Array(Set(spans.map(\.worker))).sorted()
-        let laneHeight = 22.0
+        let laneHeight = 28.0
         let top = 8.0
         let height = top + Double(workers.count) * laneHeight + 34
         let endMilliseconds = max(1, spans.map(\.endMilliseconds).max() ?? 1)
@@ -40,7 +40,7 @@ enum ReportCharts {
         var svg = open(height: height, label: "Timeline of \(spans.count) partitions across \(workers.count) workers")
         for (lane, worker) in workers.enumerated() {
             let y = top + Double(lane) * laneHeight
-            svg += "<text x=\"\(number(left - 8))\" y=\"\(number(y + 15))\" text-anchor=\"end\" class=\"label\">worker \(worker)</text>"
+            svg += "<text x=\"\(number(left - 8))\" y=\"\(number(y + laneHeight / 2 + 4))\" text-anchor=\"end\" class=\"label\">worker \(worker)</text>"
             svg += "<rect x=\"\(number(left))\" y=\"\(number(y + 2))\" width=\"\(number(width - left - right))\" height=\"\(number(laneHeight - 4))\" class=\"lane\"/>"
         }
         for span in spans {

@@ -79,7 +79,7 @@ struct ReportPage {
             rows.append([key.replacingUnderscores, HTMLText.element("span", HTMLText.count(progress?[key]?.int ?? 0), id: "progress-\(key)")])
         }
         rows.append(["resume with", "<code>\(HTMLText.escape(summary["resume_command"]?.string ?? ""))</code>"])
-        return section("How far the run got", HTMLText.table(["", ""], rows))
+        return section("How far the run got", HTMLText.table(["Fact", "Value"], rows))
     }
 
     /// Per file: its status, then declared vs valid per figure, and how much the rejects explain.
@@ -259,7 +259,7 @@ struct ReportPage {
         add("spill", run["spill_files"]?.int.map { "\($0) files, " + ByteSize.format(run["spill_bytes"]?.int ?? 0) })
         add("peak RSS / anonymous", run["peak_rss_bytes"]?.int.map { ByteSize.format($0) + " / " + ByteSize.format(run["peak_anonymous_bytes"]?.int ?? 0) })
         add("partitions resumed", run["partitions_resumed"]?.int.map(HTMLText.count))
-        return section("This run", HTMLText.table(["", ""], rows, id: "run-facts"))
+        return section("This run", HTMLText.table(["Fact", "Value"], rows, id: "run-facts"))
     }
 
     private func section(_ heading: String, _ body: String) -> String {
