@@ -21,7 +21,7 @@ struct OperatorExperienceTests {
         let lines = run.outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("settle: progress: ") }.map(String.init)
         #expect(lines.count >= 2, "\(run.outcome.stderr)")
         let mapLine = try Regex(#"^settle: progress: map \d+/\d+ partitions \(\d+%\), [\d,]+ records, [\d.]+[kMG]? records/s, [\d.]+ (B|KiB|MiB|GiB)/s, [\d,]+ rejects, ETA (\d+s|\d+m\d\ds|--)$"#)
-        let otherLine = try Regex(#"^settle: progress: (reduce \d+/\d+ buckets|publish|done \d+/\d+ partitions \(100%\)), [\d,]+ records, .*[\d,]+ rejects$"#)
+        let otherLine = try Regex(#"^settle: progress: (plan|reduce \d+/\d+ buckets|publish|done \d+/\d+ partitions \(100%\)), [\d,]+ records, .*[\d,]+ rejects$"#)
         for line in lines {
             let matches = try mapLine.wholeMatch(in: line) != nil || otherLine.wholeMatch(in: line) != nil
             #expect(matches, "unexpected progress line: \(line)")

@@ -83,13 +83,17 @@ public struct ProgressLine: Sendable, Equatable {
 
     /// 5000000 -> "5,000,000".
     public static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
+        (value < 0 ? "-" : "") + groupDigits(String(value.magnitude))
+    }
+
+    /// "1234567" -> "1,234,567" (digits only, no sign).
+    static func groupDigits(_ digits: String) -> String {
         var out = ""
         for (offset, character) in digits.enumerated() {
             if offset > 0 && (digits.count - offset) % 3 == 0 { out.append(",") }
             out.append(character)
         }
-        return value < 0 ? "-" + out : out
+        return out
     }
 
     /// 4_912_345 -> "4.9M"; 912_345 -> "912.3k"; 912 -> "912".

@@ -27,12 +27,7 @@ enum HTMLText {
         let negative = digits.hasPrefix("-")
         let body = negative ? String(digits.dropFirst()) : digits
         guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return digits }
-        var out = ""
-        for (offset, character) in body.enumerated() {
-            if offset > 0 && (body.count - offset) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return negative ? "-" + out : out
+        return (negative ? "-" : "") + ProgressLine.groupDigits(body)
     }
 
     /// A decimal with `decimals` digits after the point, without Foundation's locale.
