@@ -95,8 +95,11 @@ struct ResumeTests {
         let order = ["plan": 0, "map": 1, "reduce": 2, "publish": 3]
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            // No work directory yet: the run is still starting (plan).
-            let now = FileManager.default.fileExists(atPath: work) ? (Self.phase(of: work, exited: false) ?? "publish") : "plan"
+            // No work directory yet: the run is still starting (plan), and a kill now would be
+            // counted as one after the run (`phase` sees no work directory): wait for it.
+            let started = FileManager.default.fileExists(atPath: work)
+            if !started { usleep(200); continue }
+            let now = Self.phase(of: work, exited: false) ?? "publish"
             // "map" is reached once a partition is done, so the kill lands inside map, not at its edge.
             let inMap = now == "map" && ((try? FileManager.default.contentsOfDirectory(atPath: work + "/partitions"))?
                 .contains { FileManager.default.fileExists(atPath: work + "/partitions/\($0)/marker.json") } ?? false)
