@@ -34,13 +34,14 @@ struct AggregateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options: AggregateOptions
+        var options: AggregateOptions
         do {
             options = AggregateOptions(
                 inputs: try pipeline.inputs(), outDirectory: out, workDirectory: runOptions.work, workers: pipeline.workers,
                 memoryBytes: try pipeline.memoryBytes(), partitionSizeBytes: try pipeline.partitionSizeBytes(),
                 buckets: pipeline.buckets, keepWork: runOptions.keepWork, restart: restart,
                 retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
+            options.ledgerSpec = pipeline.ledgerSpec
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }
@@ -127,9 +128,17 @@ func printReport(_ report: AggregateReport) {
         printError("settle: no rejects")
     }
     for check in report.controlChecks { printError("settle: \(check.summaryLine)") }
+    if let mismatches = report.mismatches {
+        if report.mismatchTotal > 0 {
+            let kinds = mismatches.filter { $0.count > 0 }.map { "\($0.code) \($0.count)" }.joined(separator: ", ")
+            printError("settle: reconciliation: \(report.mismatchTotal) mismatches (\(kinds)): see \(report.outDirectory)/mismatches.csv")
+        } else {
+            printError("settle: reconciliation: every settled record matches the ledger")
+        }
+    }
     let stages = report.stageSeconds.map { "\($0.stage) \(formatSeconds($0.seconds)) s" }.joined(separator: ", ")
     printError("settle: stages: \(stages); peak RSS \(ByteSize.format(report.peakRSSBytes)), peak anonymous \(ByteSize.format(report.peakAnonymousBytes))")
-    printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, summary.json, report.html\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
+    printError("settle: wrote \(report.outDirectory)/totals.csv, rejects.csv, \(report.mismatches == nil ? "" : "mismatches.csv, reconciliation.csv, ")summary.json, report.html\(report.workKept ? "; work kept in \(report.workDirectory)" : "")")
 }
 
 func formatSeconds(_ seconds: Double) -> String {

@@ -12,6 +12,14 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("input"), help: ArgumentHelp("A file with its own layout (repeatable).", valueName: "PATH:LAYOUT"))
     var extraInputs: [String] = []
 
+    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order).",
+                               valueName: "FILE"))
+    var ledger: [String] = []
+
+    @Option(help: ArgumentHelp("How the ledger is written: column names, decimal or signed amounts, direction words (YAML).",
+                               valueName: "FILE"))
+    var ledgerSpec: String?
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 
@@ -36,7 +44,8 @@ struct PipelineOptions: ParsableArguments {
             inputs.append(AggregateOptions.Input(path: String(value[..<colon]), layout: String(value[value.index(after: colon)...])))
         }
         if inputs.isEmpty { throw ValidationError("no input files: give FILE... --layout L, or --input PATH:LAYOUT") }
-        return inputs
+        if ledgerSpec != nil && ledger.isEmpty { throw ValidationError("--ledger-spec needs --ledger FILE") }
+        return inputs + ledger.map { AggregateOptions.Input.ledger($0) }
     }
 
     func memoryBytes() throws -> Int {

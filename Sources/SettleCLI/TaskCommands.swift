@@ -23,7 +23,8 @@ struct PlanCommand: ParsableCommand {
         do {
             let inputs = try pipeline.inputs()
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
-                                    buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart)
+                                    buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
+                                    ledgerSpec: pipeline.ledgerSpec)
         } catch {
             throw fail(error)
         }

@@ -4,4 +4,7 @@
 static inline void settle_prefetch_write(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }
+static inline void settle_prefetch_read(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
 #endif

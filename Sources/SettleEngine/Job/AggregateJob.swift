@@ -17,10 +17,15 @@ public struct AggregateReport: Sendable {
     public var peakAnonymousBytes: Int
     public var partitionsResumed: Int
     public var partitionsTotal: Int
+    /// Reconciliation: mismatch rows by kind code (nil when the run had no ledger).
+    public var mismatches: [(code: String, count: Int)]? = nil
+    public var reconciliationRows = 0
 
-    /// True when the run found rejects or a control-total difference (exit status 1).
+    public var mismatchTotal: Int { mismatches?.reduce(0) { $0 + $1.count } ?? 0 }
+
+    /// True when the run found rejects, a control-total difference or a mismatch (exit status 1).
     public var hasFindings: Bool {
-        rejected > 0 || controlChecks.contains { $0.status != .agree }
+        rejected > 0 || controlChecks.contains { $0.status != .agree } || mismatchTotal > 0
     }
 }
 
@@ -56,7 +61,8 @@ public final class AggregateJob: Sendable {
         let job = options.inputs.isEmpty
             ? try Job.open(directory)
             : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
-                              directory: directory, restart: options.restart, outDirectory: options.outDirectory).job
+                              directory: directory, restart: options.restart, outDirectory: options.outDirectory,
+                              ledgerSpec: options.ledgerSpec).job
         if !options.inputs.isEmpty && (job.manifest.partitionSizeBytes != options.partitionSizeBytes || job.manifest.buckets != options.buckets) {
             logger.notice("resuming with the job's own plan: partition size \(job.manifest.partitionSizeBytes) bytes and \(job.manifest.buckets) buckets (the options given differ; --restart to plan again)")
         }

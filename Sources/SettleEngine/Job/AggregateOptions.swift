@@ -5,14 +5,22 @@ public struct AggregateOptions: Sendable {
     public struct Input: Sendable, Equatable {
         /// As given on the command line; rejects and per-file figures use it verbatim.
         public var path: String
-        /// A built-in layout name or a layout file path.
+        /// A built-in layout name or a layout file path; `ledger` for a ledger file.
         public var layout: String
 
         public init(path: String, layout: String) {
             self.path = path
             self.layout = layout
         }
+
+        /// A ledger file to reconcile the settlement files against (CSV, read by the job's ledger spec).
+        public static func ledger(_ path: String) -> Input { Input(path: path, layout: ledgerLayout) }
+        public static let ledgerLayout = "ledger"
+        public var isLedger: Bool { layout == Self.ledgerLayout }
     }
+
+    /// The ledger spec file (`--ledger-spec`); nil for the default columns.
+    public var ledgerSpec: String?
 
     public static let defaultMemoryBytes = 1 << 30
     public static let defaultPartitionSizeBytes = 64 << 20

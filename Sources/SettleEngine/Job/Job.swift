@@ -21,41 +21,86 @@ public final class Job: Sendable {
     /// inputs and layouts, opens it to resume. Throws `jobChanged` naming what changed otherwise;
     /// `restart` discards the directory's state first.
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
-                               directory: JobDirectory, restart: Bool, outDirectory: String? = nil) throws -> (job: Job, resumed: Bool) {
+                               directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
+                               ledgerSpec: String? = nil) throws -> (job: Job, resumed: Bool) {
+        // Settlement files first, ledger files after (positions order settled occurrences first).
+        let inputs = inputs.filter { !$0.isLedger } + inputs.filter(\.isLedger)
         var layoutTexts: [String: (text: String, sha256: String, compiled: CompiledLayout)] = [:]
-        for input in inputs where layoutTexts[input.layout] == nil {
+        for input in inputs where !input.isLedger && layoutTexts[input.layout] == nil {
             let (text, source) = try LayoutLoader.text(input.layout)
             let compiled = try LayoutLoader.compile(spec: LayoutLoader.parse(text: text, source: source))
             layoutTexts[input.layout] = (text, SHA256.hash(Array(text.utf8)), compiled)
         }
+        var spec: Manifest.LayoutIdentity?
+        if inputs.contains(where: \.isLedger) {
+            let loaded = try LedgerSpec.load(ledgerSpec)
+            spec = Manifest.LayoutIdentity(name: loaded.name, sha256: SHA256.hash(Array(loaded.text.utf8)), text: loaded.text)
+        }
         let mapped = try inputs.map { try MappedFile(path: $0.path) }
         let identities = try zip(inputs, mapped).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
-        let layouts = uniqueLayoutNames(inputs).map { Manifest.LayoutIdentity(name: $0, sha256: layoutTexts[$0]!.sha256, text: layoutTexts[$0]!.text) }
-        let files = zip(inputs, mapped).map { ($0.path, $0.layout, layoutTexts[$0.layout]!.compiled, $1) }
+        let layouts = uniqueLayoutNames(inputs.filter { !$0.isLedger })
+            .map { Manifest.LayoutIdentity(name: $0, sha256: layoutTexts[$0]!.sha256, text: layoutTexts[$0]!.text) }
+        let (files, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec, mapped: mapped)
 
         if restart { directory.clearState() }
         if directory.hasManifest {
             let existing = try readManifest(directory)
             let current = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                    partitionSizeBytes: existing.partitionSizeBytes, buckets: existing.buckets, partitions: [],
-                                   outDirectory: existing.outDirectory)
+                                   ledgerSpec: spec, outDirectory: existing.outDirectory)
             let changes = existing.differences(from: current)
             if !changes.isEmpty {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
                     + changes.joined(separator: "; ") + ". Run with --restart to discard it and start again.")
             }
-            let plan = PartitionPlanner.plan(files: files, partitionSizeBytes: existing.partitionSizeBytes)
+            let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes)
             try check(plan: plan, against: existing, directory: directory)
             return (Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
         }
         try directory.create()
-        let plan = PartitionPlanner.plan(files: files, partitionSizeBytes: partitionSizeBytes)
+        let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes)
         let manifest = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                 partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                 partitions: plan.partitions.map { .init(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) },
-                                outDirectory: outDirectory)
+                                ledgerSpec: spec, outDirectory: outDirectory)
         try AtomicFile.write(try manifest.encoded(), to: directory.manifestPath, mode: 0o600)
         return (Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped), false)
+    }
+
+    /// Pairs each input with its compiled layout, and resolves each ledger file's header against
+    /// the ledger spec (the columns must be there before any work starts).
+    static func resolveFiles(inputs: [AggregateOptions.Input], layouts: [String: CompiledLayout], ledgerSpec: Manifest.LayoutIdentity?,
+                             mapped: [MappedFile]) throws
+        -> (files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+            ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)]) {
+        var files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)] = []
+        var ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = []
+        for (input, file) in zip(inputs, mapped) where !input.isLedger {
+            guard let layout = layouts[input.layout] else {
+                throw SettleError(.jobChanged, "no layout '\(input.layout)' for \(input.path)")
+            }
+            files.append((input.path, input.layout, layout, file))
+        }
+        let ledgerInputs = zip(inputs, mapped).filter { $0.0.isLedger }
+        guard !ledgerInputs.isEmpty else { return (files, []) }
+        guard let settlement = files.first?.layout else {
+            throw SettleError(.usage, "--ledger needs settlement files to reconcile against")
+        }
+        guard let reference = settlement.reference else {
+            throw SettleError(.usage, "layout '\(files[0].layoutName)' has no field with role reference: reconciliation matches on it (add `role: reference` to the ARN field)")
+        }
+        if let other = files.first(where: { $0.layout.reference?.length != reference.length }) {
+            throw SettleError(.usage, "layouts '\(files[0].layoutName)' and '\(other.layoutName)' have references of different widths: reconcile them in separate runs")
+        }
+        if let wide = files.first(where: { $0.layout.currency.length > 3 }) {
+            throw SettleError(.usage, "layout '\(wide.layoutName)' has a currency field of \(wide.layout.currency.length) bytes: reconciliation takes ISO 4217 codes of 3")
+        }
+        let spec = try ledgerSpec.map { try LedgerSpec.parse(text: $0.text, source: $0.name) } ?? LedgerSpec()
+        for (input, file) in ledgerInputs {
+            let ledger = try LedgerFile.resolve(path: input.path, spec: spec, referenceWidth: reference.length, mapped: file)
+            ledgers.append((input.path, ledger, settlement, file))
+        }
+        return (files, ledgers)
     }
 
     /// Opens an existing job from its manifest alone (layouts come from the manifest), checking
@@ -79,11 +124,12 @@ public final class Job: Sendable {
             throw SettleError(.jobChanged, "the inputs of job \(directory.root) changed since it was planned: "
                 + changes.joined(separator: "; ") + ". Start again with `settle aggregate ... --restart`.")
         }
-        guard manifest.inputs.allSatisfy({ compiled[$0.layout] != nil }) else {
+        let inputs = manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
+        guard inputs.allSatisfy({ $0.isLedger || compiled[$0.layout] != nil }) else {
             throw SettleError(.jobChanged, "manifest \(directory.manifestPath) names a layout it does not hold")
         }
-        let files = zip(manifest.inputs, mapped).map { ($0.path, $0.layout, compiled[$0.layout]!, $1) }
-        let plan = PartitionPlanner.plan(files: files, partitionSizeBytes: manifest.partitionSizeBytes)
+        let (files, ledgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec, mapped: mapped)
+        let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes)
         try check(plan: plan, against: manifest, directory: directory)
         return Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
     }

@@ -64,7 +64,7 @@ struct JobRunner {
         let mapped = try WorkerPool.run(
             taskCount: pending.count, workers: options.workers,
             shouldStop: { shutdown.isRequested },
-            makeState: { id in try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: buckets) },
+            makeState: { id in try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: buckets, reconciling: job.reconciling) },
             body: { worker, task, _ in
                 let index = pending[task]
                 progress.partitionStarted()
@@ -86,7 +86,8 @@ struct JobRunner {
         // Reduce what is left.
         progress.update { $0.stage = "reduce" }
         let inputs = try job.bucketInputs(partitions)
-        var outputs = [MergeInput?](repeating: nil, count: buckets)
+        var outputs = [BucketOutput?](repeating: nil, count: buckets)
+        let locator = RecordLocator(plan: job.plan, partitions: partitions)
         var bucketWarnings: [String] = []
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
             let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: !allBucketsDone)
@@ -109,7 +110,7 @@ struct JobRunner {
             makeState: { _ in (encoder: try LZ4FrameEncoder(), table: AggregateTable(memoryBytes: reduceShare / 2)) },
             body: { state, task, _ in
                 let bucket = pendingBuckets[task]
-                let output = try job.reduceBucket(bucket, inputs: inputs[bucket], table: state.table, encoder: state.encoder,
+                let output = try job.reduceBucket(bucket, inputs: inputs[bucket], locator: locator, table: state.table, encoder: state.encoder,
                                                   fanIn: fanIn, retry: retry) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
@@ -128,6 +129,7 @@ struct JobRunner {
         let staged = try publisher.stage(bucketOutputs: outputs.compactMap { $0 }, fanIn: RunMerger.fanIn(memoryBytes: options.memoryBytes))
         let controlChecks = staged.controlChecks
         let totalsRows = staged.totalsRows
+        let reconciliation = staged.reconciliation
         timings.end("finalize")
         let memory = sampler.stop()
         let run = RunFacts(startedAt: startedAt, stageSeconds: timings.stages, peakRSSBytes: memory.peakRSSBytes,
@@ -137,6 +139,7 @@ struct JobRunner {
                           partitionsResumed: resumed)
         try publisher.publish(staged, run: run)
         progress.update { $0.stage = "done" }
+        let settlement = partitions.filter { job.plan.files[$0.partition.fileIndex].ledger == nil }
 
         let reasons = RejectReason.allCases.compactMap { reason -> (String, Int)? in
             let count = partitions.reduce(0) { $0 + $1.rejectsByReason[Int(reason.rawValue)] }
@@ -144,8 +147,8 @@ struct JobRunner {
             return count > 0 ? (reason.code, count) : nil
         }
         return AggregateReport(
-            recordsRead: partitions.reduce(0) { $0 + $1.records },
-            validDetails: partitions.reduce(0) { $0 + $1.validDetails },
+            recordsRead: settlement.reduce(0) { $0 + $1.records },
+            validDetails: settlement.reduce(0) { $0 + $1.validDetails },
             rejected: reasons.reduce(0) { $0 + $1.1 },
             rejectsByReason: reasons,
             controlChecks: controlChecks,
@@ -158,6 +161,8 @@ struct JobRunner {
             peakRSSBytes: memory.peakRSSBytes,
             peakAnonymousBytes: memory.peakAnonymousBytes,
             partitionsResumed: resumed,
-            partitionsTotal: partitionCount)
+            partitionsTotal: partitionCount,
+            mismatches: reconciliation.map { output in MismatchKind.allCases.map { ($0.code, output.counts[$0.rawValue]) } },
+            reconciliationRows: reconciliation?.rows ?? 0)
     }
 }

@@ -14,10 +14,10 @@ public enum JobTasks {
 
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
-                            directory: JobDirectory, restart: Bool) throws -> Job {
+                            directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil) throws -> Job {
         try FileIO.makeDirectories(directory.root, mode: 0o700)
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
-                               directory: directory, restart: restart).job
+                               directory: directory, restart: restart, ledgerSpec: ledgerSpec).job
     }
 
     public static func map(directory: JobDirectory, partition: Int, memoryBytes: Int, retry: RetryPolicy,
@@ -28,7 +28,7 @@ public enum JobTasks {
         }
         if job.donePartition(partition, verifyRuns: false).result != nil { return .alreadyDone }
         let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
-                                   bucketCount: job.bucketCount)
+                                   bucketCount: job.bucketCount, reconciling: job.reconciling)
         let result = try job.mapPartition(partition, worker: worker, retry: retry) { attempt, error in
             logger.warning("partition \(partition): attempt \(attempt) failed, retrying: \(error.message)")
         }
@@ -44,7 +44,8 @@ public enum JobTasks {
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)[bucket]
         if inputs.isEmpty || job.doneBucket(bucket, inputs: inputs, verify: false).output != nil { return .alreadyDone }
-        _ = try job.reduceBucket(bucket, inputs: inputs, table: AggregateTable(memoryBytes: memoryBytes / 2),
+        _ = try job.reduceBucket(bucket, inputs: inputs, locator: RecordLocator(plan: job.plan, partitions: partitions),
+                                 table: AggregateTable(memoryBytes: memoryBytes / 2),
                                  encoder: try LZ4FrameEncoder(), fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
                                  retry: retry) { attempt, error in
             logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")

@@ -23,16 +23,16 @@ extension Job {
         } catch {
             return invalid("marker is invalid: \(error)")
         }
-        for run in result.runs where FileIO.fileSize(run.path) != run.sizeBytes {
+        for run in result.runs + result.referenceRuns where FileIO.fileSize(run.path) != run.sizeBytes {
             return invalid("spill file \(run.path) is missing or has the wrong size")
         }
         if let rejects = result.rejectsPath, FileIO.fileSize(rejects) != marker.rejects?.sizeBytes {
             return invalid("rejects file \(rejects) is missing or has the wrong size")
         }
         if verifyRuns {
-            for run in result.runs {
+            for (run, isReferences) in result.runs.map({ ($0, false) }) + result.referenceRuns.map({ ($0, true) }) {
                 do {
-                    let entries = try RunReader(path: run.path).verify()
+                    let entries = try isReferences ? RunReader(path: run.path).verify(codec: ReferenceCodec.self) : RunReader(path: run.path).verify()
                     if entries != run.entries { return invalid("spill file \(run.path) holds \(entries) entries, marker says \(run.entries)") }
                 } catch {
                     return invalid("\(error)")

@@ -23,6 +23,8 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
     public var rejectsByReason: [String: Int]
     public var rejects: FileEntry?
     public var runs: [FileEntry]
+    /// Runs of occurrences by reference (reconciliation).
+    public var referenceRuns: [FileEntry]?
     public var validDebitCount: Int
     public var validCreditCount: Int
     public var validDebit: String
@@ -58,6 +60,8 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
             FileEntry(name: AtomicFile.split($0).name, sizeBytes: FileIO.fileSize($0) ?? 0, entries: result.rejected)
         }
         runs = result.runs.map { FileEntry(name: AtomicFile.split($0.path).name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
+        referenceRuns = result.referenceRuns.isEmpty ? nil
+            : result.referenceRuns.map { FileEntry(name: AtomicFile.split($0.path).name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
         validDebitCount = result.validDebitCount
         validCreditCount = result.validCreditCount
         validDebit = String(result.validDebit)
@@ -88,6 +92,9 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         }
         result.rejectsPath = rejects.map { attemptDirectory + "/" + $0.name }
         result.runs = runs.map { SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
+        result.referenceRuns = (referenceRuns ?? []).map {
+            SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries)
+        }
         result.validDebitCount = validDebitCount
         result.validCreditCount = validCreditCount
         result.validDebit = try Self.money(validDebit)
@@ -119,7 +126,18 @@ public struct BucketMarker: Codable, Sendable, Equatable {
     public var output: PartitionMarker.FileEntry
     /// The inputs, as `pNNNNNN/attempt-.../sNNNN.run`, so a marker over other runs is not reused.
     public var inputs: [String]
+    /// Runs of occurrences by reference joined (reconciliation), likewise.
+    public var references: [String]?
+    /// What the join wrote (reconciliation).
+    public var join: Join?
     public var seconds: Double
+
+    public struct Join: Codable, Sendable, Equatable {
+        public var mismatches: PartitionMarker.FileEntry
+        public var contributions: [PartitionMarker.FileEntry]
+        /// Mismatch rows per kind, in `MismatchKind` order.
+        public var counts: [Int]
+    }
 }
 
 enum MarkerError: Error, CustomStringConvertible {

@@ -1,18 +1,44 @@
 /// The reduce stage of a job: per bucket, a k-way merge of the bucket's slices of every spill run,
 /// in an attempt directory, with a marker published last.
+/// What one reduce bucket merges: its slice of every partial-aggregate run and, when the job
+/// reconciles, of every run of occurrences by reference.
+public struct BucketInputs: Sendable, Equatable {
+    public var runs: [MergeInput] = []
+    public var references: [MergeInput] = []
+    public var isEmpty: Bool { runs.isEmpty && references.isEmpty }
+}
+
+/// What a reduced bucket produced: its final aggregates and, when it joined references, its
+/// mismatch rows (a run by kind), per-merchant reconciliation partials and counts per kind.
+public struct BucketOutput: Sendable {
+    public var totals: MergeInput
+    public var mismatches: String?
+    public var contributions: [MergeInput] = []
+    public var counts: [Int] = []
+}
+
 extension Job {
+    /// True when the job has ledger files to reconcile against.
+    public var reconciling: Bool { plan.files.contains { $0.ledger != nil } }
+
     /// Which runs hold which bucket, from the runs' own indexes.
-    public func bucketInputs(_ partitions: [PartitionResult]) throws -> [[MergeInput]] {
-        var inputs = [[MergeInput]](repeating: [], count: bucketCount)
+    public func bucketInputs(_ partitions: [PartitionResult]) throws -> [BucketInputs] {
+        var inputs = [BucketInputs](repeating: BucketInputs(), count: bucketCount)
         for result in partitions {
             for run in result.runs {
                 let reader = try RunReader(path: run.path)
                 for (bucket, range) in reader.buckets where bucket < bucketCount {
-                    inputs[bucket].append(MergeInput(path: run.path, bucket: bucket, entries: range.entries))
+                    inputs[bucket].runs.append(MergeInput(path: run.path, bucket: bucket, entries: range.entries))
+                }
+            }
+            for run in result.referenceRuns {
+                let reader = try RunReader(path: run.path)
+                for (bucket, range) in reader.buckets where bucket < bucketCount {
+                    inputs[bucket].references.append(MergeInput(path: run.path, bucket: bucket, entries: range.entries))
                 }
             }
         }
-        return inputs.map { $0.sorted { $0.path < $1.path } }
+        return inputs.map { BucketInputs(runs: $0.runs.sorted { $0.path < $1.path }, references: $0.references.sorted { $0.path < $1.path }) }
     }
 
     /// The inputs as the marker records them: paths relative to the partitions directory.
@@ -22,49 +48,84 @@ extension Job {
 
     /// The bucket's merged output from its marker, or nil when it is not done (or its marker is
     /// over other inputs, or its output is missing or corrupt: then the marker is removed).
-    public func doneBucket(_ bucket: Int, inputs: [MergeInput], verify: Bool) -> (output: MergeInput?, warning: String?) {
+    public func doneBucket(_ bucket: Int, inputs: BucketInputs, verify: Bool) -> (output: BucketOutput?, warning: String?) {
         let markerPath = directory.bucketMarker(bucket)
         guard FileIO.exists(markerPath) else { return (nil, nil) }
-        func invalid(_ why: String) -> (MergeInput?, String?) {
+        func invalid(_ why: String) -> (BucketOutput?, String?) {
             FileIO.unlink(markerPath)
             return (nil, "bucket \(bucket): \(why); it will be reduced again")
         }
         guard let marker = MarkerIO.decode(BucketMarker.self, path: markerPath), marker.bucket == bucket else {
             return invalid("marker is unreadable")
         }
-        guard marker.inputs == relativeInputs(inputs) else { return invalid("marker was made from other spill runs") }
-        let path = directory.bucketDirectory(bucket) + "/" + marker.attempt + "/" + marker.output.name
-        guard FileIO.fileSize(path) == marker.output.sizeBytes else { return invalid("output \(path) is missing or has the wrong size") }
+        guard marker.inputs == relativeInputs(inputs.runs), (marker.references ?? []) == relativeInputs(inputs.references) else {
+            return invalid("marker was made from other spill runs")
+        }
+        guard inputs.references.isEmpty || marker.join != nil else { return invalid("marker has no join output") }
+        let attempt = directory.bucketDirectory(bucket) + "/" + marker.attempt + "/"
+        let path = attempt + marker.output.name
+        var files: [(PartitionMarker.FileEntry, String, Bool)] = [(marker.output, path, false)]
+        if let join = marker.join {
+            files.append((join.mismatches, attempt + join.mismatches.name, true))
+            files += join.contributions.map { ($0, attempt + $0.name, false) }
+        }
+        for (entry, file, _) in files where FileIO.fileSize(file) != entry.sizeBytes {
+            return invalid("output \(file) is missing or has the wrong size")
+        }
         if verify {
-            do {
-                let entries = try RunReader(path: path).verify()
-                if entries != marker.output.entries { return invalid("output \(path) holds \(entries) keys, marker says \(marker.output.entries)") }
-            } catch {
-                return invalid("\(error)")
+            for (entry, file, isMismatches) in files {
+                do {
+                    let entries = try isMismatches ? RunReader(path: file).verify(codec: MismatchCodec.self) : RunReader(path: file).verify()
+                    if entries != entry.entries { return invalid("output \(file) holds \(entries) entries, marker says \(entry.entries)") }
+                } catch {
+                    return invalid("\(error)")
+                }
             }
         }
-        return (MergeInput(path: path, bucket: 0, entries: marker.output.entries), nil)
+        var output = BucketOutput(totals: MergeInput(path: path, bucket: 0, entries: marker.output.entries))
+        if let join = marker.join {
+            output.mismatches = attempt + join.mismatches.name
+            output.contributions = join.contributions.map { MergeInput(path: attempt + $0.name, bucket: 0, entries: $0.entries) }
+            output.counts = join.counts
+        }
+        return (output, nil)
     }
 
     /// Reduces one bucket with retries and publishes its marker; returns the merged output.
-    public func reduceBucket(_ bucket: Int, inputs: [MergeInput], table: AggregateTable, encoder: LZ4FrameEncoder, fanIn: Int,
-                             retry: RetryPolicy,
-                             onRetry: (Int, SettleError) -> Void = { _, _ in }) throws -> MergeInput {
+    public func reduceBucket(_ bucket: Int, inputs: BucketInputs, locator: RecordLocator, table: AggregateTable,
+                             encoder: LZ4FrameEncoder, fanIn: Int, retry: RetryPolicy,
+                             onRetry: (Int, SettleError) -> Void = { _, _ in }) throws -> BucketOutput {
         let taskDirectory = directory.bucketDirectory(bucket)
         return try retry.run("reduce of bucket \(bucket)", onRetry: onRetry) { attempt in
             let start = Syscalls.monotonicNanoseconds()
             let attemptDirectory = try directory.newAttempt(in: taskDirectory)
             do {
                 let reducer = BucketReducer(bucket: bucket, outputPath: attemptDirectory + "/out.run")
-                let (keys, info) = try reducer.reduce(inputs, table: table, fanIn: fanIn, encoder: encoder,
+                let (keys, info) = try reducer.reduce(inputs.runs, table: table, fanIn: fanIn, encoder: encoder,
                                                       scratchDirectory: attemptDirectory)
+                var output = BucketOutput(totals: MergeInput(path: info.path, bucket: 0, entries: keys))
+                var join: BucketMarker.Join?
+                if !inputs.references.isEmpty {
+                    let result = try JoinReducer(bucket: bucket, directory: attemptDirectory, locator: locator)
+                        .join(inputs.references, table: table, fanIn: fanIn, encoder: encoder)
+                    output.mismatches = result.mismatches.path
+                    output.contributions = result.contributions.map { MergeInput(path: $0.path, bucket: 0, entries: $0.entries) }
+                    output.counts = result.counts
+                    func entry(_ info: SpillRunInfo) -> PartitionMarker.FileEntry {
+                        .init(name: AtomicFile.split(info.path).name, sizeBytes: info.sizeBytes, entries: info.entries)
+                    }
+                    join = BucketMarker.Join(mismatches: entry(result.mismatches), contributions: result.contributions.map(entry),
+                                             counts: result.counts)
+                }
                 try Syscalls.fsyncDirectory(attemptDirectory)
                 let marker = BucketMarker(bucket: bucket, attempt: AtomicFile.split(attemptDirectory).name, attempts: attempt,
                                           output: .init(name: "out.run", sizeBytes: info.sizeBytes, entries: keys),
-                                          inputs: relativeInputs(inputs),
+                                          inputs: relativeInputs(inputs.runs),
+                                          references: inputs.references.isEmpty ? nil : relativeInputs(inputs.references),
+                                          join: join,
                                           seconds: Double(Syscalls.monotonicNanoseconds() - start) / 1e9)
                 if try MarkerIO.publishOnce(try MarkerIO.encode(marker), to: directory.bucketMarker(bucket)) {
-                    return MergeInput(path: info.path, bucket: 0, entries: keys)
+                    return output
                 }
                 FileIO.removeTree(attemptDirectory)
                 guard let winner = doneBucket(bucket, inputs: inputs, verify: false).output else {

@@ -180,7 +180,7 @@ public final class AggregateTable {
     }
 }
 
-extension AggregateTable.Slot {
+extension AggregateTable.Slot: InPlaceSortable {
     static let empty = AggregateTable.Slot(merchant: MerchantKey(), currency: 0, bucket: 0, debitCount: 0, creditCount: 0,
                                            debitAmount: 0, creditAmount: 0, feeAmount: 0)
 
@@ -192,14 +192,19 @@ extension AggregateTable.Slot {
     }
 }
 
+/// An element `InPlaceSort` can order: a static comparison, specialised (no closure per compare).
+protocol InPlaceSortable {
+    static func precedes(_ a: Self, _ b: Self) -> Bool
+}
+
 /// An in-place introsort-style quicksort (no scratch memory, unlike the standard library's sort,
 /// whose buffer would double a spill's memory).
 enum InPlaceSort {
-    static func sort(_ items: UnsafeMutableBufferPointer<AggregateTable.Slot>) {
+    static func sort<Item: InPlaceSortable>(_ items: UnsafeMutableBufferPointer<Item>) {
         quicksort(items, 0, items.count - 1, depth: 2 * (Int.bitWidth - items.count.leadingZeroBitCount))
     }
 
-    private static func quicksort(_ a: UnsafeMutableBufferPointer<AggregateTable.Slot>, _ low: Int, _ high: Int, depth: Int) {
+    private static func quicksort<Item: InPlaceSortable>(_ a: UnsafeMutableBufferPointer<Item>, _ low: Int, _ high: Int, depth: Int) {
         var low = low, high = high, depth = depth
         while high - low > 16 {
             if depth == 0 {
@@ -209,14 +214,14 @@ enum InPlaceSort {
             depth -= 1
             // Median of three as pivot.
             let mid = low + (high - low) / 2
-            if AggregateTable.Slot.precedes(a[mid], a[low]) { a.swapAt(mid, low) }
-            if AggregateTable.Slot.precedes(a[high], a[low]) { a.swapAt(high, low) }
-            if AggregateTable.Slot.precedes(a[high], a[mid]) { a.swapAt(high, mid) }
+            if Item.precedes(a[mid], a[low]) { a.swapAt(mid, low) }
+            if Item.precedes(a[high], a[low]) { a.swapAt(high, low) }
+            if Item.precedes(a[high], a[mid]) { a.swapAt(high, mid) }
             let pivot = a[mid]
             var i = low, j = high
             while i <= j {
-                while AggregateTable.Slot.precedes(a[i], pivot) { i += 1 }
-                while AggregateTable.Slot.precedes(pivot, a[j]) { j -= 1 }
+                while Item.precedes(a[i], pivot) { i += 1 }
+                while Item.precedes(pivot, a[j]) { j -= 1 }
                 if i <= j {
                     a.swapAt(i, j)
                     i += 1
@@ -237,7 +242,7 @@ enum InPlaceSort {
         for index in (low + 1)...high {
             let item = a[index]
             var position = index - 1
-            while position >= low && AggregateTable.Slot.precedes(item, a[position]) {
+            while position >= low && Item.precedes(item, a[position]) {
                 a[position + 1] = a[position]
                 position -= 1
             }
@@ -245,14 +250,14 @@ enum InPlaceSort {
         }
     }
 
-    private static func heapsort(_ a: UnsafeMutableBufferPointer<AggregateTable.Slot>, _ low: Int, _ high: Int) {
+    private static func heapsort<Item: InPlaceSortable>(_ a: UnsafeMutableBufferPointer<Item>, _ low: Int, _ high: Int) {
         let count = high - low + 1
         func siftDown(_ start: Int, _ end: Int) {
             var root = start
             while 2 * root + 1 < end {
                 var child = 2 * root + 1
-                if child + 1 < end && AggregateTable.Slot.precedes(a[low + child], a[low + child + 1]) { child += 1 }
-                if AggregateTable.Slot.precedes(a[low + root], a[low + child]) {
+                if child + 1 < end && Item.precedes(a[low + child], a[low + child + 1]) { child += 1 }
+                if Item.precedes(a[low + root], a[low + child]) {
                     a.swapAt(low + root, low + child)
                     root = child
                 } else {

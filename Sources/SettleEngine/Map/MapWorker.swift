@@ -7,10 +7,20 @@ public final class MapWorker {
     let table: AggregateTable
     let encoder: LZ4FrameEncoder
     let bucketCount: Int
+    /// Occurrences by reference, when the job reconciles against a ledger.
+    let references: ReferenceBuffer?
 
-    public init(id: Int, memoryBytes: Int, bucketCount: Int) throws {
+    /// `memoryBytes` is the worker's share for its table and, when `reconciling`, its buffer of
+    /// occurrences (which then takes three quarters: merchants are few, references are many).
+    public init(id: Int, memoryBytes: Int, bucketCount: Int, reconciling: Bool = false) throws {
         self.id = id
-        table = AggregateTable(memoryBytes: memoryBytes)
+        if reconciling {
+            table = AggregateTable(memoryBytes: memoryBytes / 4)
+            references = ReferenceBuffer(memoryBytes: memoryBytes - memoryBytes / 4)
+        } else {
+            table = AggregateTable(memoryBytes: memoryBytes)
+            references = nil
+        }
         do {
             encoder = try LZ4FrameEncoder()
         } catch {
@@ -23,6 +33,11 @@ public final class MapWorker {
         "\(directory)/s\(pad(sequence, 4)).run"
     }
 
+    /// Runs of occurrences by reference (reconciliation).
+    public static func referenceRunPath(directory: String, sequence: Int) -> String {
+        "\(directory)/r\(pad(sequence, 4)).run"
+    }
+
     /// Maps one partition into `directory` (an attempt directory of its own): parses every record
     /// in its byte range, folds valid details into the table, spills when the table is full and
     /// once at the end, and logs every reject. Everything it writes is durable when it returns.
@@ -33,14 +48,29 @@ public final class MapWorker {
         var rejects = RejectLog(path: "\(directory)/rejects.rej")
         var sequence = 0
         var runs: [SpillRunInfo] = []
+        var referenceRuns: [SpillRunInfo] = []
         table.clear()
+        references?.clear()
+        let spillReferences = { [self] () throws in
+            guard let references, !references.isEmpty else { return }
+            referenceRuns.append(try references.spill(path: Self.referenceRunPath(directory: directory, sequence: referenceRuns.count),
+                                                      bucketCount: bucketCount, encoder: encoder))
+        }
         try mapped.withBytes { bytes in
-            try scan(bytes, partition: partition, file: file, result: &result, rejects: &rejects) {
-                try runs.append(spill(directory: directory, sequence: &sequence))
+            if let ledger = file.ledger {
+                try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
+                               onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
+                               onReferencesFull: spillReferences)
+            } else {
+                try scan(bytes, partition: partition, file: file, result: &result, rejects: &rejects,
+                         onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
+                         onReferencesFull: spillReferences)
             }
         }
         if !table.isEmpty { try runs.append(spill(directory: directory, sequence: &sequence)) }
+        try spillReferences()
         result.runs = runs
+        result.referenceRuns = referenceRuns
         result.rejectsPath = try rejects.finish()
         do {
             try Syscalls.fsyncDirectory(directory)
@@ -74,8 +104,14 @@ public final class MapWorker {
     /// the slow path. `onFull` spills the table (called between records, never mid-record).
     @inline(__always)
     private func scan(_ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan,
-                      result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+                      result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
+                      onReferencesFull: () throws -> Void) throws {
         guard let base = bytes.baseAddress else { return }
+        // Unretained: the worker keeps the buffer alive, and the loop must not retain it per record.
+        let references = self.references.map { Unmanaged.passUnretained($0) }
+        let referenceOffset = file.layout.reference?.offset ?? 0, referenceLength = file.layout.reference?.length ?? 0
+        let filePosition = ReferenceKey.position(file: file.index, offset: 0)
+        let partitionIndex = UInt32(partition.index)
         let layout = file.layout
         let recordLength = layout.recordLength
         let headerOffset = file.headerOffset ?? -1
@@ -132,6 +168,15 @@ public final class MapWorker {
                         pending[position] = PendingRecord(merchant: merchant, currency: currency, hash: hash, isDebit: isDebit,
                                                           amountMinor: amount, feeMinor: fee)
                         pendingCount &+= 1
+                        if let references {
+                            if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
+                            let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
+                                                                          width: referenceLength) ?? MerchantKey()
+                            let key = ReferenceKey(reference: reference, position: filePosition | UInt64(offset))
+                            let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
+                                                   flags: isDebit ? 0 : Occurrence.credit, partition: partitionIndex, local: UInt64(local))
+                            references._withUnsafeGuaranteedRef { $0.append(key, value) }
+                        }
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
                         validDetails &+= 1
                         if isDebit {
@@ -147,6 +192,13 @@ public final class MapWorker {
                 }
                 try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
                                result: &result, rejects: &rejects)
+                if let references = references?.takeUnretainedValue(),
+                   let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
+                    if references.isFull { try onReferencesFull() }
+                    references.append(ReferenceKey(reference: reference, position: filePosition | UInt64(offset)),
+                                      Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected,
+                                                 partition: partitionIndex, local: UInt64(local)))
+                }
             }
         }
         // Fold what is still pending, oldest first.
@@ -162,6 +214,17 @@ public final class MapWorker {
         result.validDebit += debitSum
         result.validCredit += creditSum
         result.validFee += feeSum
+    }
+
+    /// The reference of a rejected record that still counts for reconciliation: its record-type
+    /// code is the detail's, the line holds the whole reference field and that field is valid.
+    private func rejectedReference(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: CompiledLayout) -> MerchantKey? {
+        guard let field = layout.reference, field.offset + field.length <= length,
+              layout.typePositions.allSatisfy({ $0.offset + $0.length <= length }),
+              RecordCursor.typeCode(base, offset: offset, length: length, positions: layout.typePositions) == layout.detail.code
+        else { return nil }
+        guard [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) == nil }) else { return nil }
+        return ReferenceNormalizer.normalize(base, offset: offset + field.offset, length: field.length, width: field.length)
     }
 
     /// Everything that is not a valid detail: the header, the trailer, and rejects.

@@ -10,6 +10,8 @@ public struct PartitionResult: Sendable {
     public var rejectsByReason = [Int](repeating: 0, count: 32)
     public var rejectsPath: String?
     public var runs: [SpillRunInfo] = []
+    /// Runs of occurrences by reference (only when the job reconciles).
+    public var referenceRuns: [SpillRunInfo] = []
     /// Sums over valid detail records, for the control-total check.
     public var validDebitCount = 0
     public var validCreditCount = 0

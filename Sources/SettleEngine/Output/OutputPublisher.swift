@@ -19,10 +19,19 @@ struct OutputPublisher {
         var currencyTotals: [(currency: String, value: PartialAggregate)]
         var grandTotal: PartialAggregate
         var controlChecks: [ControlCheck]
+        /// When the job reconciles against a ledger.
+        var reconciliation: ReconciliationOutput?
     }
 
-    func stage(bucketOutputs: [MergeInput], fanIn: Int) throws -> Staged {
-        var totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
+    func stage(bucketOutputs: [BucketOutput], fanIn: Int) throws -> Staged {
+        let reconciliation = plan.files.contains { $0.ledger != nil } ? try ReconciliationOutput(outDirectory: options.outDirectory) : nil
+        var totals: AtomicFile
+        do {
+            totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
+        } catch {
+            reconciliation?.abandon()
+            throw error
+        }
         var rows = 0
         // Few currencies, and rows come grouped by merchant: a short list beats a dictionary.
         var byCurrency: [(currency: CurrencyCode, value: PartialAggregate)] = []
@@ -32,9 +41,14 @@ struct OutputPublisher {
             var line: [UInt8] = []
             line.reserveCapacity(256)
             let encoder = try LZ4FrameEncoder()
-            try RunMerger.merge(bucketOutputs, fanIn: fanIn, encoder: encoder,
+            try RunMerger.merge(bucketOutputs.map(\.totals) + bucketOutputs.flatMap(\.contributions), fanIn: fanIn, encoder: encoder,
                                 scratch: { pass, group in "\(directory.scratch)/final-pass\(pass)-\(pad(group, 4)).run" },
                                 emit: { key, value in
+                                    if let reconciliation {
+                                        try reconciliation.add(key, value)
+                                        // Ledger, matched and mismatch partials are not totals.
+                                        if key.currency.raw & 0xFF != 0 { return }
+                                    }
                                     line.removeAll(keepingCapacity: true)
                                     TotalsCSV.appendRow(key, value, to: &line)
                                     try totals.write(line)
@@ -48,8 +62,18 @@ struct OutputPublisher {
                                         throw SettleError(.overflow, "sum overflow in the grand totals at merchant '\(key.merchant.string)'")
                                     }
                                 })
+            if let reconciliation {
+                try reconciliation.finishRows()
+                try reconciliation.writeMismatches(bucketOutputs, paths: plan.files.map(\.path), fanIn: fanIn, scratch: directory.scratch)
+                reconciliation.ledgerFiles = plan.files.filter { $0.ledger != nil }.map { file in
+                    let results = partitions.filter { $0.partition.fileIndex == file.index }
+                    let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
+                    return .init(path: file.path, rows: valid + rejected, valid: valid, rejected: rejected)
+                }
+            }
         } catch {
             totals.abandon()
+            reconciliation?.abandon()
             throw error
         }
         let totalsBytes = totals.bytesWritten
@@ -66,6 +90,7 @@ struct OutputPublisher {
         } catch {
             rejects.abandon()
             totals.abandon()
+            reconciliation?.abandon()
             throw error
         }
         let rejectsBytes = rejects.bytesWritten
@@ -73,7 +98,7 @@ struct OutputPublisher {
         return Staged(totals: totals, rejects: rejects, totalsSHA256: totalsSHA256, rejectsSHA256: rejectsSHA256,
                       totalsBytes: totalsBytes, rejectsBytes: rejectsBytes, totalsRows: rows,
                       currencyTotals: byCurrency.sorted { $0.currency < $1.currency }.map { ($0.currency.string, $0.value) },
-                      grandTotal: grand, controlChecks: controlChecks())
+                      grandTotal: grand, controlChecks: controlChecks(), reconciliation: reconciliation)
     }
 
     /// Rejects in command-line file order, then byte offset: file-level findings about a missing
@@ -93,8 +118,13 @@ struct OutputPublisher {
                 if let path = result.rejectsPath {
                     for entry in try RejectLog.read(path: path) {
                         line.removeAll(keepingCapacity: true)
-                        RejectsCSV.appendRow(file: filePlan.path, recordNumber: recordBase + entry.localRecordIndex + 1,
-                                             entry: entry, layout: filePlan.layout, to: &line)
+                        if let ledger = filePlan.ledger {
+                            RejectsCSV.appendLedgerRow(file: filePlan.path, line: recordBase + entry.localRecordIndex + 1,
+                                                       entry: entry, ledger: ledger, to: &line)
+                        } else {
+                            RejectsCSV.appendRow(file: filePlan.path, recordNumber: recordBase + entry.localRecordIndex + 1,
+                                                 entry: entry, layout: filePlan.layout, to: &line)
+                        }
                         try file.write(line)
                     }
                 }
@@ -109,8 +139,9 @@ struct OutputPublisher {
         }
     }
 
+    /// One per settlement file (ledger files carry no control totals).
     func controlChecks() -> [ControlCheck] {
-        plan.files.map { file in
+        plan.files.filter { $0.ledger == nil }.map { file in
             var valid: (count: Int, debit: Int128, credit: Int128, fee: Int128) = (0, 0, 0, 0)
             var explanation = RejectExplanation()
             for result in partitions where result.partition.fileIndex == file.index {
@@ -132,10 +163,12 @@ struct OutputPublisher {
         var summaryFile = try AtomicFile(path: options.outDirectory + "/summary.json")
         try summaryFile.write(summary)
         _ = try summaryFile.seal()
+        let reconciliation = staged.reconciliation
         // The old report describes the old set: gone before the new set is, remade after it.
         FileIO.unlink(options.outDirectory + "/" + MorningReport.fileName)
         try staged.totals.publish()
         try staged.rejects.publish()
+        try reconciliation?.publish()
         try summaryFile.publish()
         try MorningReport.write(outDirectory: options.outDirectory)
     }

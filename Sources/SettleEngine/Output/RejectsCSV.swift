@@ -33,6 +33,50 @@ public enum RejectsCSV {
             field: fieldSpec?.name ?? "", detail: detail, raw: RecordText.escape(raw), to: &out)
     }
 
+    /// A ledger row: `line` is the 1-based line where the row starts; the field is the column's
+    /// header name.
+    public static func appendLedgerRow(file: String, line: Int, entry: RejectEntry, ledger: LedgerFile, to out: inout [UInt8]) {
+        let column = ledger.columnName(entry.fieldIndex)
+        var value: String?
+        var columns = 0
+        entry.raw.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let wanted = entry.fieldIndex >= 0 && entry.fieldIndex < ledger.columns.count ? [ledger.columns[entry.fieldIndex]] : [-1]
+            var fields = [LedgerCSV.Field()]
+            let row = wanted.withUnsafeBufferPointer { wanted in
+                fields.withUnsafeMutableBufferPointer { fields in
+                    LedgerCSV.row(base, start: 0, limit: raw.count, delimiter: ledger.spec.delimiter, columns: wanted, fields: fields)
+                }
+            }
+            columns = row.columnCount
+            if entry.fieldIndex >= 0 { value = LedgerCSV.text(base, fields[0]) }
+        }
+        let shown = value.map { "'\(RecordText.escape(Array($0.utf8)))'" } ?? ""
+        let detail: String
+        switch entry.reason {
+        case .badRow:
+            detail = columns != ledger.header.count
+                ? "row has \(columns) columns, the header has \(ledger.header.count)"
+                : "row is not well-formed CSV (a quote out of place or never closed)"
+        case .blankField:
+            detail = "column \(column) is blank"
+        case .badAmount:
+            let form = ledger.spec.decimalAmounts ? "a decimal amount such as 12.34, with no more decimals than the currency has"
+                : "an amount in minor units such as 1234"
+            detail = "column \(column) holds \(shown), expected \(form)\(ledger.spec.signed ? " (a leading - for a credit)" : "")"
+        case .badCode where entry.fieldIndex == LedgerSpec.Role.direction.rawValue:
+            detail = "column \(column) holds \(shown), expected one of \((ledger.spec.debitWords + ledger.spec.creditWords).joined(separator: ", "))"
+        case .badCode:
+            detail = "column \(column) holds \(shown), expected a 3-character currency code"
+        case .badText:
+            detail = "column \(column) holds \(shown): a control byte, an escaped quote, or longer than \(MerchantKey.capacity) bytes"
+        default:
+            detail = RecordValidator.sentence(entry.reason)
+        }
+        row(file: file, recordNumber: line, byteOffset: entry.byteOffset, reason: entry.reason, field: column, detail: detail,
+            raw: RecordText.escape(entry.raw), to: &out)
+    }
+
     /// A file-level finding (record number 0): a missing header or trailer.
     public static func appendFileRow(file: String, reason: RejectReason, byteOffset: Int, layout: CompiledLayout,
                                      to out: inout [UInt8]) {

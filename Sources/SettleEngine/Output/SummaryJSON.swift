@@ -13,6 +13,7 @@ struct SummaryJSON {
         json.number("schema", Self.schema)
         json.string("run_id", runID)
         let findings = staged.controlChecks.contains { $0.status != .agree } || totalRejects > 0
+            || (staged.reconciliation?.mismatchTotal ?? 0) > 0
         json.string("status", findings ? "completed_with_findings" : "completed")
         json.beginObject("outputs")
         json.beginObject("totals.csv")
@@ -23,6 +24,14 @@ struct SummaryJSON {
         json.string("sha256", staged.rejectsSHA256)
         json.number("bytes", staged.rejectsBytes)
         json.endObject()
+        if let reconciliation = staged.reconciliation {
+            for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] {
+                json.beginObject(name)
+                json.string("sha256", file.sha256)
+                json.number("bytes", file.bytes)
+                json.endObject()
+            }
+        }
         json.endObject()
         renderResult(&json, staged: staged)
         renderRun(&json, run: run)
@@ -34,10 +43,15 @@ struct SummaryJSON {
         partitions.reduce(0) { $0 + $1.rejected } + plan.files.reduce(0) { $0 + $1.fileRejects.count }
     }
 
+    /// The partitions of settlement files (ledger files are reported under `reconciliation`).
+    private var settlementPartitions: [PartitionResult] {
+        partitions.filter { plan.files[$0.partition.fileIndex].ledger == nil }
+    }
+
     private func renderResult(_ json: inout JSONWriter, staged: borrowing OutputPublisher.Staged) {
         json.beginObject("result")
-        json.number("records_read", partitions.reduce(0) { $0 + $1.records })
-        json.number("valid", partitions.reduce(0) { $0 + $1.validDetails })
+        json.number("records_read", settlementPartitions.reduce(0) { $0 + $1.records })
+        json.number("valid", settlementPartitions.reduce(0) { $0 + $1.validDetails })
         json.number("rejected", totalRejects)
         json.beginObject("rejected_by_reason")
         for reason in RejectReason.allCases {
@@ -47,7 +61,7 @@ struct SummaryJSON {
         }
         json.endObject()
         json.beginArray("files")
-        for (file, check) in zip(plan.files, staged.controlChecks) {
+        for (file, check) in zip(plan.files.filter { $0.ledger == nil }, staged.controlChecks) {
             let results = partitions.filter { $0.partition.fileIndex == file.index }
             json.beginObject()
             json.string("path", file.path)
@@ -87,6 +101,33 @@ struct SummaryJSON {
         }
         json.endObject()
         json.endObject()
+        if let reconciliation = staged.reconciliation { renderReconciliation(&json, reconciliation) }
+        json.endObject()
+    }
+
+    private func renderReconciliation(_ json: inout JSONWriter, _ output: ReconciliationOutput) {
+        json.beginObject("reconciliation")
+        for (name, side) in [("settled", output.settled), ("ledger", output.ledger), ("matched", output.matched)] {
+            json.beginObject(name)
+            json.number("count", side.count)
+            json.money("gross", side.gross)
+            json.endObject()
+        }
+        json.number("mismatches", output.mismatchTotal)
+        json.beginObject("mismatches_by_kind")
+        for kind in MismatchKind.allCases { json.number(kind.code, output.counts[kind.rawValue]) }
+        json.endObject()
+        json.number("rows", output.rows)
+        json.beginArray("ledger_files")
+        for file in output.ledgerFiles {
+            json.beginObject()
+            json.string("path", file.path)
+            json.number("rows", file.rows)
+            json.number("valid", file.valid)
+            json.number("rejected", file.rejected)
+            json.endObject()
+        }
+        json.endArray()
         json.endObject()
     }
 

@@ -85,6 +85,7 @@ public enum RecordValidator {
         case .badCode: return "value not in the layout's list"
         case .badText: return "control byte in a text field"
         case .blankField: return "required value is blank"
+        case .badRow: return "row is not well-formed CSV or has another number of columns than the header"
         }
     }
 }

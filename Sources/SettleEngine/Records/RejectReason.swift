@@ -29,6 +29,8 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
     case badText
     /// A required field is blank.
     case blankField
+    /// A ledger row that is not well-formed CSV or has another number of columns than the header.
+    case badRow
 
     public var code: String {
         switch self {
@@ -46,6 +48,7 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
         case .badCode: "bad_code"
         case .badText: "bad_text"
         case .blankField: "blank_field"
+        case .badRow: "bad_row"
         }
     }
 

@@ -24,7 +24,8 @@ public final class LZ4FrameEncoder {
     /// Output of one call; large enough for any one update of up to `blockSize` bytes.
     let output: UnsafeMutableRawBufferPointer
 
-    public init() throws {
+    /// `acceleration` above 1 trades compression ratio for speed (LZ4's fast acceleration).
+    public init(acceleration: Int = 1) throws {
         var ctx: OpaquePointer?
         _ = try LZ4Error.check(LZ4F_createCompressionContext(&ctx, UInt32(LZ4F_VERSION)), "create compression context")
         context = ctx
@@ -32,7 +33,7 @@ public final class LZ4FrameEncoder {
         preferences.frameInfo.blockMode = LZ4F_blockIndependent
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
         preferences.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled
-        preferences.compressionLevel = 0
+        preferences.compressionLevel = Int32(1 - max(1, acceleration))
         let bound = LZ4F_compressBound(Self.blockSize, &preferences) + 64
         output = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 16)
     }

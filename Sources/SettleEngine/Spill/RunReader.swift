@@ -61,7 +61,7 @@ public struct RunReader: Sendable {
             throw SettleError(.io, "cannot read spill file \(path): \(error)")
         }
         at = 0
-        guard RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.skippableMagic,
+        guard RunIndex.read(frame, &at, as: UInt32.self) == SpillFormat.skippableMagic,
               RunIndex.read(frame, &at, as: UInt32.self) == UInt32(frameLength - 8),
               Array(frame[8..<12]) == Array("SRUN".utf8) else {
             throw corrupt("index frame header")
@@ -70,7 +70,7 @@ public struct RunReader: Sendable {
         let checked = Array(frame[8..<(frameLength - 16)])
         var sumAt = frameLength - 16
         guard RunIndex.read(frame, &sumAt, as: UInt64.self) == RunIndex.fnv1a(checked),
-              RunIndex.read(frame, &at, as: UInt32.self) == RunWriter.version,
+              RunIndex.read(frame, &at, as: UInt32.self) == SpillFormat.version,
               let bucketCount = RunIndex.read(frame, &at, as: UInt32.self),
               let count = RunIndex.read(frame, &at, as: UInt32.self) else {
             throw corrupt("index checksum mismatch")
@@ -90,30 +90,37 @@ public struct RunReader: Sendable {
         self.buckets = buckets
     }
 
-    /// A cursor over one bucket's entries (empty if the run has none for it).
+    /// A cursor over one bucket's partial aggregates (empty if the run has none for it).
     public func cursor(bucket: Int) throws -> RunCursor {
+        try cursor(bucket: bucket, codec: AggregateCodec.self)
+    }
+
+    /// A cursor over one bucket's entries of a codec.
+    public func cursor<Codec: SpillCodec>(bucket: Int, codec: Codec.Type) throws -> SpillCursor<Codec> {
         let range = buckets[bucket] ?? (0, 0, 0)
-        return try RunCursor(path: path, offset: range.offset, length: range.length, entries: range.entries)
+        return try SpillCursor<Codec>(path: path, offset: range.offset, length: range.length, entries: range.entries)
     }
 }
 
+public typealias RunCursor = SpillCursor<AggregateCodec>
+
 /// Streams the entries of one bucket of a run, decompressing 64 KiB at a time. Holds the current
 /// entry for the k-way merge. About 200 KiB of buffers while open.
-public final class RunCursor {
-    static let inputChunk = 64 * 1024
+public final class SpillCursor<Codec: SpillCodec> {
+    static var inputChunk: Int { 64 * 1024 }
     let path: String
     let fd: FileDescriptor
     private let decoder: LZ4FrameDecoder
-    private var fileOffset: Int
+    @exclusivity(unchecked) private var fileOffset: Int
     private let fileEnd: Int
     private let expectedEntries: Int
-    private var entriesRead = 0
+    @exclusivity(unchecked) private var entriesRead = 0
     private let input: UnsafeMutableRawBufferPointer
-    private var inputStart = 0, inputEnd = 0
+    @exclusivity(unchecked) private var inputStart = 0, inputEnd = 0
     private let output: UnsafeMutableRawBufferPointer
-    private var outputStart = 0, outputEnd = 0
-    public private(set) var key = AggregateKey(merchant: MerchantKey(), currency: CurrencyCode(raw: 0))
-    public private(set) var value = PartialAggregate()
+    @exclusivity(unchecked) private var outputStart = 0, outputEnd = 0
+    @exclusivity(unchecked) public private(set) var key = Codec.emptyKey
+    @exclusivity(unchecked) public private(set) var value = Codec.emptyValue
 
     init(path: String, offset: Int, length: Int, entries: Int) throws {
         self.path = path
@@ -132,7 +139,7 @@ public final class RunCursor {
         fileEnd = offset + length
         expectedEntries = entries
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputChunk, alignment: 16)
-        output = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize + 2 * SpillEntry.maxSize, alignment: 16)
+        output = UnsafeMutableRawBufferPointer.allocate(byteCount: LZ4FrameEncoder.blockSize + 2 * Codec.maxSize, alignment: 16)
     }
 
     deinit {
@@ -149,7 +156,7 @@ public final class RunCursor {
             if expectedEntries == 0 && entriesRead == 0 && fileEnd == 0 { return false }
         }
         // Keep at least one whole entry decoded unless the frame has ended.
-        while outputEnd - outputStart < SpillEntry.maxSize && !decoder.frameComplete {
+        while outputEnd - outputStart < Codec.maxSize && !decoder.frameComplete {
             let remainder = outputEnd - outputStart
             if remainder > 0 && outputStart > 0 {
                 output.baseAddress!.copyMemory(from: output.baseAddress! + outputStart, byteCount: remainder)
@@ -190,7 +197,7 @@ public final class RunCursor {
             }
             return false
         }
-        guard let entry = SpillEntry.load(from: UnsafeRawPointer(output.baseAddress! + outputStart), available: outputEnd - outputStart) else {
+        guard let entry = Codec.load(from: UnsafeRawPointer(output.baseAddress! + outputStart), available: outputEnd - outputStart) else {
             throw corrupt("malformed entry after \(entriesRead) entries")
         }
         key = entry.key
@@ -208,11 +215,13 @@ public final class RunCursor {
 extension RunReader {
     /// Reads every entry of every bucket, checking the LZ4 checksums, the counts and the key order:
     /// how a resume makes sure nothing corrupt is ever merged. Returns the number of entries.
-    public func verify() throws -> Int {
+    public func verify() throws -> Int { try verify(codec: AggregateCodec.self) }
+
+    public func verify<Codec: SpillCodec>(codec: Codec.Type) throws -> Int {
         var total = 0
         for bucket in buckets.keys.sorted() {
-            let cursor = try cursor(bucket: bucket)
-            var previous: AggregateKey?
+            let cursor = try cursor(bucket: bucket, codec: codec)
+            var previous: Codec.Key?
             while try cursor.advance() {
                 if let previous, !(previous < cursor.key) {
                     throw SettleError(.io, "spill file \(path) is corrupt: keys out of order in bucket \(bucket)")

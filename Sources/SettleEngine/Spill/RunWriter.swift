@@ -1,13 +1,52 @@
 import SystemPackage
 
 /// What a finished run file holds, for the reducer and (later) the partition's marker.
+/// Constants of the run file format shared by writer and reader.
+enum SpillFormat {
+    static let skippableMagic: UInt32 = 0x184D_2A50
+    static let version: UInt32 = 1
+}
+
+/// How one kind of entry is laid out in a run: a sorted key and its value, variable-length, at most
+/// `maxSize` bytes. Writers and cursors are generic over it and specialised, so there is no dynamic
+/// dispatch per entry.
+public protocol SpillCodec {
+    associatedtype Key: Comparable & Sendable
+    associatedtype Value: Sendable
+    static var maxSize: Int { get }
+    static var emptyKey: Key { get }
+    static var emptyValue: Value { get }
+    /// Writes the entry at `pointer` (at least `maxSize` bytes free); returns its size.
+    static func store(_ key: Key, _ value: Value, to pointer: UnsafeMutableRawPointer) -> Int
+    /// Reads the entry at `pointer`, which has `available` bytes; nil if malformed or cut short.
+    static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: Key, value: Value, size: Int)?
+}
+
+/// Partial aggregates keyed by merchant and currency (`SpillEntry`).
+public enum AggregateCodec: SpillCodec {
+    public static var maxSize: Int { SpillEntry.maxSize }
+    public static var emptyKey: AggregateKey { AggregateKey(merchant: MerchantKey(), currency: CurrencyCode(raw: 0)) }
+    public static var emptyValue: PartialAggregate { PartialAggregate() }
+    @inline(__always)
+    public static func store(_ key: AggregateKey, _ value: PartialAggregate, to pointer: UnsafeMutableRawPointer) -> Int {
+        SpillEntry.store(key, value, to: pointer)
+    }
+    @inline(__always)
+    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: AggregateKey, value: PartialAggregate, size: Int)? {
+        SpillEntry.load(from: pointer, available: available)
+    }
+}
+
 public struct SpillRunInfo: Sendable, Equatable {
     public var path: String
     public var sizeBytes: Int
     public var entries: Int
 }
 
-/// Writes one spill run: sorted partial aggregates, one LZ4 frame per non-empty reduce bucket, then a
+/// The spill run of partial aggregates (map spills, bucket outputs, merge passes).
+public typealias RunWriter = SpillWriter<AggregateCodec>
+
+/// Writes one spill run: sorted entries of one codec, one LZ4 frame per non-empty reduce bucket, then a
 /// skippable frame holding the bucket index (which `lz4 -d` ignores). Written to a temporary name
 /// (0600), fsynced, and renamed when complete.
 ///
@@ -15,11 +54,9 @@ public struct SpillRunInfo: Sendable, Equatable {
 /// `magic 0x184D2A50, u32 size, "SRUN", u32 version, u32 buckets, u32 entries-per-bucket count n,
 /// n x (u32 bucket, u64 offset, u64 length, u64 entries), u64 FNV-1a of the preceding index bytes,
 /// u32 total index frame length, "SIDX"`.
-public struct RunWriter: ~Copyable {
-    static let skippableMagic: UInt32 = 0x184D_2A50
-    static let version: UInt32 = 1
+public struct SpillWriter<Codec: SpillCodec>: ~Copyable {
     /// Entries are staged up to one LZ4 block; the buffer has room for one more entry past it.
-    static let stagingLimit = LZ4FrameEncoder.blockSize
+    static var stagingLimit: Int { LZ4FrameEncoder.blockSize }
 
     public let path: String
     let temporaryPath: String
@@ -33,7 +70,7 @@ public struct RunWriter: ~Copyable {
     private var bucketEntries = 0
     private var index: [(bucket: UInt32, offset: UInt64, length: UInt64, entries: UInt64)] = []
     private var totalEntries = 0
-    private var lastKey: AggregateKey?
+    private var lastKey: Codec.Key?
 
     /// `encoder` is reused across runs by one worker (it owns ~200 KiB of buffers).
     public init(path: String, bucketCount: Int, encoder: LZ4FrameEncoder) throws {
@@ -50,13 +87,13 @@ public struct RunWriter: ~Copyable {
             throw SettleError(.io, "cannot create spill file \(temporaryPath): \(error)")
         }
         writer = BufferedWriter(fd: fd, path: temporaryPath, capacity: 1 << 17)
-        staging = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingLimit + SpillEntry.maxSize, alignment: 16)
+        staging = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingLimit + Codec.maxSize, alignment: 16)
     }
 
     deinit { staging.deallocate() }
 
     /// Appends one entry; entries must come in (bucket, key) order.
-    public mutating func append(bucket: Int, key: AggregateKey, value: PartialAggregate) throws {
+    public mutating func append(bucket: Int, key: Codec.Key, value: Codec.Value) throws {
         if bucket != currentBucket {
             precondition(bucket > currentBucket, "run entries out of bucket order")
             try endBucket()
@@ -65,8 +102,8 @@ public struct RunWriter: ~Copyable {
             precondition(lastKey < key, "run entries out of key order")
         }
         lastKey = key
-        if stagingCount + SpillEntry.maxSize > Self.stagingLimit { try compressStaging() }
-        stagingCount += SpillEntry.store(key, value, to: staging.baseAddress! + stagingCount)
+        if stagingCount + Codec.maxSize > Self.stagingLimit { try compressStaging() }
+        stagingCount += Codec.store(key, value, to: staging.baseAddress! + stagingCount)
         bucketEntries += 1
         totalEntries += 1
     }
@@ -113,7 +150,7 @@ public struct RunWriter: ~Copyable {
         try endBucket()
         var payload: [UInt8] = []
         payload.append(contentsOf: Array("SRUN".utf8))
-        RunIndex.append(Self.version, to: &payload)
+        RunIndex.append(SpillFormat.version, to: &payload)
         RunIndex.append(UInt32(bucketCount), to: &payload)
         RunIndex.append(UInt32(index.count), to: &payload)
         for item in index {
@@ -127,7 +164,7 @@ public struct RunWriter: ~Copyable {
         RunIndex.append(UInt32(frameLength), to: &payload)
         payload.append(contentsOf: Array("SIDX".utf8))
         var frame: [UInt8] = []
-        RunIndex.append(Self.skippableMagic, to: &frame)
+        RunIndex.append(SpillFormat.skippableMagic, to: &frame)
         RunIndex.append(UInt32(payload.count), to: &frame)
         frame += payload
         try writer.write(frame)

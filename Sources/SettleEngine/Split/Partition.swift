@@ -27,6 +27,9 @@ public struct FilePlan: Sendable {
     public var controls: Controls?
     /// Structural findings about the file as a whole (record number 0 in rejects.csv).
     public var fileRejects: [RejectReason]
+    /// Set for a ledger file (reconciliation): its CSV columns. `layout` is then the settlement
+    /// layout whose reference the ledger is matched on.
+    public var ledger: LedgerFile? = nil
 
     /// The control totals a trailer declares; nil fields are not in the layout or not readable.
     public struct Controls: Sendable, Equatable {

@@ -9,6 +9,7 @@ public enum PartitionPlanner {
     static let trailerSearchDepth = 8
 
     public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+                            ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
                             partitionSizeBytes: Int) -> PartitionPlan {
         var filePlans: [FilePlan] = []
         var partitions: [Partition] = []
@@ -25,6 +26,17 @@ public enum PartitionPlanner {
                                             byteStart: range.lowerBound, byteEnd: range.upperBound))
             }
             filePlans.append(plan)
+        }
+        // Ledger files come after every settlement file, so positions order settled occurrences first.
+        for input in ledgers {
+            let fileIndex = filePlans.count
+            let ranges = input.mapped.withBytes { LedgerCSV.cut(bytes: $0, partitionSizeBytes: partitionSizeBytes) }
+            for range in ranges {
+                partitions.append(Partition(index: partitions.count, fileIndex: fileIndex, byteStart: range.lowerBound, byteEnd: range.upperBound))
+            }
+            filePlans.append(FilePlan(index: fileIndex, path: input.path, layout: input.layout, layoutName: "ledger",
+                                      sizeBytes: input.mapped.sizeBytes, framing: .lf, headerOffset: nil, trailerOffset: nil,
+                                      headerValues: [], controls: nil, fileRejects: [], ledger: input.ledger))
         }
         return PartitionPlan(files: filePlans, partitions: partitions, partitionSizeBytes: partitionSizeBytes)
     }

@@ -32,10 +32,7 @@ public final class JobMetrics: Sendable {
     public static let partitionSecondsBuckets: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
     /// The kinds of reconciliation mismatch, in the order summary.json lists them.
-    public static let mismatchKinds = [
-        "missing_in_ledger", "missing_in_settlement", "duplicate_in_settlement", "duplicate_in_ledger",
-        "currency_mismatch", "merchant_mismatch", "direction_mismatch", "amount_mismatch", "settlement_rejected",
-    ]
+    public static let mismatchKinds = MismatchKind.allCases.map(\.code)
 
     private let factory: any MetricsFactory
     fileprivate let recordsValid: Counter

@@ -188,8 +188,9 @@ struct ReportPage {
                     HTMLText.escape(money.contains(inputs.reconciliationColumns[index]) || numeric.contains(index) ? HTMLText.money(value) : value)
                 }
             }
-            html += "<h3>Merchants with the largest differences</h3>"
+            html += "<h3>Merchants with the largest differences</h3><div class=\"wide\">"
                 + HTMLText.table(inputs.reconciliationColumns.map(\.replacingUnderscores), rows, numeric: numeric, id: "reconciliation-differences")
+                + "</div>"
         }
         return section("Ledger reconciliation: mismatches by kind", html)
     }
@@ -221,9 +222,12 @@ struct ReportPage {
 
     /// For each group, its first rows with every column but the grouping one.
     private func sampleTables(_ samples: ReportInputs.Samples, groupColumn: String, noun: String) -> String {
-        let shown = samples.columns.indices.filter { samples.columns[$0] != groupColumn }
         var html = ""
         for group in samples.groups where !group.rows.isEmpty {
+            // Columns empty in every row shown are left out (a row missing in the ledger has no ledger side).
+            let shown = samples.columns.indices.filter { column in
+                samples.columns[column] != groupColumn && group.rows.contains { column < $0.count && !$0[column].isEmpty }
+            }
             let more = group.count > group.rows.count ? " (first \(group.rows.count) of \(HTMLText.count(group.count)))" : ""
             html += "<h3>\(HTMLText.escape(group.key.replacingUnderscores)): \(HTMLText.escape(HTMLText.count(group.count))) \(noun)\(HTMLText.escape(more))</h3>"
             let rows = group.rows.map { fields in shown.map { HTMLText.escape($0 < fields.count ? fields[$0] : "") } }

@@ -46,6 +46,8 @@ enum ReportStyle {
       body { background: #fff; }
       main { max-width: none; padding: 0; }
       section, table, svg { break-inside: avoid; }
+      .wide { overflow: visible; }
+      .samples td, .samples th { font-size: 10px; word-break: break-all; }
       * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
     }
     """

@@ -1,0 +1,163 @@
+/// An output file of the published set that only some runs have (held by reference, so it can be
+/// optional): written to a temporary name, sealed (fsynced) with its SHA-256, renamed by `publish`.
+final class SetMember {
+    private var file: AtomicFile
+    private(set) var sha256 = ""
+    private(set) var bytes = 0
+    private var sealed = false
+
+    init(path: String) throws { file = try AtomicFile(path: path, hashing: true) }
+
+    func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
+
+    func seal() throws {
+        bytes = file.bytesWritten
+        sha256 = try file.seal() ?? ""
+        sealed = true
+    }
+
+    func publish() throws {
+        do {
+            try Syscalls.rename(file.temporaryPath, file.finalPath)
+            try Syscalls.fsyncDirectory(AtomicFile.split(file.finalPath).directory)
+        } catch {
+            Syscalls.unlink(file.temporaryPath)
+            throw SettleError(.io, "cannot publish \(file.finalPath): \(error)")
+        }
+    }
+
+    /// Removes the temporary file (after a failure).
+    func abandon() {
+        if !sealed { _ = try? file.seal() }
+        Syscalls.unlink(file.temporaryPath)
+    }
+}
+
+/// The reconciliation outputs of a run, `reconciliation.csv` and `mismatches.csv`, and the figures
+/// summary.json reports. Rows of reconciliation.csv are built from the final merge, where one
+/// merchant/currency's partials arrive together: settled (the plain key), then the ledger's,
+/// matched and mismatch partials (the key with a `ReconciliationTag` in its low byte).
+final class ReconciliationOutput {
+    static let header = "merchant_id,currency,settled_count,settled_gross,ledger_count,ledger_gross,matched_count,matched_gross,mismatch_count,difference\n"
+
+    struct Side {
+        var count = 0
+        var gross: Int128 = 0
+    }
+
+    struct LedgerFileFigures {
+        var path: String
+        var rows: Int
+        var valid: Int
+        var rejected: Int
+    }
+
+    let reconciliation: SetMember
+    let mismatches: SetMember
+    private(set) var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
+    private(set) var settled = Side(), ledger = Side(), matched = Side()
+    private(set) var rows = 0
+    var ledgerFiles: [LedgerFileFigures] = []
+
+    private var groupKey: AggregateKey?
+    private var group = [PartialAggregate](repeating: PartialAggregate(), count: 4)
+    private var line: [UInt8] = []
+
+    init(outDirectory: String) throws {
+        reconciliation = try SetMember(path: outDirectory + "/reconciliation.csv")
+        do {
+            mismatches = try SetMember(path: outDirectory + "/mismatches.csv")
+        } catch {
+            reconciliation.abandon()
+            throw error
+        }
+        try reconciliation.write(Array(Self.header.utf8))
+        line.reserveCapacity(256)
+    }
+
+    var mismatchTotal: Int { counts.reduce(0, +) }
+
+    func abandon() {
+        reconciliation.abandon()
+        mismatches.abandon()
+    }
+
+    /// One key of the final merge (any tag).
+    func add(_ key: AggregateKey, _ value: PartialAggregate) throws {
+        let tag = Int(key.currency.raw & 0xFF)
+        let base = AggregateKey(merchant: key.merchant, currency: CurrencyCode(raw: key.currency.raw & ~0xFF))
+        if base != groupKey {
+            try flush()
+            groupKey = base
+        }
+        group[tag] = value
+    }
+
+    /// Writes the last row and seals reconciliation.csv.
+    func finishRows() throws {
+        try flush()
+        try reconciliation.seal()
+    }
+
+    private func flush() throws {
+        guard let key = groupKey else { return }
+        defer {
+            groupKey = nil
+            for index in group.indices { group[index] = PartialAggregate() }
+        }
+        func side(_ value: PartialAggregate) -> Side {
+            Side(count: Int(value.debitCount + value.creditCount), gross: value.debitAmount - value.creditAmount)
+        }
+        let settledRow = side(group[0]), ledgerRow = side(group[Int(ReconciliationTag.ledger)])
+        let matchedRow = side(group[Int(ReconciliationTag.matched)])
+        let mismatchCount = Int(group[Int(ReconciliationTag.mismatch)].debitCount)
+        guard add(&settled, settledRow), add(&ledger, ledgerRow), add(&matched, matchedRow) else {
+            throw SettleError(.overflow, "sum overflow in the reconciliation totals at merchant '\(key.merchant.string)'")
+        }
+        line.removeAll(keepingCapacity: true)
+        CSVText.appendField(key.merchant.string, to: &line)
+        line.append(UInt8(ascii: ","))
+        CSVText.appendField(key.currency.string, to: &line)
+        for value in [Int128(settledRow.count), settledRow.gross, Int128(ledgerRow.count), ledgerRow.gross,
+                      Int128(matchedRow.count), matchedRow.gross, Int128(mismatchCount), settledRow.gross - ledgerRow.gross] {
+            line.append(UInt8(ascii: ","))
+            CSVText.appendInteger(value, to: &line)
+        }
+        line.append(0x0A)
+        try reconciliation.write(line)
+        rows += 1
+    }
+
+    private func add(_ total: inout Side, _ row: Side) -> Bool {
+        let gross = total.gross.addingReportingOverflow(row.gross)
+        if gross.overflow { return false }
+        total = Side(count: total.count + row.count, gross: gross.partialValue)
+        return true
+    }
+
+    /// Merges every bucket's mismatch rows, kind by kind, into mismatches.csv and seals it.
+    func writeMismatches(_ outputs: [BucketOutput], paths: [String], fanIn: Int, scratch: String) throws {
+        try mismatches.write(Array(MismatchesCSV.header.utf8))
+        let encoder = try LZ4FrameEncoder()
+        for kind in MismatchKind.allCases {
+            let inputs = outputs.compactMap { output in
+                output.mismatches.map { MergeInput(path: $0, bucket: kind.rawValue, entries: output.counts[kind.rawValue]) }
+            }
+            var written = 0
+            try SortedMerge<MismatchCodec>.merge(inputs, fanIn: fanIn, encoder: encoder,
+                                                 scratch: { pass, group in "\(scratch)/mismatches-\(kind.rawValue)-\(pass)-\(pad(group, 4)).run" }) { key, row in
+                line.removeAll(keepingCapacity: true)
+                MismatchesCSV.appendRow(kind: kind, reference: key.reference, row: row, paths: paths, to: &line)
+                try mismatches.write(line)
+                written += 1
+            }
+            counts[kind.rawValue] = written
+        }
+        try mismatches.seal()
+    }
+
+    func publish() throws {
+        try reconciliation.publish()
+        try mismatches.publish()
+    }
+}

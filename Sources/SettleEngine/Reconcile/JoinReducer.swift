@@ -1,0 +1,278 @@
+/// Resolves an occurrence's partition-local index into its 1-based record number (settlement) or
+/// line (ledger): every partition's count of records (or lines) is known once the map is done.
+public struct RecordLocator: Sendable {
+    /// Records (lines) in the file before each partition.
+    let bases: [Int]
+
+    public init(plan: PartitionPlan, partitions: [PartitionResult]) {
+        var bases = [Int](repeating: 0, count: plan.partitions.count)
+        var running = [Int](repeating: 0, count: plan.files.count)
+        for result in partitions {
+            bases[result.partition.index] = running[result.partition.fileIndex]
+            running[result.partition.fileIndex] += result.records
+        }
+        self.bases = bases
+    }
+
+    @inline(__always)
+    public func number(_ occurrence: Occurrence) -> Int { bases[Int(occurrence.partition)] + Int(occurrence.local) + 1 }
+}
+
+/// What joining one bucket found.
+public struct JoinResult: Sendable {
+    public var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
+    public var mismatches: SpillRunInfo
+    public var contributions: [SpillRunInfo]
+}
+
+/// Joins one bucket's occurrences, settled and ledger, by reference: a k-way merge of the sorted
+/// runs (bounded fan-in, more passes when there are more runs than that) delivers each reference's
+/// occurrences together, settled first, each side in file order. Pairs them by the matching rules,
+/// writes the mismatch rows (a run whose "buckets" are the kinds, each sorted by reference and
+/// position) and folds per-merchant matched and mismatch counts into `table` (spilled as sorted
+/// runs for the final merge). Memory: the merge cursors, the table and one reference's occurrences.
+public struct JoinReducer {
+    public let bucket: Int
+    public let directory: String
+    public let locator: RecordLocator
+
+    public init(bucket: Int, directory: String, locator: RecordLocator) {
+        self.bucket = bucket
+        self.directory = directory
+        self.locator = locator
+    }
+
+    public func join(_ inputs: [MergeInput], table: AggregateTable, fanIn: Int, encoder: LZ4FrameEncoder) throws -> JoinResult {
+        table.clear()
+        defer { table.clear() }
+        // The output has a frame open per kind while scratch runs are merged: an encoder of its own.
+        var mismatches = try SpillWriter<MismatchCodec>(path: directory + "/mismatches.run", bucketCount: MismatchKind.allCases.count,
+                                                        encoder: try LZ4FrameEncoder())
+        var contributions: [SpillRunInfo] = []
+        var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
+        // Rows are produced in reference order but of mixed kinds; the run needs them by kind, so
+        // each kind's rows wait in a scratch run of their own until the end.
+        var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
+        var scratch: [(path: String, kind: Int, entries: Int)] = []
+        do {
+            var group = Group()
+            func flushPending(_ kind: Int) throws {
+                guard !pending[kind].isEmpty else { return }
+                // Rows come in hash order: sorted by reference here, merged across flushes at the end.
+                pending[kind].sort { $0.0 < $1.0 }
+                let path = "\(directory)/kind-\(kind)-\(pad(scratch.count, 4)).run"
+                var writer = try SpillWriter<MismatchCodec>(path: path, bucketCount: 1, encoder: encoder)
+                do {
+                    for (key, row) in pending[kind] { try writer.append(bucket: 0, key: key, value: row) }
+                } catch {
+                    writer.abandon()
+                    throw error
+                }
+                _ = try writer.finish()
+                scratch.append((path, kind, pending[kind].count))
+                pending[kind].removeAll(keepingCapacity: true)
+            }
+            func emit(_ kind: MismatchKind, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
+                let row = MismatchRow(settled: settled.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) },
+                                      ledger: ledger.map { MismatchSide(occurrence: $0.1, position: $0.0.position, number: locator.number($0.1)) })
+                let position = settled?.0.position ?? ledger!.0.position
+                pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
+                counts[kind.rawValue] += 1
+                if pending[kind.rawValue].count >= 4096 { try flushPending(kind.rawValue) }
+                // The row counts for the settled side's merchant, or the ledger's when it has none.
+                let owner = settled.flatMap { $0.1.isRejected ? nil : $0.1 } ?? ledger!.1
+                try add(owner.merchant, owner.currency | ReconciliationTag.mismatch, isDebit: true, amount: 0, table: table,
+                        contributions: &contributions, encoder: encoder)
+            }
+            func resolve(_ group: inout Group) throws {
+                let reference = group.reference
+                let paired = min(group.settled.count, group.ledger.count)
+                for index in 0..<paired {
+                    let settled = group.settled[index], ledger = group.ledger[index]
+                    let s = settled.1, l = ledger.1
+                    let kind: MismatchKind?
+                    if s.currency != l.currency { kind = .currencyMismatch }
+                    else if s.merchant != l.merchant { kind = .merchantMismatch }
+                    else if s.isCredit != l.isCredit { kind = .directionMismatch }
+                    else if s.amount != l.amount { kind = .amountMismatch }
+                    else { kind = nil }
+                    if let kind {
+                        try emit(kind, reference, settled: settled, ledger: ledger)
+                    } else {
+                        try add(s.merchant, s.currency | ReconciliationTag.matched, isDebit: !s.isCredit, amount: s.amount, table: table,
+                                contributions: &contributions, encoder: encoder)
+                    }
+                }
+                for settled in group.settled.dropFirst(paired) {
+                    try emit(group.ledger.isEmpty ? .missingInLedger : .duplicateInSettlement, reference, settled: settled, ledger: nil)
+                }
+                var rejected = 0
+                for ledger in group.ledger.dropFirst(paired) {
+                    if rejected < group.rejected.count {
+                        try emit(.settlementRejected, reference, settled: group.rejected[rejected], ledger: ledger)
+                        rejected += 1
+                    } else {
+                        try emit(group.settled.isEmpty ? .missingInSettlement : .duplicateInLedger, reference, settled: nil, ledger: ledger)
+                    }
+                }
+                group.clear()
+            }
+            try SortedMerge<ReferenceCodec>.merge(inputs, fanIn: fanIn, encoder: encoder,
+                                                  scratch: { pass, index in "\(directory)/references-\(pass)-\(pad(index, 4)).run" }) { key, occurrence in
+                if key.reference != group.reference || !group.started {
+                    if group.started { try resolve(&group) }
+                    group.reference = key.reference
+                    group.started = true
+                }
+                if occurrence.isLedger {
+                    group.ledger.append((key, occurrence))
+                } else if occurrence.isRejected {
+                    group.rejected.append((key, occurrence))
+                } else {
+                    group.settled.append((key, occurrence))
+                }
+            }
+            if group.started { try resolve(&group) }
+            if !table.isEmpty { contributions.append(try spillContributions(table, sequence: contributions.count, encoder: encoder)) }
+            // Each kind: its scratch runs and what is still pending, merged in order.
+            for kind in MismatchKind.allCases.map(\.rawValue) {
+                if !scratch.contains(where: { $0.kind == kind }) {
+                    pending[kind].sort { $0.0 < $1.0 }
+                    for (key, row) in pending[kind] { try mismatches.append(bucket: kind, key: key, value: row) }
+                } else {
+                    try flushPending(kind)
+                    let runs = scratch.filter { $0.kind == kind }.map { MergeInput(path: $0.path, bucket: 0, entries: $0.entries) }
+                    try SortedMerge<MismatchCodec>.merge(runs, fanIn: fanIn, encoder: encoder,
+                                                         scratch: { pass, index in "\(directory)/kind-\(kind)-pass\(pass)-\(pad(index, 4)).run" }) { key, row in
+                        try mismatches.append(bucket: kind, key: key, value: row)
+                    }
+                }
+            }
+            for run in scratch { FileIO.unlink(run.path) }
+        } catch {
+            mismatches.abandon()
+            for run in scratch { FileIO.unlink(run.path) }
+            throw error
+        }
+        return JoinResult(counts: counts, mismatches: try mismatches.finish(), contributions: contributions)
+    }
+
+    /// One reference's occurrences; arrays keep their capacity from one reference to the next.
+    struct Group {
+        var reference = MerchantKey()
+        var started = false
+        var settled: [(ReferenceKey, Occurrence)] = []
+        var rejected: [(ReferenceKey, Occurrence)] = []
+        var ledger: [(ReferenceKey, Occurrence)] = []
+
+        mutating func clear() {
+            settled.removeAll(keepingCapacity: true)
+            rejected.removeAll(keepingCapacity: true)
+            ledger.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func add(_ merchant: MerchantKey, _ currency: UInt32, isDebit: Bool, amount: Int64, table: AggregateTable,
+                     contributions: inout [SpillRunInfo], encoder: LZ4FrameEncoder) throws {
+        if table.isFull { contributions.append(try spillContributions(table, sequence: contributions.count, encoder: encoder)) }
+        table.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: 0)
+    }
+
+    private func spillContributions(_ table: AggregateTable, sequence: Int, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
+        var writer = try RunWriter(path: "\(directory)/c\(pad(sequence, 4)).run", bucketCount: 1, encoder: encoder)
+        do {
+            try table.drainSorted(buckets: 1) { _, key, value in try writer.append(bucket: 0, key: key, value: value) }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return try writer.finish()
+    }
+}
+
+/// The k-way merge of sorted runs of any codec, without combining: every entry comes out once, in
+/// key order. Fan-in is bounded; with more inputs, groups are merged into intermediate runs first.
+public enum SortedMerge<Codec: SpillCodec> {
+    public static func merge(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder, scratch: (Int, Int) -> String,
+                             emit: (Codec.Key, Codec.Value) throws -> Void) throws {
+        var current = inputs.filter { $0.entries > 0 }
+        var intermediates: [String] = []
+        defer { for path in intermediates { FileIO.unlink(path) } }
+        var pass = 0
+        while current.count > fanIn {
+            var next: [MergeInput] = []
+            for (group, start) in stride(from: 0, to: current.count, by: fanIn).enumerated() {
+                let slice = Array(current[start..<min(start + fanIn, current.count)])
+                if slice.count == 1 {
+                    next.append(slice[0])
+                    continue
+                }
+                let path = scratch(pass, group)
+                var writer = try SpillWriter<Codec>(path: path, bucketCount: 1, encoder: encoder)
+                intermediates.append(path)
+                var count = 0
+                do {
+                    try mergeOnce(slice) { key, value in
+                        try writer.append(bucket: 0, key: key, value: value)
+                        count += 1
+                    }
+                } catch {
+                    writer.abandon()
+                    throw error
+                }
+                _ = try writer.finish()
+                next.append(MergeInput(path: path, bucket: 0, entries: count))
+            }
+            current = next
+            pass += 1
+        }
+        try mergeOnce(current, emit: emit)
+    }
+
+    static func mergeOnce(_ inputs: [MergeInput], emit: (Codec.Key, Codec.Value) throws -> Void) throws {
+        var cursors: [SpillCursor<Codec>] = []
+        var heap: [(key: Codec.Key, source: Int)] = []
+        for input in inputs {
+            let cursor = try RunReader(path: input.path).cursor(bucket: input.bucket, codec: Codec.self)
+            if try cursor.advance() {
+                heap.append((cursor.key, cursors.count))
+                cursors.append(cursor)
+            }
+        }
+        // `cursors` keeps them alive: the loop uses unretained references, no counting per entry.
+        let unretained = cursors.map { Unmanaged.passUnretained($0) }
+        try withExtendedLifetime(cursors) {
+            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
+            while !heap.isEmpty {
+                let more = try unretained[heap[0].source]._withUnsafeGuaranteedRef { cursor in
+                    try emit(cursor.key, cursor.value)
+                    return try cursor.advance() ? cursor.key : nil
+                }
+                if let more {
+                    heap[0].key = more
+                } else {
+                    heap[0] = heap[heap.count - 1]
+                    heap.removeLast()
+                }
+                if !heap.isEmpty { siftDown(&heap, 0) }
+            }
+        }
+    }
+
+    private static func siftDown(_ heap: inout [(key: Codec.Key, source: Int)], _ start: Int) {
+        var root = start
+        let count = heap.count
+        while true {
+            let left = 2 * root + 1
+            if left >= count { return }
+            var smallest = left
+            if left + 1 < count && heap[left + 1].key < heap[left].key { smallest = left + 1 }
+            if heap[smallest].key < heap[root].key {
+                heap.swapAt(smallest, root)
+                root = smallest
+            } else {
+                return
+            }
+        }
+    }
+}

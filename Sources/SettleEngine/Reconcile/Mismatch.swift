@@ -1,0 +1,148 @@
+/// The kinds of rows in `mismatches.csv`, in the order the file is sorted by (bytewise by code).
+public enum MismatchKind: Int, CaseIterable, Sendable {
+    case amountMismatch, currencyMismatch, directionMismatch, duplicateInLedger, duplicateInSettlement,
+         merchantMismatch, missingInLedger, missingInSettlement, settlementRejected
+
+    public var code: String {
+        switch self {
+        case .amountMismatch: "amount_mismatch"
+        case .currencyMismatch: "currency_mismatch"
+        case .directionMismatch: "direction_mismatch"
+        case .duplicateInLedger: "duplicate_in_ledger"
+        case .duplicateInSettlement: "duplicate_in_settlement"
+        case .merchantMismatch: "merchant_mismatch"
+        case .missingInLedger: "missing_in_ledger"
+        case .missingInSettlement: "missing_in_settlement"
+        case .settlementRejected: "settlement_rejected"
+        }
+    }
+}
+
+/// One side of a mismatch row: what the occurrence says and where it is (file index, byte offset,
+/// and its 1-based record number or line).
+public struct MismatchSide: Sendable, Equatable {
+    public var occurrence: Occurrence
+    public var position: UInt64
+    public var number: Int
+}
+
+/// One row of `mismatches.csv` before formatting (file paths are added when it is written).
+public struct MismatchRow: Sendable, Equatable {
+    public var settled: MismatchSide?
+    public var ledger: MismatchSide?
+
+    /// `difference = settled - ledger`, signed (debit positive); an absent or unreadable side is 0.
+    public var difference: Int128 {
+        let settledAmount = settled.map { $0.occurrence.isRejected ? 0 : $0.occurrence.signedAmount } ?? 0
+        return settledAmount - (ledger?.occurrence.signedAmount ?? 0)
+    }
+}
+
+/// Mismatch rows in a run: the key is the reference and the row's sort position (the settled
+/// side's if it has one, else the ledger's), the run's "buckets" are the kinds.
+///
+///     u8 sides (1 settled, 2 ledger), then per side present:
+///     u8 merchant length n, n bytes, u8 currency length c, c bytes, u8 flags,
+///     LEB128 amount, LEB128 position, LEB128 record number or line
+public enum MismatchCodec: SpillCodec {
+    public static let maxSize = 1 + 32 + 10 + 1 + 2 * (1 + 32 + 1 + 4 + 1 + 10 + 10 + 10)
+    public static var emptyKey: MismatchKey { MismatchKey(reference: MerchantKey(), position: 0) }
+    public static var emptyValue: MismatchRow { MismatchRow(settled: nil, ledger: nil) }
+
+    public static func store(_ key: MismatchKey, _ value: MismatchRow, to pointer: UnsafeMutableRawPointer) -> Int {
+        let referenceLength = key.reference.byteCount
+        pointer.storeBytes(of: UInt8(referenceLength), as: UInt8.self)
+        key.reference.storeAll(to: pointer + 1)
+        var at = 1 + referenceLength
+        at += SpillEntry.writeVarint(UInt128(key.position), pointer + at)
+        pointer.storeBytes(of: (value.settled == nil ? 0 : 1) | (value.ledger == nil ? 0 : 2) as UInt8, toByteOffset: at, as: UInt8.self)
+        at += 1
+        for side in [value.settled, value.ledger] {
+            guard let side else { continue }
+            let merchantLength = side.occurrence.merchant.byteCount
+            pointer.storeBytes(of: UInt8(merchantLength), toByteOffset: at, as: UInt8.self)
+            side.occurrence.merchant.storeAll(to: pointer + at + 1)
+            at += 1 + merchantLength
+            let currencyLength = CurrencyCode(raw: side.occurrence.currency).byteCount
+            pointer.storeBytes(of: UInt8(currencyLength), toByteOffset: at, as: UInt8.self)
+            pointer.storeBytes(of: side.occurrence.currency.bigEndian, toByteOffset: at + 1, as: UInt32.self)
+            at += 1 + currencyLength
+            pointer.storeBytes(of: side.occurrence.flags, toByteOffset: at, as: UInt8.self)
+            at += 1
+            at += SpillEntry.writeVarint(UInt128(UInt64(bitPattern: side.occurrence.amount)), pointer + at)
+            at += SpillEntry.writeVarint(UInt128(side.position), pointer + at)
+            at += SpillEntry.writeVarint(UInt128(UInt64(side.number)), pointer + at)
+        }
+        return at
+    }
+
+    public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: MismatchKey, value: MismatchRow, size: Int)? {
+        var at = 0
+        func bytes(capacity: Int) -> MerchantKey? {
+            guard at < available else { return nil }
+            let length = Int(pointer.load(fromByteOffset: at, as: UInt8.self))
+            guard length <= capacity, at + 1 + length <= available else { return nil }
+            let key = MerchantKey.load(pointer, offset: at + 1, length: length)
+            at += 1 + length
+            return key
+        }
+        func u64() -> UInt64? { SpillEntry.readVarint(pointer, &at, available).flatMap { UInt64(exactly: $0) } }
+        guard let reference = bytes(capacity: MerchantKey.capacity), let position = u64(), at < available else { return nil }
+        let sides = pointer.load(fromByteOffset: at, as: UInt8.self)
+        at += 1
+        var row = MismatchRow(settled: nil, ledger: nil)
+        for side in 0..<2 where sides & (1 << side) != 0 {
+            guard let merchant = bytes(capacity: MerchantKey.capacity), let currency = bytes(capacity: CurrencyCode.capacity),
+                  at < available else { return nil }
+            let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
+            at += 1
+            guard let amount = u64(), let sidePosition = u64(), let number = u64() else { return nil }
+            let value = MismatchSide(occurrence: Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currency.w0 >> 32),
+                                                            amount: Int64(bitPattern: amount), flags: flags, partition: 0, local: 0),
+                                     position: sidePosition, number: Int(number))
+            if side == 0 { row.settled = value } else { row.ledger = value }
+        }
+        return (MismatchKey(reference: reference, position: position), row, at)
+    }
+}
+
+/// Writes `mismatches.csv` rows.
+public enum MismatchesCSV {
+    public static let header = "kind,arn,merchant_id,currency,direction,settled_amount,ledger_merchant_id,ledger_currency,ledger_direction,ledger_amount,difference,file,record_number,ledger_file,ledger_line\n"
+
+    public static func appendRow(kind: MismatchKind, reference: MerchantKey, row: MismatchRow, paths: [String],
+                                 to out: inout [UInt8]) {
+        out.append(contentsOf: kind.code.utf8)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendField(reference.string, to: &out)
+        func side(_ side: MismatchSide?) {
+            if let side, !side.occurrence.isRejected {
+                out.append(UInt8(ascii: ","))
+                CSVText.appendField(side.occurrence.merchant.string, to: &out)
+                out.append(UInt8(ascii: ","))
+                CSVText.appendField(CurrencyCode(raw: side.occurrence.currency).string, to: &out)
+                out.append(UInt8(ascii: ","))
+                out.append(contentsOf: (side.occurrence.isCredit ? "credit" : "debit").utf8)
+                out.append(UInt8(ascii: ","))
+                CSVText.appendInteger(Int(side.occurrence.amount), to: &out)
+            } else {
+                out.append(contentsOf: ",,,,".utf8)
+            }
+        }
+        side(row.settled)
+        side(row.ledger)
+        out.append(UInt8(ascii: ","))
+        CSVText.appendInteger(row.difference, to: &out)
+        for side in [row.settled, row.ledger] {
+            out.append(UInt8(ascii: ","))
+            if let side {
+                CSVText.appendField(paths[Int(side.position >> 48)], to: &out)
+                out.append(UInt8(ascii: ","))
+                CSVText.appendInteger(side.number, to: &out)
+            } else {
+                out.append(UInt8(ascii: ","))
+            }
+        }
+        out.append(0x0A)
+    }
+}
