@@ -144,6 +144,30 @@ struct OperatorExperienceTests {
         #expect(none.exitStatus == 2 && none.stderr.contains("summary.json"), "\(none)")
     }
 
+    @Test func reconciliationFiguresInTheReportAndTheMetrics() async throws {
+        let dataset = try await SharedDatasets.shared.dataset(Self.spec)
+        let out = try TemporaryDirectory(prefix: "ledger")
+        defer { out.remove() }
+        let metricsPath = out.file("settle.prom")
+        let run = try await AggregateRun.run(["settlement.dat", "--layout", "reference", "--ledger", "ledger.csv", "--quiet",
+                                              "--metrics-file", metricsPath], out: out.file("out"), in: dataset.directory)
+        try #require(run.outcome.exitStatus == 1, "\(run.outcome)")
+        let reconciliation = try #require(try run.summary()["result"]?["reconciliation"])
+        let total = try #require(reconciliation["mismatches"]?.int)
+        let kinds = try #require(reconciliation["mismatches_by_kind"]?.members)
+        #expect(total > 0, "the generator's faults include ledger differences")
+        let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8)
+        let html = try String(contentsOfFile: out.file("out/report.html"), encoding: .utf8)
+        #expect(html.contains("id=\"mismatches\">\(Self.grouped(total))<"))
+        for (kind, value) in kinds {
+            let count = try #require(value.int)
+            #expect(metrics.contains("settle_mismatches{kind=\"\(kind)\"} \(count).0\n"), "\(kind) \(count) in:\n\(metrics)")
+            #expect(html.contains("id=\"mismatch-\(kind)\">\(Self.grouped(count))<"), "\(kind)")
+            if count > 0 { #expect(html.contains(kind.replacingOccurrences(of: "_", with: " ") + ": \(Self.grouped(count)) mismatches")) }
+        }
+        #expect(html.contains("Merchants with the largest differences"))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) from util-linux for a terminal"))
     func liveLineOnATerminal() async throws {
         let dataset = try await SharedDatasets.shared.dataset(Self.spec)
