@@ -42,6 +42,7 @@ struct AggregateCommand: ParsableCommand {
                 buckets: pipeline.buckets, keepWork: runOptions.keepWork, restart: restart,
                 retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
             options.ledgerSpec = pipeline.ledgerSpec
+            options.ledgerLayout = pipeline.ledgerLayout
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }

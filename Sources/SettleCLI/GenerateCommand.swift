@@ -12,14 +12,25 @@ struct GenerateCommand: ParsableCommand {
           settlement.dat            a header, RECORDS detail records and a trailer in the layout
                                     (with --faults, a partial record after the trailer)
           ledger.csv                arn,merchant_id,currency,amount,direction: one row per transaction
+                                    (--ledger-files N: ledger.csv, ledger-2.csv, ... in contiguous chunks)
+          ledger-spec.yaml          how to read a messy or signed ledger (--ledger-spec)
           expected/totals.csv       per merchant and currency totals of the valid records
           expected/rejects.csv      record_number,byte_offset,reason,field of each invalid record
+          expected/mismatches.csv   the reconciliation's mismatch rows, as `settle aggregate --ledger` writes them
+          expected/reconciliation.csv  per merchant and currency reconciliation figures
+          expected/ledger_rejects.csv  file,line,reason,field of each unreadable ledger row
           expected/ledger_faults.csv  arn,fault,settled_amount,ledger_amount of each ledger difference
-          expected/summary.json     counts, control totals and valid sums
+          expected/summary.json     counts, control totals, valid sums and the reconciliation's figures
 
         The same seed and options always give the same bytes. With --faults RATE, about RATE of the
         detail records get one fault each (bad_amount, bad_code, bad_date or a duplicated record) and
-        about RATE of the ledger rows differ (amount, missing, never settled).
+        about 2 x RATE of the ledger rows differ (amount, currency, merchant, direction, missing, doubled,
+        doubled with another amount, unreadable in the messy styles), plus about RATE never-settled rows.
+
+        Ledger styles: plain (the columns above, minor units, D/C, LF); messy (BOM, CRLF, other column
+        names in another order, extra columns with a quoted multi-line note, decimal amounts, direction
+        words such as debit/CR/Sale, references with spaces, quotes or without their leading zeros);
+        signed (as messy, with a signed amount instead of a direction column).
         """
     )
 
@@ -42,9 +53,20 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Fraction of records and ledger rows given a fault, such as 0.01.", valueName: "RATE"))
     var faults: Double = 0
 
+    @Option(help: ArgumentHelp("How the ledger is written: plain, messy or signed.", valueName: "STYLE"))
+    var ledgerStyle: String = LedgerStyle.plain.rawValue
+
+    @Option(help: ArgumentHelp("Ledger files the rows are dealt over.", valueName: "N"))
+    var ledgerFiles: Int = 1
+
     func validate() throws {
-        if let problem = GeneratorOptions.problem(records: records, merchants: merchants, seed: seed, faultRate: faults) {
+        if let problem = GeneratorOptions.problem(records: records, merchants: merchants, seed: seed, faultRate: faults,
+                                                  ledgerFiles: ledgerFiles) {
             throw ValidationError(problem)
+        }
+        if LedgerStyle(rawValue: ledgerStyle) == nil {
+            let styles = LedgerStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--ledger-style must be one of \(styles), not '\(ledgerStyle)'")
         }
         if out.isEmpty { throw ValidationError("--out must name a directory") }
     }
@@ -56,7 +78,9 @@ struct GenerateCommand: ParsableCommand {
         do {
             let spec = try LayoutLoader.load(layout)
             let options = try GeneratorOptions(records: records, merchants: merchants, seed: seed, faultRate: faults,
-                                               layout: spec, outputDirectory: out)
+                                               layout: spec, outputDirectory: out,
+                                               ledgerStyle: LedgerStyle(rawValue: ledgerStyle) ?? .plain,
+                                               ledgerFiles: ledgerFiles)
             report = try Generator.run(options)
         } catch {
             throw fail(error)
@@ -65,7 +89,8 @@ struct GenerateCommand: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = seconds > 0 ? Int(Double(report.records) / seconds) : 0
         printError("settle generate: \(report.records) records (\(report.valid) valid, \(report.rejected) rejects, "
-            + "\(report.duplicates) duplicates), \(report.ledgerRows) ledger rows, \(report.settlementBytes) bytes "
+            + "\(report.duplicates) duplicates), \(report.ledgerRows) ledger rows (\(report.ledgerRejected) unreadable), "
+            + "\(report.mismatches) mismatches, \(report.settlementBytes) bytes "
             + "in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) records/s)")
     }
 }

@@ -20,6 +20,10 @@ struct PipelineOptions: ParsableArguments {
                                valueName: "FILE"))
     var ledgerSpec: String?
 
+    @Option(help: ArgumentHelp("Ledger files are fixed-width records in this layout (its reference, merchant, currency, amount and direction roles) instead of CSV.",
+                               valueName: "NAME|PATH"))
+    var ledgerLayout: String?
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 
@@ -44,7 +48,12 @@ struct PipelineOptions: ParsableArguments {
             inputs.append(AggregateOptions.Input(path: String(value[..<colon]), layout: String(value[value.index(after: colon)...])))
         }
         if inputs.isEmpty { throw ValidationError("no input files: give FILE... --layout L, or --input PATH:LAYOUT") }
-        if ledgerSpec != nil && ledger.isEmpty { throw ValidationError("--ledger-spec needs --ledger FILE") }
+        if (ledgerSpec != nil || ledgerLayout != nil) && ledger.isEmpty {
+            throw ValidationError("--ledger-spec and --ledger-layout need --ledger FILE")
+        }
+        if ledgerSpec != nil && ledgerLayout != nil {
+            throw ValidationError("--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
+        }
         return inputs + ledger.map { AggregateOptions.Input.ledger($0) }
     }
 

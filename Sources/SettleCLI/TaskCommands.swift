@@ -24,7 +24,7 @@ struct PlanCommand: ParsableCommand {
             let inputs = try pipeline.inputs()
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
                                     buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
-                                    ledgerSpec: pipeline.ledgerSpec)
+                                    ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout)
         } catch {
             throw fail(error)
         }

@@ -284,4 +284,27 @@ struct ReconciliationCasesTests {
             expectSameBytes(try readBytes(directory + "/again/" + name), try readBytes(base.run.outDirectory + "/" + name), name)
         }
     }
+
+    @Test("a fixed-width ledger read with a layout")
+    func fixedWidthLedger() async throws {
+        let details = [Self.detail(1), Self.detail(2), Self.detail(3)]
+        var ledgerDetails = details
+        ledgerDetails[1].amountMinor = 900
+        ledgerDetails.append(Self.detail(4, "MER4", "USD", 70))
+        let directory = try TemporaryDirectory(prefix: "fixed-ledger")
+        try writeBytes(Self.settlement(details), to: directory.path + "/settlement.dat")
+        try writeBytes(Self.settlement(ledgerDetails), to: directory.path + "/ledger.dat")
+        let run = try await AggregateRun.run(["settlement.dat", "--layout", "reference", "--ledger", "ledger.dat",
+                                              "--ledger-layout", "reference"], out: "out", in: directory.path)
+        #expect(run.outcome.exitStatus == 1, "\(run.outcome)")
+        let mismatches = try CSVTable(contentsOfFile: run.outDirectory + "/mismatches.csv").rows
+        #expect(mismatches == [
+            ["amount_mismatch", Self.arn(2), "MER1", "EUR", "debit", "1000", "MER1", "EUR", "debit", "900", "100", "settlement.dat", "3", "ledger.dat", "3"],
+            ["missing_in_settlement", Self.arn(4), "", "", "", "", "MER4", "USD", "debit", "70", "-70", "", "", "ledger.dat", "5"],
+        ])
+        expectSameBytes(try run.totals(), Array(Records.totalsCSV(details).utf8), "totals.csv counts the settlement file only")
+        let both = try await AggregateRun.run(["settlement.dat", "--layout", "reference", "--ledger", "ledger.dat", "--ledger-layout",
+                                               "reference", "--ledger-spec", "x.yaml"], out: "out2", in: directory.path)
+        #expect(both.outcome.exitStatus == 2)
+    }
 }

@@ -68,7 +68,8 @@ struct GeneratorTests {
     }
 
     static let outputFiles = ["settlement.dat", "ledger.csv", "expected/totals.csv", "expected/rejects.csv",
-                              "expected/ledger_faults.csv", "expected/summary.json"]
+                              "expected/ledger_faults.csv", "expected/summary.json", "expected/mismatches.csv",
+                              "expected/reconciliation.csv", "expected/ledger_rejects.csv"]
 
     static func bytes(_ directory: String, _ file: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
@@ -166,21 +167,25 @@ struct GeneratorTests {
 
         // ledger.csv against the settlement file.
         let ledger = try LedgerRecount(text: Self.text(run.directory, "ledger.csv"), settlement: recount)
-        let ledgerSummary = try #require(summary["ledger"] as? [String: Int])
-        #expect(ledgerSummary["rows"] == ledger.rows)
-        #expect(ledgerSummary["never_settled"] == ledger.neverSettled.count)
-        #expect(ledgerSummary["missing_in_ledger"] == ledger.missingInLedger.count)
-        #expect(ledgerSummary["amount_differences"] == ledger.amountDifferences.count)
-        #expect(ledgerSummary["rows_with_rejected_record"] == ledger.rowsWithRejectedRecord)
+        #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(5))")
+        let ledgerSummary = try #require(summary["ledger"] as? [String: Any])
+        #expect(ledgerSummary["rows"] as? Int == ledger.rows)
+        #expect(ledgerSummary["rows_with_rejected_record"] as? Int == ledger.rowsWithRejectedRecord)
+        #expect(ledgerSummary["style"] as? String == "plain")
         let faultRows = try Self.text(run.directory, "expected/ledger_faults.csv").split(separator: "\n").dropFirst()
-        #expect(Set(faultRows.filter { $0.contains(",never_settled,") }.map { String($0.prefix { $0 != "," }) }) == ledger.neverSettled)
-        #expect(Set(faultRows.filter { $0.contains(",missing_in_ledger,") }.map { String($0.prefix { $0 != "," }) }) == ledger.missingInLedger)
-        #expect(Set(faultRows.filter { $0.contains(",amount_difference,") }.map { String($0.prefix { $0 != "," }) }) == ledger.amountDifferences)
+        for (fault, summaryKey) in LedgerRecount.faults {
+            let listed = faultRows.filter { $0.contains(",\(fault),") }.map { String($0.prefix { $0 != "," }) }
+            let found = ledger.references(with: fault)
+            #expect(Set(listed) == found, "\(fault)")
+            #expect(listed.count == found.count, "\(fault) listed twice")
+            #expect(ledgerSummary[summaryKey] as? Int == found.count, "\(summaryKey)")
+            if faults > 0 && fault != "unreadable_row" {
+                #expect(!found.isEmpty, "no \(fault) at fault rate \(faults)")
+            }
+        }
         if faults == 0 {
             #expect(ledger.rows == recount.distinctReferences.count)
             #expect(faultRows.isEmpty)
-        } else {
-            #expect(!ledger.neverSettled.isEmpty && !ledger.missingInLedger.isEmpty && !ledger.amountDifferences.isEmpty)
         }
     }
 
@@ -249,6 +254,21 @@ struct Recount {
     var readableRejectedDebit: Int64 = 0, readableRejectedCredit: Int64 = 0
     /// Reference (ARN) → (amount, valid) of the settled records, duplicates once.
     var settled: [String: (amount: Int64, valid: Bool)] = [:]
+    /// One detail record as the reconciliation sees it: valid, or rejected with a readable reference.
+    struct Occurrence {
+        var recordNumber: Int
+        var byteOffset: Int
+        var valid: Bool
+        var merchant: String
+        var currency: String
+        var isCredit: Bool
+        var amount: Int64
+    }
+    /// Reference → its records in file order (valid ones and rejected ones whose record type and
+    /// reference are still readable, the partial record after the trailer included).
+    var occurrences: [String: [Occurrence]] = [:]
+    /// References in order of first appearance, for a deterministic walk.
+    var occurrenceOrder: [String] = []
     var distinctReferences: Set<String> { Set(settled.keys) }
     var recordsPerMerchant: [String: Int] = [:]
     var amountsByCurrency: [String: [Int64]] = [:]
@@ -320,9 +340,30 @@ struct Recount {
         }
     }
 
+    mutating func addOccurrence(_ reference: String, _ occurrence: Occurrence) {
+        if occurrences[reference] == nil { occurrenceOrder.append(reference) }
+        occurrences[reference, default: []].append(occurrence)
+    }
+
+    /// The reference of a rejected record, if it still has the detail record type and a valid reference.
+    func readableReference(_ record: [UInt8]) -> String? {
+        guard let detail = layout.record(.detail), let field = detail.fields.first(where: { $0.role == .reference }) else { return nil }
+        let codeEnd = layout.recordType.map { $0.offset + $0.length }.max() ?? 0
+        guard record.count >= codeEnd, record.count >= field.position.offset + field.position.length else { return nil }
+        let code = String(decoding: layout.recordType.flatMap { record[$0.offset..<($0.offset + $0.length)] }, as: UTF8.self)
+        guard code == detail.code else { return nil }
+        let value = string(record, field)
+        guard Self.typeProblem(value, field) == nil else { return nil }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+
     mutating func read(_ record: [UInt8], number: Int, offset: Int, previousDetail: inout [UInt8]?) throws {
         if record.count != layout.recordLength {
             rejects.append(Reject(recordNumber: number, byteOffset: offset, reason: "short_record", field: ""))
+            if let reference = readableReference(record) {
+                addOccurrence(reference, Occurrence(recordNumber: number, byteOffset: offset, valid: false, merchant: "",
+                                                    currency: "", isCredit: false, amount: 0))
+            }
             return
         }
         let code = String(decoding: layout.recordType.flatMap { record[$0.offset..<($0.offset + $0.length)] }, as: UTF8.self)
@@ -393,6 +434,10 @@ struct Recount {
                     if isCredit { readableRejectedCredit += amount } else { readableRejectedDebit += amount }
                 }
                 if !isDuplicate { settled[reference] = (amount ?? -1, false) }
+                if let readable = readableReference(record) {
+                    addOccurrence(readable, Occurrence(recordNumber: number, byteOffset: offset, valid: false, merchant: "",
+                                                       currency: "", isCredit: false, amount: 0))
+                }
                 return
             }
             let value = try #require(amount)
@@ -418,6 +463,9 @@ struct Recount {
                 if settled[reference] != nil { problems.append("record \(number): ARN \(reference) seen before") }
                 settled[reference] = (value, true)
             }
+            addOccurrence(reference.trimmingCharacters(in: .whitespaces),
+                          Occurrence(recordNumber: number, byteOffset: offset, valid: true, merchant: merchant, currency: currency,
+                                     isCredit: isCredit, amount: value))
         }
     }
 
@@ -437,37 +485,90 @@ struct Recount {
     }
 }
 
-/// An independent reading of `ledger.csv`, joined with the settlement file on the ARN.
+/// An independent reading of a plain `ledger.csv`, joined with the settlement file on the ARN, that
+/// names the difference the generator must have meant for each reference.
 struct LedgerRecount {
+    /// Fault codes of `expected/ledger_faults.csv` and their keys in `summary.json`'s `ledger`.
+    static let faults = [
+        ("amount_difference", "amount_differences"), ("missing_in_ledger", "missing_in_ledger"),
+        ("never_settled", "never_settled"), ("currency_difference", "currency_differences"),
+        ("merchant_difference", "merchant_differences"), ("direction_difference", "direction_differences"),
+        ("duplicate_row", "duplicate_rows"), ("duplicate_with_difference", "duplicates_with_difference"),
+        ("unreadable_row", "unreadable_rows"),
+    ]
+
+    struct Row: Equatable {
+        var merchant: String
+        var currency: String
+        var amount: Int64
+        var isCredit: Bool
+    }
+
     var rows = 0
-    var neverSettled: Set<String> = []
-    var missingInLedger: Set<String> = []
-    var amountDifferences: Set<String> = []
     var rowsWithRejectedRecord = 0
+    var problems: [String] = []
+    private var byFault: [String: Set<String>] = [:]
+
+    func references(with fault: String) -> Set<String> { byFault[fault] ?? [] }
 
     init(text: String, settlement: Recount) throws {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.first == "arn,merchant_id,currency,amount,direction")
         #expect(lines.last == "")
-        var seen: Set<String> = []
+        var ledger: [String: [Row]] = [:]
+        var order: [String] = []
         for line in lines.dropFirst().dropLast() {
             let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             try #require(columns.count == 5, "ledger row '\(line)'")
-            let arn = columns[0]
             let amount = try #require(Int64(columns[3]))
             #expect(["D", "C"].contains(columns[4]))
-            #expect(seen.insert(arn).inserted, "ARN \(arn) twice in the ledger")
+            if ledger[columns[0]] == nil { order.append(columns[0]) }
+            ledger[columns[0], default: []].append(Row(merchant: columns[1], currency: columns[2], amount: amount, isCredit: columns[4] == "C"))
             rows += 1
-            guard let settled = settlement.settled[arn] else {
-                neverSettled.insert(arn)
+        }
+        for arn in order {
+            let shown = ledger[arn]!
+            guard let records = settlement.occurrences[arn] else {
+                if shown.count != 1 { problems.append("\(arn): never settled, \(shown.count) rows") }
+                byFault["never_settled", default: []].insert(arn)
                 continue
             }
-            if !settled.valid {
-                rowsWithRejectedRecord += 1
-            } else if settled.amount != amount {
-                amountDifferences.insert(arn)
+            guard let valid = records.first(where: \.valid) else {
+                rowsWithRejectedRecord += shown.count
+                continue
             }
+            let settled = Row(merchant: valid.merchant, currency: valid.currency, amount: valid.amount, isCredit: valid.isCredit)
+            var fault: String?
+            switch shown.count {
+            case 1:
+                let row = shown[0]
+                if row.currency != settled.currency {
+                    fault = "currency_difference"
+                } else if row.merchant != settled.merchant {
+                    fault = "merchant_difference"
+                } else if row.isCredit != settled.isCredit {
+                    fault = row.amount == settled.amount ? "direction_difference" : nil
+                } else if row.amount != settled.amount {
+                    fault = "amount_difference"
+                }
+                if row != settled && fault == nil { problems.append("\(arn): unexpected difference \(row) vs \(settled)") }
+            case 2:
+                var firstWithSettledAmount = shown[0]
+                firstWithSettledAmount.amount = settled.amount
+                if shown[0] == settled && shown[1] == settled {
+                    fault = "duplicate_row"
+                } else if shown[1] == settled && firstWithSettledAmount == settled {
+                    fault = "duplicate_with_difference"
+                } else {
+                    problems.append("\(arn): two rows \(shown) for \(settled)")
+                }
+            default:
+                problems.append("\(arn): \(shown.count) rows")
+            }
+            if let fault { byFault[fault, default: []].insert(arn) }
         }
-        missingInLedger = settlement.distinctReferences.subtracting(seen)
+        for arn in settlement.occurrenceOrder where ledger[arn] == nil && settlement.occurrences[arn]!.contains(where: \.valid) {
+            byFault["missing_in_ledger", default: []].insert(arn)
+        }
     }
 }

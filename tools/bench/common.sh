@@ -137,11 +137,12 @@ install_duckdb() {
 # generate NAME RECORDS MERCHANTS: sets GEN_DIR to DATA/NAME holding settlement.dat and expected/,
 # reusing an earlier file when records, merchants, seed and binary are the same.
 generate() {
-    local name=$1 records=$2 merchants=$3
+    local name=$1 records=$2 merchants=$3 ledger=${4:-}
     GEN_DIR="$DATA/$name"
     local stamp
     stamp="$records $merchants $SEED $(sha256sum "$BIN" | cut -c1-16)"
-    if [[ -f $GEN_DIR/stamp && $(cat "$GEN_DIR/stamp") == "$stamp" && -f $GEN_DIR/settlement.dat ]]; then
+    if [[ -f $GEN_DIR/stamp && $(cat "$GEN_DIR/stamp") == "$stamp" && -f $GEN_DIR/settlement.dat
+          && ( $ledger != keep-ledger || -f $GEN_DIR/ledger.csv ) ]]; then
         say "reusing $GEN_DIR/settlement.dat ($records records, $merchants merchants)"
         return
     fi
@@ -151,7 +152,7 @@ generate() {
     "$BIN" generate --records "$records" --merchants "$merchants" --seed "$SEED" --out "$GEN_DIR" \
         --layout reference 2>"$LOGS/generate-$name.log" ||
         { cat "$LOGS/generate-$name.log" >&2; die "settle generate failed for $name"; }
-    rm -f "$GEN_DIR/ledger.csv"   # not used here; saves disk and page cache
+    [[ $ledger == keep-ledger ]] || rm -f "$GEN_DIR/ledger.csv"   # only the reconcile section reads it
     [[ -f $GEN_DIR/settlement.dat && -f $GEN_DIR/expected/totals.csv ]] ||
         die "settle generate wrote no settlement.dat or expected/totals.csv in $GEN_DIR"
     echo "$stamp" >"$GEN_DIR/stamp"

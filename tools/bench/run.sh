@@ -2,7 +2,7 @@
 # tools/bench/run.sh: wall time, scaling, memory and allocations of `settle aggregate`, with DuckDB
 # as the baseline on the same file. See tools/bench/README.md for what each section measures.
 #
-#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | clean]...
+#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | clean]...
 #
 # Every figure comes from this run: the binary is built (or taken from SETTLE_BIN), the files are
 # generated with a fixed seed, and each output is checked against the generator's ground truth.
@@ -29,6 +29,8 @@ ALLOC_RECORDS=${ALLOC_RECORDS:-"100000 1000000 4000000"}
 ALLOC_MERCHANTS=${ALLOC_MERCHANTS:-10000}
 ALLOC_WORKERS=${ALLOC_WORKERS:-2}
 ALLOC_PER_RECORD_LIMIT=${ALLOC_PER_RECORD_LIMIT:-0.05}  # fitted allocations per record still called flat
+RECON_MEMORY=(${RECON_MEMORY:-1GiB 256MiB})  # settle --memory and DuckDB memory_limit (reconcile section)
+RECON_DUCKDB_MODES=${RECON_DUCKDB_MODES:-"join exact"}  # DuckDB queries: plain full outer join, exact pairing
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}         # seconds before one settle or DuckDB run counts as hung
 KEEP_DATA=${KEEP_DATA:-0}               # 1: keep generated files and outputs for the next run
 SETTLE_BIN=${SETTLE_BIN:-}              # use this binary instead of building one
@@ -44,6 +46,8 @@ sections (default: all):
   memory    1M merchants with --memory $MEM_BUDGET: peak anonymous vs budget + ${MEM_ALLOWANCE_MIB} MiB, peak RSS
   alloc     malloc calls (LD_PRELOAD shim) for $ALLOC_RECORDS records
   resume    resume overhead: re-publishing a completed job, and finishing after a SIGKILL half way
+  reconcile settle aggregate --ledger vs DuckDB's join at the same memory limits (${RECON_MEMORY[*]}),
+            peak anonymous memory against --memory + ${MEM_ALLOWANCE_MIB} MiB, outputs against the ground truth
   all       all of the above
   clean     remove the whole scratch directory ($SCRATCH)
 
@@ -73,12 +77,12 @@ while (($#)); do
         --settle-bin) SETTLE_BIN=$2; shift 2 ;;
         --keep-data) KEEP_DATA=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        all|duckdb|scaling|memory|alloc|resume|clean) SECTIONS+=("$1"); shift ;;
+        all|duckdb|scaling|memory|alloc|resume|reconcile|clean) SECTIONS+=("$1"); shift ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
 ((${#SECTIONS[@]})) || SECTIONS=(all)
-if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc resume); fi
+if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc resume reconcile); fi
 
 PYTHON=${PYTHON:-python3}
 DATA="$SCRATCH/data"
@@ -88,7 +92,7 @@ VENV="$SCRATCH/venv"
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume; do
+for part in common timing memory alloc resume reconcile; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
@@ -106,7 +110,7 @@ mkdir -p "$SCRATCH" "$DATA" "$OUT" "$LOGS"
 trap cleanup EXIT
 print_machine
 build_settle
-if [[ " ${SECTIONS[*]} " == *" duckdb "* ]]; then install_duckdb; else SKIP_DUCKDB=1; fi
+if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* ]]; then install_duckdb; else SKIP_DUCKDB=1; fi
 
 for section in "${SECTIONS[@]}"; do
     [[ -n $section ]] && "section_$section"

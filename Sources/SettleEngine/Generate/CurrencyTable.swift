@@ -11,6 +11,8 @@ struct CurrencyTable {
         var fieldBytes: [UInt8]
         /// The field bytes without trailing spaces (ledger and ground truth).
         var key: String
+        /// Digits after the decimal point when an amount is written as a decimal (ISO 4217).
+        var minorUnits: Int
         /// Relative share of merchants whose home currency this is.
         var homeWeight: Int
         /// Amount ladder: `ladder.count - 1` log-spaced steps from the smallest to the largest amount.
@@ -29,6 +31,13 @@ struct CurrencyTable {
     private static let known: [(alpha: String, numeric: String, minorUnits: Int, homeWeight: Int)] = [
         ("USD", "840", 2, 40), ("EUR", "978", 2, 22), ("GBP", "826", 2, 12), ("JPY", "392", 0, 9),
         ("CAD", "124", 2, 7), ("AUD", "036", 2, 6), ("CHF", "756", 2, 4),
+    ]
+
+    /// ISO 4217 minor units of codes other than 2, for currency code fields that list them.
+    private static let otherMinorUnits: [String: Int] = [
+        "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "392": 0, "410": 0, "152": 0, "352": 0, "704": 0,
+        "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3, "IQD": 3, "LYD": 3,
+        "048": 3, "414": 3, "400": 3, "512": 3, "788": 3, "368": 3, "434": 3,
     ]
 
     /// Steps in each amount ladder.
@@ -51,7 +60,7 @@ struct CurrencyTable {
         case .code:
             entries = values.map { value in
                 let known = Self.known.first { $0.alpha == value || $0.numeric == value }
-                return (value, known?.minorUnits ?? 2, known?.homeWeight ?? 5)
+                return (value, known?.minorUnits ?? Self.otherMinorUnits[value] ?? 2, known?.homeWeight ?? 5)
             }
         case .amount, .date:
             throw SettleError(.usage, "the generator cannot write currencies into field '\(fieldName)' of type \(fieldType.rawValue)")
@@ -62,7 +71,7 @@ struct CurrencyTable {
             var trimmed = bytes
             while trimmed.last == 0x20 { trimmed.removeLast() }
             let range: ClosedRange<Int64> = entry.minorUnits == 0 ? 100...50_000 : 100...500_000
-            return Currency(fieldBytes: bytes, key: String(decoding: trimmed, as: UTF8.self),
+            return Currency(fieldBytes: bytes, key: String(decoding: trimmed, as: UTF8.self), minorUnits: entry.minorUnits,
                             homeWeight: entry.homeWeight, ladder: Self.ladder(range))
         }
         self.currencies = currencies

@@ -119,6 +119,26 @@ struct FieldContent {
         }
     }
 
+    /// Writes the reference of `transaction` (its ARN, with its leading zeros if it has any) into
+    /// `length` bytes. At most `length - 12` leading digits become zeros: the last 12 digits (sequence
+    /// and check digit) stay, so references stay unique.
+    func writeReference(of transaction: Transaction, into bytes: inout [UInt8], at offset: Int, length: Int) {
+        writeReference(sequence: transaction.sequence, into: &bytes, at: offset, length: length)
+        let zeros = min(transaction.referenceLeadingZeros, length - 12)
+        if zeros > 0 {
+            for index in offset..<(offset + zeros) { bytes[index] = 0x30 }
+        }
+    }
+
+    /// The reference of `transaction` as the layout's reference field holds it (a full ARN without
+    /// one), for the ground truth.
+    func reference(of transaction: Transaction) -> String {
+        let length = layout.referenceLength ?? Self.arnLength
+        var bytes = [UInt8](repeating: 0x30, count: length)
+        writeReference(of: transaction, into: &bytes, at: 0, length: length)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Copies `count` bytes of `source` from `start` into `bytes` at `offset`.
     static func copy(_ source: [UInt8], from start: Int, count: Int, into bytes: inout [UInt8], at offset: Int) {
         for index in 0..<count {

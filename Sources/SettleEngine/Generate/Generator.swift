@@ -42,13 +42,25 @@ public enum Generator {
                                                    currencies: currencies, amountDigits: amountDigits, feeDigits: feeDigits)
         var faults = FaultPlan(seed: options.seed, rate: options.faultRate, layoutHasDate: layout.firstDateField != nil)
         var truth = GroundTruth(merchants: merchants, currencyCount: currencies.count)
-        var ledgerRow = LedgerRow(content: content, merchants: merchants, currencies: currencies)
+        // Messy ledgers lose the leading zeros of references: give a share of them some, in both files.
+        var leadingZeros = options.ledgerStyle == .plain ? nil : GeneratorRandom(seed: options.seed, stream: .references)
 
         let directory = options.outputDirectory
         try ChunkedOutput.makeDirectories(directory + "/" + expectedDirectory)
         var settlement = ChunkedOutput(path: directory + "/" + settlementFile)
-        var ledger = ChunkedOutput(path: directory + "/" + ledgerFile)
-        try ledger.append(Array(LedgerRow.header.utf8))
+        var ledger = try LedgerGenerator(options: options, content: content, merchants: merchants, currencies: currencies)
+        if options.ledgerStyle.needsSpec {
+            try ChunkedOutput.write(Array(LedgerSpecFile.text(style: options.ledgerStyle).utf8),
+                                    to: directory + "/" + LedgerSpecFile.fileName)
+        } else {
+            FileIO.unlink(directory + "/" + LedgerSpecFile.fileName)
+        }
+        // Ledger files of an earlier run into this directory with more of them would be taken for ours.
+        var staleIndex = options.ledgerFiles
+        while FileIO.exists(directory + "/" + LedgerOutput.fileName(staleIndex)) {
+            FileIO.unlink(directory + "/" + LedgerOutput.fileName(staleIndex))
+            staleIndex += 1
+        }
 
         var recordNumber = 0
         if let header = layout.header {
@@ -58,59 +70,45 @@ public enum Generator {
         var transactionIndex: UInt64 = 0
         var neverSettledIndex: UInt64 = 0
         while truth.records < options.records {
-            let transaction = source.next(sequence: arnBase + transactionIndex)
+            try ledger.startTransaction(recordsWritten: truth.records)
+            var transaction = source.next(sequence: arnBase + transactionIndex)
             transactionIndex += 1
+            if leadingZeros != nil { transaction.referenceLeadingZeros = Self.drawLeadingZeros(&leadingZeros!) }
             formatter.formatDetail(transaction)
             var fault = faults.recordFault()
             if fault == .duplicate && truth.records + 2 > options.records { fault = nil }
 
             recordNumber += 1
             let rejected = fault?.rejectReason != nil
+            let record = ReconciliationTruth.SettledRecord(recordNumber: recordNumber, byteOffset: settlement.sizeBytes,
+                                                           isValid: !rejected)
             if let fault, let reason = fault.rejectReason {
                 let field = formatter.corrupt(fault, plan: &faults)
-                truth.addReject(.init(recordNumber: recordNumber, byteOffset: settlement.sizeBytes, reason: reason, field: field))
+                truth.addReject(.init(recordNumber: recordNumber, byteOffset: record.byteOffset, reason: reason, field: field))
             } else {
                 truth.addValid(transaction)
             }
             truth.countWritten(transaction, isDuplicate: false)
             try settlement.append(formatter.record)
+            var duplicate: ReconciliationTruth.SettledRecord?
             if fault == .duplicate {
                 recordNumber += 1
+                duplicate = .init(recordNumber: recordNumber, byteOffset: settlement.sizeBytes, isValid: true)
                 truth.addValid(transaction)
                 truth.countWritten(transaction, isDuplicate: true)
                 try settlement.append(formatter.record)
             }
 
-            // The ledger: one row per transaction, unless a fault removes it or changes its amount.
-            var ledgerAmount = transaction.amountMinor
-            switch fault == nil ? faults.ledgerFault() : nil {
-            case .amountDifference?:
-                ledgerAmount = faults.differentAmount(transaction.amountMinor)
-                ledgerRow.format(transaction, amountMinor: ledgerAmount)
-                truth.addLedgerDifference(.init(arn: ledgerRow.arn, fault: .amountDifference,
-                                                settledAmountMinor: transaction.amountMinor, ledgerAmountMinor: ledgerAmount))
-            case .missingInLedger?:
-                ledgerRow.format(transaction, amountMinor: ledgerAmount)
-                truth.addLedgerDifference(.init(arn: ledgerRow.arn, fault: .missingInLedger,
-                                                settledAmountMinor: transaction.amountMinor, ledgerAmountMinor: nil))
-                ledgerAmount = -1
-            default:
-                break
-            }
-            if ledgerAmount >= 0 {
-                ledgerRow.format(transaction, amountMinor: ledgerAmount)
-                try ledger.append(ledgerRow.bytes)
-                truth.countLedgerRow(recordRejected: rejected)
-            }
+            // The ledger: one row per transaction, unless a fault removes, changes, doubles or spoils it.
+            try ledger.add(transaction, recordFault: fault, record: record, duplicate: duplicate,
+                           isLast: truth.records >= options.records, faults: &faults, truth: &truth)
             if faults.neverSettledRow() {
-                let unsettled = neverSettledSource.next(sequence: arnBase + UInt64(options.records) + neverSettledIndex)
+                var unsettled = neverSettledSource.next(sequence: arnBase + UInt64(options.records) + neverSettledIndex)
                 neverSettledIndex += 1
-                ledgerRow.format(unsettled, amountMinor: unsettled.amountMinor)
-                try ledger.append(ledgerRow.bytes)
-                truth.countLedgerRow(recordRejected: false)
-                truth.addLedgerDifference(.init(arn: ledgerRow.arn, fault: .neverSettled,
-                                                settledAmountMinor: nil, ledgerAmountMinor: unsettled.amountMinor))
+                if leadingZeros != nil { unsettled.referenceLeadingZeros = Self.drawLeadingZeros(&leadingZeros!) }
+                try ledger.addNeverSettled(unsettled, truth: &truth)
             }
+            try ledger.writeDueCopies(truth: &truth)
         }
 
         if let trailer = layout.trailer {
@@ -118,24 +116,38 @@ public enum Generator {
                                                     credit: truth.controlCredit, fee: truth.controlFee))
             recordNumber += 1
         }
+        var tombstone: ReconciliationTruth.SettledRecord?
         if faults.isActive {
-            // A partial record: the start of the last detail record, then the terminator (if any).
+            // A partial record: the start of the last detail record, then the terminator (if any). If
+            // it still holds the record type and the whole reference, the engine counts it as a
+            // rejected record of the last transaction's reference.
             let kept = max(1, min(partialRecordBytes, layout.recordLength - 1))
             recordNumber += 1
-            truth.addReject(.init(recordNumber: recordNumber, byteOffset: settlement.sizeBytes, reason: .shortRecord, field: ""))
+            let byteOffset = settlement.sizeBytes
+            truth.addReject(.init(recordNumber: recordNumber, byteOffset: byteOffset, reason: .shortRecord, field: ""))
             try settlement.append(Array(formatter.record[0..<kept]) + layout.terminator)
+            if layout.recordTypeEnd <= kept, let reference = layout.referenceField, reference.offset + reference.length <= kept {
+                tombstone = .init(recordNumber: recordNumber, byteOffset: byteOffset, isValid: false)
+            }
         }
         let settlementBytes = settlement.sizeBytes
         try settlement.commit()
-        try ledger.commit()
+        let reconciliation = try ledger.finish(tombstone: tombstone, truth: &truth, merchants: merchants, currencies: currencies)
 
-        let expected = GroundTruthFiles(truth: truth, merchants: merchants, currencies: currencies,
-                                        options: options, layoutName: layout.name)
+        let expected = GroundTruthFiles(truth: truth, reconciliation: reconciliation, merchants: merchants,
+                                        currencies: currencies, options: options, layoutName: layout.name)
         try expected.write(to: directory + "/" + expectedDirectory)
+        try reconciliation.write(to: directory + "/" + expectedDirectory)
         return GenerationReport(records: truth.records, transactions: truth.transactions, valid: truth.validRecords,
                                 rejected: truth.rejects.count, duplicates: truth.duplicates,
-                                ledgerRows: truth.ledgerRows, settlementBytes: settlementBytes,
+                                ledgerRows: truth.ledgerRows, ledgerRejected: reconciliation.ledgerRejects.count,
+                                mismatches: reconciliation.truth.mismatchCount, settlementBytes: settlementBytes,
                                 outputDirectory: directory)
+    }
+
+    /// In a messy ledger, one reference in eight starts with one to three zeros.
+    private static func drawLeadingZeros(_ random: inout GeneratorRandom) -> Int {
+        random.index(8) == 0 ? 1 + random.index(3) : 0
     }
 }
 
@@ -150,6 +162,10 @@ public struct GenerationReport: Sendable, Equatable {
     public var rejected: Int
     public var duplicates: Int
     public var ledgerRows: Int
+    /// Ledger rows the engine must reject.
+    public var ledgerRejected: Int
+    /// Rows of `expected/mismatches.csv`.
+    public var mismatches: Int
     public var settlementBytes: Int
     public var outputDirectory: String
 }

@@ -75,6 +75,10 @@ struct GeneratorLayout {
     let currencySpec: FieldSpec
     let feeLength: Int?
     let referenceLength: Int?
+    /// The detail record's reference field, if the layout has one.
+    let referenceField: Field?
+    /// Bytes a record needs to show its whole record type.
+    let recordTypeEnd: Int
 
     /// Bytes from the start of one record to the start of the next.
     var recordStride: Int { recordLength + terminator.count }
@@ -178,5 +182,7 @@ struct GeneratorLayout {
         currencySpec = try roleField(.currency).1
         feeLength = detailSpec.fields.first { $0.role == .fee }?.position.length
         referenceLength = detailSpec.fields.first { $0.role == .reference }?.position.length
+        referenceField = detailSpec.fields.firstIndex { $0.role == .reference }.map { detail.fields[$0] }
+        recordTypeEnd = spec.recordType.map { $0.offset + $0.length }.max() ?? 0
     }
 }

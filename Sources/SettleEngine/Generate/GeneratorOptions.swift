@@ -1,5 +1,5 @@
 /// What `settle generate` is asked for: how many records and merchants, the seed, the fault rate,
-/// the layout and the output directory. Checked on creation, before any work.
+/// the layout, how the ledger is written and the output directory. Checked on creation, before any work.
 public struct GeneratorOptions: Sendable {
     /// Detail records to write, duplicates included.
     public var records: Int
@@ -10,14 +10,20 @@ public struct GeneratorOptions: Sendable {
     public var faultRate: Double
     public var layout: LayoutSpec
     public var outputDirectory: String
+    /// How the ledger is written.
+    public var ledgerStyle: LedgerStyle
+    /// Ledger files the rows are dealt over (contiguous chunks, each with its own header).
+    public var ledgerFiles: Int
 
     public static let maxRecords = 10_000_000_000
     public static let maxFaultRate = 0.5
     public static let maxSeed = UInt64(Int64.max)
+    public static let maxLedgerFiles = 1_000
 
     public init(records: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, layout: LayoutSpec,
-                outputDirectory: String) throws(SettleError) {
-        if let problem = Self.problem(records: records, merchants: merchants, seed: seed, faultRate: faultRate) {
+                outputDirectory: String, ledgerStyle: LedgerStyle = .plain, ledgerFiles: Int = 1) throws(SettleError) {
+        if let problem = Self.problem(records: records, merchants: merchants, seed: seed, faultRate: faultRate,
+                                      ledgerFiles: ledgerFiles) {
             throw SettleError(.usage, problem)
         }
         if outputDirectory.isEmpty { throw SettleError(.usage, "the output directory must not be empty") }
@@ -27,10 +33,13 @@ public struct GeneratorOptions: Sendable {
         self.faultRate = faultRate
         self.layout = layout
         self.outputDirectory = outputDirectory
+        self.ledgerStyle = ledgerStyle
+        self.ledgerFiles = ledgerFiles
     }
 
     /// What is wrong with these numbers, if anything (the CLI checks this before parsing the layout).
-    public static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double) -> String? {
+    public static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double,
+                               ledgerFiles: Int = 1) -> String? {
         if records < 1 || records > maxRecords {
             return "--records must be between 1 and \(maxRecords), not \(records)"
         }
@@ -43,6 +52,9 @@ public struct GeneratorOptions: Sendable {
         }
         if !(faultRate >= 0 && faultRate <= maxFaultRate) {
             return "--faults must be a fraction between 0 and \(maxFaultRate) (such as 0.01), not \(faultRate)"
+        }
+        if ledgerFiles < 1 || ledgerFiles > maxLedgerFiles {
+            return "--ledger-files must be between 1 and \(maxLedgerFiles), not \(ledgerFiles)"
         }
         return nil
     }

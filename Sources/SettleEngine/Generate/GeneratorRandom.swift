@@ -11,7 +11,7 @@ struct GeneratorRandom {
 
     /// The purposes that get their own stream; the raw value is mixed into the seed.
     enum Stream: UInt64 {
-        case setup = 1, transactions, fields, faults, ledger, neverSettled
+        case setup = 1, transactions, fields, faults, ledger, neverSettled, ledgerStyle, references
     }
 
     init(seed: UInt64, stream: Stream) {

@@ -2,9 +2,7 @@
 /// written (never by reading the file back): per merchant and currency totals of the valid records,
 /// the rejects in file order, the control totals and the ledger's differences.
 ///
-/// Keys are integers (merchant index, currency index). Most records are in the merchant's home
-/// currency, whose totals sit in an array indexed by merchant (one memory access); the others go
-/// through a dense slot table of merchant and currency.
+/// Keys are integers (merchant index, currency index), in a `MerchantCurrencyTable`.
 struct GroundTruth {
     /// Totals of one merchant in one currency, in minor units.
     struct KeyTotals {
@@ -38,14 +36,8 @@ struct GroundTruth {
 
     let merchantCount: Int
     let currencyCount: Int
-    /// Each merchant's home currency.
-    private let homeCurrency: [Int]
-    /// Totals in the home currency, per merchant.
-    private var homeTotals: [KeyTotals]
-    /// Per (merchant * currencyCount + currency), for currencies other than the home one: index into
-    /// `foreignTotals`, or -1.
-    private var foreignSlot: [Int32]
-    private var foreignTotals: [KeyTotals] = []
+    /// Totals of the valid records per merchant and currency.
+    private var keyTotals: MerchantCurrencyTable<KeyTotals>
 
     private(set) var rejects: [Reject] = []
     private(set) var rejectsByReason = [Int](repeating: 0, count: ExpectedReject.allCases.count)
@@ -72,9 +64,8 @@ struct GroundTruth {
     init(merchants: MerchantPopulation, currencyCount: Int) {
         merchantCount = merchants.count
         self.currencyCount = currencyCount
-        homeCurrency = merchants.homeCurrency
-        homeTotals = [KeyTotals](repeating: KeyTotals(), count: merchants.count)
-        foreignSlot = [Int32](repeating: -1, count: merchants.count * currencyCount)
+        keyTotals = MerchantCurrencyTable(homeCurrency: merchants.homeCurrency, currencyCount: currencyCount,
+                                          initial: KeyTotals())
     }
 
     /// Valid records by reject count: every detail record written that is not rejected.
@@ -95,18 +86,7 @@ struct GroundTruth {
 
     /// Adds a valid detail record to its merchant and currency.
     mutating func addValid(_ transaction: Transaction) {
-        if transaction.isHomeCurrency {
-            Self.add(transaction, to: &homeTotals[transaction.merchant])
-        } else {
-            let key = transaction.merchant * currencyCount + transaction.currency
-            var slot = Int(foreignSlot[key])
-            if slot < 0 {
-                slot = foreignTotals.count
-                foreignSlot[key] = Int32(slot)
-                foreignTotals.append(KeyTotals())
-            }
-            Self.add(transaction, to: &foreignTotals[slot])
-        }
+        Self.add(transaction, to: &keyTotals[merchant: transaction.merchant, currency: transaction.currency])
         if transaction.isCredit {
             validCredit += transaction.amountMinor
         } else {
@@ -133,16 +113,12 @@ struct GroundTruth {
 
     /// The totals of a merchant and currency, if it has a valid record.
     func totals(merchant: Int, currency: Int) -> KeyTotals? {
-        if currency == homeCurrency[merchant] {
-            let totals = homeTotals[merchant]
-            return totals.hasRecords ? totals : nil
-        }
-        let slot = foreignSlot[merchant * currencyCount + currency]
-        return slot < 0 ? nil : foreignTotals[Int(slot)]
+        let totals = keyTotals[merchant: merchant, currency: currency]
+        return totals.hasRecords ? totals : nil
     }
 
     /// Merchant and currency pairs with a valid record (rows of `totals.csv`).
-    var keyCount: Int { homeTotals.lazy.filter(\.hasRecords).count + foreignTotals.count }
+    var keyCount: Int { keyTotals.count(where: \.hasRecords) }
 
     mutating func countLedgerRow(recordRejected: Bool) {
         ledgerRows += 1

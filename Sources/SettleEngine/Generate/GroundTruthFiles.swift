@@ -6,6 +6,7 @@ struct GroundTruthFiles {
     static let ledgerFaultsHeader = "arn,fault,settled_amount,ledger_amount\n"
 
     let truth: GroundTruth
+    let reconciliation: ReconciliationFiles
     let merchants: MerchantPopulation
     let currencies: CurrencyTable
     let options: GeneratorOptions
@@ -86,7 +87,16 @@ struct GroundTruthFiles {
         json.number("missing_in_ledger", truth.ledgerCount(.missingInLedger))
         json.number("never_settled", truth.ledgerCount(.neverSettled))
         json.number("rows_with_rejected_record", truth.ledgerRowsWithRejectedRecord)
+        json.number("currency_differences", truth.ledgerCount(.currencyDifference))
+        json.number("merchant_differences", truth.ledgerCount(.merchantDifference))
+        json.number("direction_differences", truth.ledgerCount(.directionDifference))
+        json.number("duplicate_rows", truth.ledgerCount(.duplicateRow))
+        json.number("duplicates_with_difference", truth.ledgerCount(.duplicateWithDifference))
+        json.number("unreadable_rows", truth.ledgerCount(.unreadableRow))
+        json.string("style", options.ledgerStyle.rawValue)
+        json.number("files", options.ledgerFiles)
         json.endObject()
+        reconciliation.summary(into: &json)
         json.endObject()
         return json.bytes
     }

@@ -1,5 +1,30 @@
-/// Formats one row of `ledger.csv` (`arn,merchant_id,currency,amount,direction`) into a reusable
-/// byte array, with the ARN exactly as the settlement file's reference field holds it.
+/// What one ledger row says about a transaction: usually the settled values, different on purpose for
+/// a ledger fault.
+struct LedgerValues: Equatable {
+    var merchant: Int
+    var currency: Int
+    var isCredit: Bool
+    var amountMinor: Int64
+
+    init(merchant: Int, currency: Int, isCredit: Bool, amountMinor: Int64) {
+        self.merchant = merchant
+        self.currency = currency
+        self.isCredit = isCredit
+        self.amountMinor = amountMinor
+    }
+
+    /// The values of the settled record.
+    init(_ transaction: Transaction) {
+        self.init(merchant: transaction.merchant, currency: transaction.currency, isCredit: transaction.isCredit,
+                  amountMinor: transaction.amountMinor)
+    }
+
+    /// Debits count positive, credits negative.
+    var signedAmountMinor: Int64 { isCredit ? -amountMinor : amountMinor }
+}
+
+/// Formats one row of the plain `ledger.csv` (`arn,merchant_id,currency,amount,direction`) into a
+/// reusable byte array, with the ARN exactly as the settlement file's reference field holds it.
 struct LedgerRow {
     static let header = "arn,merchant_id,currency,amount,direction\n"
 
@@ -19,20 +44,20 @@ struct LedgerRow {
         bytes.reserveCapacity(arnLength + 64)
     }
 
-    /// Formats the row of `transaction`, showing `amountMinor` as its amount.
-    mutating func format(_ transaction: Transaction, amountMinor: Int64) {
+    /// Formats the row of `transaction` showing `values`.
+    mutating func format(_ transaction: Transaction, _ values: LedgerValues) {
         bytes.removeAll(keepingCapacity: true)
         for _ in 0..<arnLength { bytes.append(0x30) }
-        content.writeReference(sequence: transaction.sequence, into: &bytes, at: 0, length: arnLength)
+        content.writeReference(of: transaction, into: &bytes, at: 0, length: arnLength)
         bytes.append(0x2C)
-        let idStart = transaction.merchant * merchants.fieldLength
+        let idStart = values.merchant * merchants.fieldLength
         bytes.append(contentsOf: merchants.idBytes[idStart..<(idStart + merchants.idLength)])
         bytes.append(0x2C)
-        bytes.append(contentsOf: currencyKeys[transaction.currency])
+        bytes.append(contentsOf: currencyKeys[values.currency])
         bytes.append(0x2C)
-        DecimalDigits.append(amountMinor, to: &bytes)
+        DecimalDigits.append(values.amountMinor, to: &bytes)
         bytes.append(0x2C)
-        bytes.append(transaction.isCredit ? 0x43 : 0x44)  // C or D
+        bytes.append(values.isCredit ? 0x43 : 0x44)  // C or D
         bytes.append(0x0A)
     }
 

@@ -13,6 +13,9 @@ struct Transaction {
     var isCredit: Bool
     /// Days before the file date on which the transaction happened.
     var daysBeforeFileDate: Int
+    /// Leading digits of the reference written as `0` (messy ledgers only: the ledger then drops them,
+    /// as a spreadsheet does, and the engine must pad them back).
+    var referenceLeadingZeros = 0
 }
 
 /// Draws transactions: skewed merchants, mostly home currency, log-spread amounts, ~5% refunds.

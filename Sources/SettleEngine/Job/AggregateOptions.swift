@@ -21,6 +21,8 @@ public struct AggregateOptions: Sendable {
 
     /// The ledger spec file (`--ledger-spec`); nil for the default columns.
     public var ledgerSpec: String?
+    /// The layout of fixed-width ledger files (`--ledger-layout`); nil: ledgers are CSV.
+    public var ledgerLayout: String?
 
     public static let defaultMemoryBytes = 1 << 30
     public static let defaultPartitionSizeBytes = 64 << 20

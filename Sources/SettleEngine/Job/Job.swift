@@ -22,56 +22,63 @@ public final class Job: Sendable {
     /// `restart` discards the directory's state first.
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                                directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
-                               ledgerSpec: String? = nil) throws -> (job: Job, resumed: Bool) {
+                               ledgerSpec: String? = nil, ledgerLayout: String? = nil) throws -> (job: Job, resumed: Bool) {
+        if ledgerSpec != nil && ledgerLayout != nil {
+            throw SettleError(.usage, "--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
+        }
         // Settlement files first, ledger files after (positions order settled occurrences first).
         let inputs = inputs.filter { !$0.isLedger } + inputs.filter(\.isLedger)
         var layoutTexts: [String: (text: String, sha256: String, compiled: CompiledLayout)] = [:]
-        for input in inputs where !input.isLedger && layoutTexts[input.layout] == nil {
-            let (text, source) = try LayoutLoader.text(input.layout)
+        let layoutNames = inputs.filter { !$0.isLedger }.map(\.layout) + (inputs.contains(where: \.isLedger) ? ledgerLayout.map { [$0] } ?? [] : [])
+        for name in layoutNames where layoutTexts[name] == nil {
+            let (text, source) = try LayoutLoader.text(name)
             let compiled = try LayoutLoader.compile(spec: LayoutLoader.parse(text: text, source: source))
-            layoutTexts[input.layout] = (text, SHA256.hash(Array(text.utf8)), compiled)
+            layoutTexts[name] = (text, SHA256.hash(Array(text.utf8)), compiled)
         }
+        let fixedLedgerLayout = inputs.contains(where: \.isLedger) ? ledgerLayout : nil
         var spec: Manifest.LayoutIdentity?
-        if inputs.contains(where: \.isLedger) {
+        if inputs.contains(where: \.isLedger) && fixedLedgerLayout == nil {
             let loaded = try LedgerSpec.load(ledgerSpec)
             spec = Manifest.LayoutIdentity(name: loaded.name, sha256: SHA256.hash(Array(loaded.text.utf8)), text: loaded.text)
         }
         let mapped = try inputs.map { try MappedFile(path: $0.path) }
         let identities = try zip(inputs, mapped).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
-        let layouts = uniqueLayoutNames(inputs.filter { !$0.isLedger })
+        let layouts = uniqueLayoutNames(layoutNames.map { AggregateOptions.Input(path: "", layout: $0) })
             .map { Manifest.LayoutIdentity(name: $0, sha256: layoutTexts[$0]!.sha256, text: layoutTexts[$0]!.text) }
-        let (files, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec, mapped: mapped)
+        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
+                                                       ledgerLayout: fixedLedgerLayout, mapped: mapped)
 
         if restart { directory.clearState() }
         if directory.hasManifest {
             let existing = try readManifest(directory)
             let current = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                    partitionSizeBytes: existing.partitionSizeBytes, buckets: existing.buckets, partitions: [],
-                                   ledgerSpec: spec, outDirectory: existing.outDirectory)
+                                   ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: existing.outDirectory)
             let changes = existing.differences(from: current)
             if !changes.isEmpty {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
                     + changes.joined(separator: "; ") + ". Run with --restart to discard it and start again.")
             }
-            let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes)
+            let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes)
             try check(plan: plan, against: existing, directory: directory)
             return (Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
         }
         try directory.create()
-        let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes)
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes)
         let manifest = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                 partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                 partitions: plan.partitions.map { .init(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) },
-                                ledgerSpec: spec, outDirectory: outDirectory)
+                                ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: outDirectory)
         try AtomicFile.write(try manifest.encoded(), to: directory.manifestPath, mode: 0o600)
         return (Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped), false)
     }
 
     /// Pairs each input with its compiled layout, and resolves each ledger file's header against
     /// the ledger spec (the columns must be there before any work starts).
+    /// Fixed-width ledgers (`ledgerLayout`) come back as the `fixed` last entries of `files`.
     static func resolveFiles(inputs: [AggregateOptions.Input], layouts: [String: CompiledLayout], ledgerSpec: Manifest.LayoutIdentity?,
-                             mapped: [MappedFile]) throws
-        -> (files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+                             ledgerLayout: String?, mapped: [MappedFile]) throws
+        -> (files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)], fixed: Int,
             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)]) {
         var files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)] = []
         var ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = []
@@ -82,7 +89,7 @@ public final class Job: Sendable {
             files.append((input.path, input.layout, layout, file))
         }
         let ledgerInputs = zip(inputs, mapped).filter { $0.0.isLedger }
-        guard !ledgerInputs.isEmpty else { return (files, []) }
+        guard !ledgerInputs.isEmpty else { return (files, 0, []) }
         guard let settlement = files.first?.layout else {
             throw SettleError(.usage, "--ledger needs settlement files to reconcile against")
         }
@@ -95,12 +102,23 @@ public final class Job: Sendable {
         if let wide = files.first(where: { $0.layout.currency.length > 3 }) {
             throw SettleError(.usage, "layout '\(wide.layoutName)' has a currency field of \(wide.layout.currency.length) bytes: reconciliation takes ISO 4217 codes of 3")
         }
+        if let ledgerLayout {
+            guard let layout = layouts[ledgerLayout] else { throw SettleError(.jobChanged, "no layout '\(ledgerLayout)' for the ledger") }
+            guard layout.reference != nil else {
+                throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has no field with role reference: reconciliation matches on it")
+            }
+            if layout.currency.length > 3 {
+                throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has a currency field of \(layout.currency.length) bytes: reconciliation takes ISO 4217 codes of 3")
+            }
+            for (input, file) in ledgerInputs { files.append((input.path, ledgerLayout, layout, file)) }
+            return (files, ledgerInputs.count, [])
+        }
         let spec = try ledgerSpec.map { try LedgerSpec.parse(text: $0.text, source: $0.name) } ?? LedgerSpec()
         for (input, file) in ledgerInputs {
             let ledger = try LedgerFile.resolve(path: input.path, spec: spec, referenceWidth: reference.length, mapped: file)
             ledgers.append((input.path, ledger, settlement, file))
         }
-        return (files, ledgers)
+        return (files, 0, ledgers)
     }
 
     /// Opens an existing job from its manifest alone (layouts come from the manifest), checking
@@ -128,8 +146,9 @@ public final class Job: Sendable {
         guard inputs.allSatisfy({ $0.isLedger || compiled[$0.layout] != nil }) else {
             throw SettleError(.jobChanged, "manifest \(directory.manifestPath) names a layout it does not hold")
         }
-        let (files, ledgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec, mapped: mapped)
-        let plan = PartitionPlanner.plan(files: files, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes)
+        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec,
+                                                       ledgerLayout: manifest.ledgerLayout, mapped: mapped)
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes)
         try check(plan: plan, against: manifest, directory: directory)
         return Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
     }

@@ -139,7 +139,7 @@ struct JobRunner {
                           partitionsResumed: resumed)
         try publisher.publish(staged, run: run)
         progress.update { $0.stage = "done" }
-        let settlement = partitions.filter { job.plan.files[$0.partition.fileIndex].ledger == nil }
+        let settlement = partitions.filter { !job.plan.files[$0.partition.fileIndex].isLedger }
 
         let reasons = RejectReason.allCases.compactMap { reason -> (String, Int)? in
             let count = partitions.reduce(0) { $0 + $1.rejectsByReason[Int(reason.rawValue)] }

@@ -14,10 +14,11 @@ public enum JobTasks {
 
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
-                            directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil) throws -> Job {
+                            directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil,
+                            ledgerLayout: String? = nil) throws -> Job {
         try FileIO.makeDirectories(directory.root, mode: 0o700)
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
-                               directory: directory, restart: restart, ledgerSpec: ledgerSpec).job
+                               directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout).job
     }
 
     public static func map(directory: JobDirectory, partition: Int, memoryBytes: Int, retry: RetryPolicy,

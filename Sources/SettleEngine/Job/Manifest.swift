@@ -38,6 +38,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var partitions: [PartitionEntry]
     /// The ledger spec of a reconciling job (its text, so tasks on other hosts read ledgers alike).
     public var ledgerSpec: LayoutIdentity?
+    /// The layout (a name in `layouts`) of fixed-width ledger files; nil when ledgers are CSV.
+    public var ledgerLayout: String?
     /// Where `aggregate` publishes the outputs (so `settle resume DIR` knows); nil for a job made by `settle plan`.
     public var outDirectory: String?
 
@@ -65,8 +67,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         for (old, new) in zip(layouts, current.layouts) where old.name == new.name && old.sha256 != new.sha256 {
             changes.append("layout '\(old.name)' changed since the job started")
         }
-        if ledgerSpec?.sha256 != current.ledgerSpec?.sha256 {
-            changes.append("the ledger spec changed since the job started")
+        if ledgerSpec?.sha256 != current.ledgerSpec?.sha256 || ledgerLayout != current.ledgerLayout {
+            changes.append("the ledger spec or layout changed since the job started")
         }
         return changes
     }

@@ -19,7 +19,7 @@ public struct BucketOutput: Sendable {
 
 extension Job {
     /// True when the job has ledger files to reconcile against.
-    public var reconciling: Bool { plan.files.contains { $0.ledger != nil } }
+    public var reconciling: Bool { plan.files.contains(where: \.isLedger) }
 
     /// Which runs hold which bucket, from the runs' own indexes.
     public func bucketInputs(_ partitions: [PartitionResult]) throws -> [BucketInputs] {

@@ -174,6 +174,18 @@ public final class AggregateTable {
         }
     }
 
+    /// Writes the table as one sorted run at `path` (entries by bucket, then key) and empties it.
+    public func spillSorted(to path: String, buckets: Int, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
+        var writer = try RunWriter(path: path, bucketCount: buckets, encoder: encoder)
+        do {
+            try drainSorted(buckets: buckets) { bucket, key, value in try writer.append(bucket: bucket, key: key, value: value) }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return try writer.finish()
+    }
+
     public func clear() {
         state.pointee.storage.update(repeating: Slot.empty, count: state.pointee.capacity)
         state.pointee.count = 0

@@ -88,16 +88,7 @@ public final class MapWorker {
     private func spill(directory: String, sequence: inout Int) throws -> SpillRunInfo {
         let path = Self.runPath(directory: directory, sequence: sequence)
         sequence += 1
-        var writer = try RunWriter(path: path, bucketCount: bucketCount, encoder: encoder)
-        do {
-            try table.drainSorted(buckets: bucketCount) { bucket, key, value in
-                try writer.append(bucket: bucket, key: key, value: value)
-            }
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        return try writer.finish()
+        return try table.spillSorted(to: path, buckets: bucketCount, encoder: encoder)
     }
 
     /// The hot loop. Per record: no allocation, no String, no dynamic dispatch; rejects (rare) take
@@ -112,6 +103,10 @@ public final class MapWorker {
         let referenceOffset = file.layout.reference?.offset ?? 0, referenceLength = file.layout.reference?.length ?? 0
         let filePosition = ReferenceKey.position(file: file.index, offset: 0)
         let partitionIndex = UInt32(partition.index)
+        // A ledger in a layout: its records are the ledger's side (tagged partials, flagged occurrences).
+        let currencyTag = file.isLedger ? ReconciliationTag.ledger : 0
+        let sideFlag = file.isLedger ? Occurrence.ledger : 0
+        let referenceWidth = file.referenceWidth
         let layout = file.layout
         let recordLength = layout.recordLength
         let headerOffset = file.headerOffset ?? -1
@@ -158,23 +153,24 @@ public final class MapWorker {
                         // Prefetch this record's slot and fold the record from `prefetchDistance`
                         // records ago, whose slot is in cache by now: the table's cache misses
                         // overlap with parsing.
-                        let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)).hashValue64
+                        let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency | currencyTag)).hashValue64
                         settle_prefetch_write(table.slotAddress(hash: hash))
                         let position = pendingCount & (Self.prefetchDistance - 1)
                         if pendingCount >= Self.prefetchDistance {
                             if table.isFull { try onFull() }
                             table.add(pending[position])
                         }
-                        pending[position] = PendingRecord(merchant: merchant, currency: currency, hash: hash, isDebit: isDebit,
+                        pending[position] = PendingRecord(merchant: merchant, currency: currency | currencyTag, hash: hash, isDebit: isDebit,
                                                           amountMinor: amount, feeMinor: fee)
                         pendingCount &+= 1
                         if let references {
                             if references._withUnsafeGuaranteedRef({ $0.isFull }) { try onReferencesFull() }
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
-                                                                          width: referenceLength) ?? MerchantKey()
+                                                                          width: referenceWidth) ?? MerchantKey()
                             let key = ReferenceKey(reference: reference, position: filePosition | UInt64(offset))
                             let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
-                                                   flags: isDebit ? 0 : Occurrence.credit, partition: partitionIndex, local: UInt64(local))
+                                                   flags: (isDebit ? 0 : Occurrence.credit) | sideFlag, partition: partitionIndex,
+                                                   local: UInt64(local))
                             references._withUnsafeGuaranteedRef { $0.append(key, value) }
                         }
                         // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
@@ -192,7 +188,7 @@ public final class MapWorker {
                 }
                 try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
                                result: &result, rejects: &rejects)
-                if let references = references?.takeUnretainedValue(),
+                if let references = references?.takeUnretainedValue(), sideFlag == 0,
                    let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
                     if references.isFull { try onReferencesFull() }
                     references.append(ReferenceKey(reference: reference, position: filePosition | UInt64(offset)),

@@ -24,7 +24,7 @@ struct OutputPublisher {
     }
 
     func stage(bucketOutputs: [BucketOutput], fanIn: Int) throws -> Staged {
-        let reconciliation = plan.files.contains { $0.ledger != nil } ? try ReconciliationOutput(outDirectory: options.outDirectory) : nil
+        let reconciliation = plan.files.contains(where: \.isLedger) ? try ReconciliationOutput(outDirectory: options.outDirectory) : nil
         var totals: AtomicFile
         do {
             totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
@@ -65,7 +65,7 @@ struct OutputPublisher {
             if let reconciliation {
                 try reconciliation.finishRows()
                 try reconciliation.writeMismatches(bucketOutputs, paths: plan.files.map(\.path), fanIn: fanIn, scratch: directory.scratch)
-                reconciliation.ledgerFiles = plan.files.filter { $0.ledger != nil }.map { file in
+                reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
                     return .init(path: file.path, rows: valid + rejected, valid: valid, rejected: rejected)
@@ -141,7 +141,7 @@ struct OutputPublisher {
 
     /// One per settlement file (ledger files carry no control totals).
     func controlChecks() -> [ControlCheck] {
-        plan.files.filter { $0.ledger == nil }.map { file in
+        plan.files.filter { !$0.isLedger }.map { file in
             var valid: (count: Int, debit: Int128, credit: Int128, fee: Int128) = (0, 0, 0, 0)
             var explanation = RejectExplanation()
             for result in partitions where result.partition.fileIndex == file.index {

@@ -45,7 +45,7 @@ struct SummaryJSON {
 
     /// The partitions of settlement files (ledger files are reported under `reconciliation`).
     private var settlementPartitions: [PartitionResult] {
-        partitions.filter { plan.files[$0.partition.fileIndex].ledger == nil }
+        partitions.filter { !plan.files[$0.partition.fileIndex].isLedger }
     }
 
     private func renderResult(_ json: inout JSONWriter, staged: borrowing OutputPublisher.Staged) {
@@ -61,7 +61,7 @@ struct SummaryJSON {
         }
         json.endObject()
         json.beginArray("files")
-        for (file, check) in zip(plan.files.filter { $0.ledger == nil }, staged.controlChecks) {
+        for (file, check) in zip(plan.files.filter { !$0.isLedger }, staged.controlChecks) {
             let results = partitions.filter { $0.partition.fileIndex == file.index }
             json.beginObject()
             json.string("path", file.path)

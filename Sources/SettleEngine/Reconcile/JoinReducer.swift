@@ -179,14 +179,7 @@ public struct JoinReducer {
     }
 
     private func spillContributions(_ table: AggregateTable, sequence: Int, encoder: LZ4FrameEncoder) throws -> SpillRunInfo {
-        var writer = try RunWriter(path: "\(directory)/c\(pad(sequence, 4)).run", bucketCount: 1, encoder: encoder)
-        do {
-            try table.drainSorted(buckets: 1) { _, key, value in try writer.append(bucket: 0, key: key, value: value) }
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        return try writer.finish()
+        try table.spillSorted(to: "\(directory)/c\(pad(sequence, 4)).run", buckets: 1, encoder: encoder)
     }
 }
 
@@ -195,6 +188,15 @@ public struct JoinReducer {
 public enum SortedMerge<Codec: SpillCodec> {
     public static func merge(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder, scratch: (Int, Int) -> String,
                              emit: (Codec.Key, Codec.Value) throws -> Void) throws {
+        try passes(inputs, fanIn: fanIn, encoder: encoder, scratch: scratch, mergeOnce: mergeOnce, emit: emit)
+    }
+
+    /// Merges groups of `fanIn` inputs into intermediate runs (`scratch(pass, group)`, removed at
+    /// the end) until at most `fanIn` are left, then merges those into `emit`. `mergeOnce` is the
+    /// one-pass merge (plain, or combining equal keys).
+    static func passes(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder, scratch: (Int, Int) -> String,
+                       mergeOnce: ([MergeInput], (Codec.Key, Codec.Value) throws -> Void) throws -> Void,
+                       emit: (Codec.Key, Codec.Value) throws -> Void) throws {
         var current = inputs.filter { $0.entries > 0 }
         var intermediates: [String] = []
         defer { for path in intermediates { FileIO.unlink(path) } }
@@ -226,7 +228,7 @@ public enum SortedMerge<Codec: SpillCodec> {
             current = next
             pass += 1
         }
-        try mergeOnce(current, emit: emit)
+        try withoutActuallyEscaping(emit) { emit in try mergeOnce(current, emit) }
     }
 
     static func mergeOnce(_ inputs: [MergeInput], emit: (Codec.Key, Codec.Value) throws -> Void) throws {
@@ -259,7 +261,8 @@ public enum SortedMerge<Codec: SpillCodec> {
         }
     }
 
-    private static func siftDown(_ heap: inout [(key: Codec.Key, source: Int)], _ start: Int) {
+    /// Restores the min-heap order from `start` down.
+    static func siftDown(_ heap: inout [(key: Codec.Key, source: Int)], _ start: Int) {
         var root = start
         let count = heap.count
         while true {

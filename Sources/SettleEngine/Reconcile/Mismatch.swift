@@ -78,14 +78,7 @@ public enum MismatchCodec: SpillCodec {
 
     public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: MismatchKey, value: MismatchRow, size: Int)? {
         var at = 0
-        func bytes(capacity: Int) -> MerchantKey? {
-            guard at < available else { return nil }
-            let length = Int(pointer.load(fromByteOffset: at, as: UInt8.self))
-            guard length <= capacity, at + 1 + length <= available else { return nil }
-            let key = MerchantKey.load(pointer, offset: at + 1, length: length)
-            at += 1 + length
-            return key
-        }
+        func bytes(capacity: Int) -> MerchantKey? { SpillEntry.readKey(pointer, &at, available, capacity: capacity) }
         func u64() -> UInt64? { SpillEntry.readVarint(pointer, &at, available).flatMap { UInt64(exactly: $0) } }
         guard let reference = bytes(capacity: MerchantKey.capacity), let position = u64(), at < available else { return nil }
         let sides = pointer.load(fromByteOffset: at, as: UInt8.self)

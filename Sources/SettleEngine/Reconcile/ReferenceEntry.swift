@@ -130,14 +130,7 @@ public enum ReferenceCodec: SpillCodec {
     @inline(__always)
     public static func load(from pointer: UnsafeRawPointer, available: Int) -> (key: ReferenceKey, value: Occurrence, size: Int)? {
         var at = 0
-        func bytes(capacity: Int) -> MerchantKey? {
-            guard at < available else { return nil }
-            let length = Int(pointer.load(fromByteOffset: at, as: UInt8.self))
-            guard length <= capacity, at + 1 + length <= available else { return nil }
-            let key = MerchantKey.load(pointer, offset: at + 1, length: length)
-            at += 1 + length
-            return key
-        }
+        func bytes(capacity: Int) -> MerchantKey? { SpillEntry.readKey(pointer, &at, available, capacity: capacity) }
         guard let reference = ReferencePacking.load(pointer, at: &at, available: available),
               let position = SpillEntry.readVarint(pointer, &at, available), let position64 = UInt64(exactly: position),
               let merchant = bytes(capacity: MerchantKey.capacity),

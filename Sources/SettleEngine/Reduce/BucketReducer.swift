@@ -52,19 +52,7 @@ public struct BucketReducer {
     }
 
     private func spill(_ table: AggregateTable, encoder: LZ4FrameEncoder, directory: String, sequence: Int) throws -> MergeInput {
-        let path = "\(directory)/table-\(pad(sequence, 5)).run"
-        var writer = try RunWriter(path: path, bucketCount: 1, encoder: encoder)
-        var count = 0
-        do {
-            try table.drainSorted(buckets: 1) { _, key, value in
-                try writer.append(bucket: 0, key: key, value: value)
-                count += 1
-            }
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        _ = try writer.finish()
-        return MergeInput(path: path, bucket: 0, entries: count)
+        let info = try table.spillSorted(to: "\(directory)/table-\(pad(sequence, 5)).run", buckets: 1, encoder: encoder)
+        return MergeInput(path: info.path, bucket: 0, entries: info.entries)
     }
 }

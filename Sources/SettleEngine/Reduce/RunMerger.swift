@@ -28,40 +28,7 @@ public enum RunMerger {
     public static func merge(_ inputs: [MergeInput], fanIn: Int, encoder: LZ4FrameEncoder,
                              scratch: (Int, Int) -> String,
                              emit: (AggregateKey, PartialAggregate) throws -> Void) throws {
-        var current = inputs.filter { $0.entries > 0 }
-        var intermediates: [String] = []
-        defer { for path in intermediates { FileIO.unlink(path) } }
-        var pass = 0
-        while current.count > fanIn {
-            var next: [MergeInput] = []
-            var group = 0
-            for start in stride(from: 0, to: current.count, by: fanIn) {
-                let slice = Array(current[start..<min(start + fanIn, current.count)])
-                if slice.count == 1 {
-                    next.append(slice[0])
-                    continue
-                }
-                let path = scratch(pass, group)
-                group += 1
-                var writer = try RunWriter(path: path, bucketCount: 1, encoder: encoder)
-                intermediates.append(path)
-                var count = 0
-                do {
-                    try mergeOnce(slice) { key, value in
-                        try writer.append(bucket: 0, key: key, value: value)
-                        count += 1
-                    }
-                } catch {
-                    writer.abandon()
-                    throw error
-                }
-                _ = try writer.finish()
-                next.append(MergeInput(path: path, bucket: 0, entries: count))
-            }
-            current = next
-            pass += 1
-        }
-        try mergeOnce(current, emit: emit)
+        try SortedMerge<AggregateCodec>.passes(inputs, fanIn: fanIn, encoder: encoder, scratch: scratch, mergeOnce: mergeOnce, emit: emit)
     }
 
     /// One pass: a binary heap of (current key, input index) values, so sifting moves plain values
@@ -79,7 +46,7 @@ public enum RunMerger {
             }
         }
         guard !heap.isEmpty else { return }
-        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, index) }
+        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { SortedMerge<AggregateCodec>.siftDown(&heap, index) }
         var pendingKey = heap[0].key
         var pending = PartialAggregate()
         while !heap.isEmpty {
@@ -95,30 +62,13 @@ public enum RunMerger {
             }
             if try cursor.advance() {
                 heap[0].key = cursor.key
-                siftDown(&heap, 0)
+                SortedMerge<AggregateCodec>.siftDown(&heap, 0)
             } else {
                 heap[0] = heap[heap.count - 1]
                 heap.removeLast()
-                if !heap.isEmpty { siftDown(&heap, 0) }
+                if !heap.isEmpty { SortedMerge<AggregateCodec>.siftDown(&heap, 0) }
             }
         }
         try emit(pendingKey, pending)
-    }
-
-    private static func siftDown(_ heap: inout [(key: AggregateKey, source: Int)], _ start: Int) {
-        var root = start
-        let count = heap.count
-        while true {
-            let left = 2 * root + 1
-            if left >= count { return }
-            var smallest = left
-            if left + 1 < count && heap[left + 1].key < heap[left].key { smallest = left + 1 }
-            if heap[smallest].key < heap[root].key {
-                heap.swapAt(smallest, root)
-                root = smallest
-            } else {
-                return
-            }
-        }
     }
 }

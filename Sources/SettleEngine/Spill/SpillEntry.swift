@@ -63,6 +63,18 @@ enum SpillEntry {
         return (AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency)), value, at)
     }
 
+    /// Reads `u8 n, n bytes` (n at most `capacity`) at `at` into a packed key; nil if it runs past
+    /// `available` or is too long.
+    @inline(__always)
+    static func readKey(_ pointer: UnsafeRawPointer, _ at: inout Int, _ available: Int, capacity: Int) -> MerchantKey? {
+        guard at < available else { return nil }
+        let length = Int(pointer.load(fromByteOffset: at, as: UInt8.self))
+        guard length <= capacity, at + 1 + length <= available else { return nil }
+        let key = MerchantKey.load(pointer, offset: at + 1, length: length)
+        at += 1 + length
+        return key
+    }
+
     @inline(__always)
     static func zigzag(_ value: Int128) -> UInt128 {
         UInt128(bitPattern: (value &<< 1) ^ (value &>> 127))

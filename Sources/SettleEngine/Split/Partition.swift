@@ -30,6 +30,10 @@ public struct FilePlan: Sendable {
     /// Set for a ledger file (reconciliation): its CSV columns. `layout` is then the settlement
     /// layout whose reference the ledger is matched on.
     public var ledger: LedgerFile? = nil
+    /// True for every ledger file: CSV (`ledger` set) or fixed-width records in a layout.
+    public var isLedger = false
+    /// The width digit-only references are padded to: the settlement layout's reference field.
+    public var referenceWidth = 0
 
     /// The control totals a trailer declares; nil fields are not in the layout or not readable.
     public struct Controls: Sendable, Equatable {

@@ -8,15 +8,21 @@ public enum PartitionPlanner {
     /// How many records at the end of a file are searched for the trailer.
     static let trailerSearchDepth = 8
 
+    /// `fixedLedgers` trailing entries of `files` are ledger files in a layout (reconciliation), and
+    /// `ledgers` are CSV ledger files, planned after them.
     public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+                            fixedLedgers: Int = 0,
                             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
                             partitionSizeBytes: Int) -> PartitionPlan {
+        let referenceWidth = files.first?.layout.reference?.length ?? 0
         var filePlans: [FilePlan] = []
         var partitions: [Partition] = []
         for (fileIndex, input) in files.enumerated() {
-            let plan = input.mapped.withBytes { bytes in
+            var plan = input.mapped.withBytes { bytes in
                 planFile(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout, bytes: bytes)
             }
+            plan.isLedger = fileIndex >= files.count - fixedLedgers
+            plan.referenceWidth = referenceWidth
             let ranges = input.mapped.withBytes { bytes in
                 cut(bytes: bytes, framing: plan.framing, recordLength: input.layout.recordLength,
                     partitionSizeBytes: partitionSizeBytes)
@@ -36,7 +42,8 @@ public enum PartitionPlanner {
             }
             filePlans.append(FilePlan(index: fileIndex, path: input.path, layout: input.layout, layoutName: "ledger",
                                       sizeBytes: input.mapped.sizeBytes, framing: .lf, headerOffset: nil, trailerOffset: nil,
-                                      headerValues: [], controls: nil, fileRejects: [], ledger: input.ledger))
+                                      headerValues: [], controls: nil, fileRejects: [], ledger: input.ledger, isLedger: true,
+                                      referenceWidth: input.ledger.referenceWidth))
         }
         return PartitionPlan(files: filePlans, partitions: partitions, partitionSizeBytes: partitionSizeBytes)
     }
