@@ -39,8 +39,7 @@ func fail(_ error: any Error) -> ExitCode {
 }
 
 func printError(_ text: String) {
-    var stream = StandardError()
-    print(text, to: &stream)
+    StderrSink.shared.writeLine(text, json: StderrSink.shared.format == .json ? LogRecord.json(plainLine: text) : nil)
 }
 
 struct StandardError: TextOutputStream {

@@ -20,6 +20,8 @@ struct ResumeCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup(title: "Watching the run") var observe: OperatorOptions
+
     func validate() throws {
         try runOptions.check()
         if runOptions.work != nil { throw ValidationError("give the work directory as the argument, not --work") }
@@ -41,7 +43,7 @@ struct ResumeCommand: ParsableCommand {
                                        memoryBytes: memoryBytes, partitionSizeBytes: manifest.partitionSizeBytes,
                                        buckets: manifest.buckets, keepWork: runOptions.keepWork,
                                        retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
-        try runJob(options, run: runOptions, resumeHint: commandLineForShell())
+        try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }
 

@@ -20,12 +20,14 @@ struct Settle: ParsableCommand {
             MapCommand.self,
             ReduceCommand.self,
             FinalizeCommand.self,
+            ReportCommand.self,
         ]
     )
 
     /// Runs the command, mapping argument-parser's usage errors (EX_USAGE, 64) to Settle's one
     /// exit-code table, where every could-not-run case is 2.
     static func main() {
+        SettleLogging.configure(arguments: CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             try command.run()

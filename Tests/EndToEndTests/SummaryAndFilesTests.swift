@@ -71,12 +71,12 @@ struct SummaryAndFilesTests {
         defer { out.remove() }
         let run = try await AggregateRun.run(["settlement.dat", "--layout", spec.layout, "--quiet"], out: out.path, in: dataset.directory)
         try #require(run.outcome.exitStatus == (spec.faults > 0 ? 1 : 0), "\(run.outcome)")
-        for path in [run.totalsPath, run.rejectsPath, run.summaryPath] {
+        for path in [run.totalsPath, run.rejectsPath, run.summaryPath, out.path + "/report.html"] {
             #expect(FileFacts.octal(try FileFacts.mode(path)) == "0640", "\(path)")
         }
-        // Nothing but the three outputs is left in the output directory.
+        // Nothing but the three outputs and the report is left in the output directory.
         let left = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(left == ["rejects.csv", "summary.json", "totals.csv"])
+        #expect(left == ["rejects.csv", "report.html", "summary.json", "totals.csv"])
     }
 
     @Test("work directory: removed after a completed run, kept with --keep-work (mode 0700)", arguments: datasets)

@@ -101,6 +101,8 @@ public final class AggregateJob: Sendable {
         json.string("resume_command", resumeCommand)
         json.endObject()
         try? AtomicFile.write(json.bytes, to: options.outDirectory + "/summary.json")
+        // The morning report then says the run was interrupted, how far it got and how to resume.
+        try? MorningReport.write(outDirectory: options.outDirectory)
     }
 }
 

@@ -15,6 +15,8 @@ struct JobRunner {
         progress.update {
             $0.partitionsTotal = partitionCount
             $0.bucketsTotal = job.bucketCount
+            $0.bytesTotal = job.plan.partitions.reduce(0) { $0 + $1.sizeBytes }
+            $0.workers = options.workers
             $0.stage = "map"
         }
 
@@ -52,6 +54,7 @@ struct JobRunner {
             $0.records = results.reduce(0) { $0 + ($1?.records ?? 0) }
             $0.rejects = results.reduce(0) { $0 + ($1?.rejected ?? 0) }
         }
+        progress.mapStarting(resumed: results)
 
         // Map what is left.
         let pending = (0..<partitionCount).filter { results[$0] == nil }
@@ -64,14 +67,13 @@ struct JobRunner {
             makeState: { id in try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: buckets, reconciling: job.reconciling) },
             body: { worker, task, _ in
                 let index = pending[task]
+                progress.partitionStarted()
                 let result = try job.mapPartition(index, worker: worker, retry: retry) { attempt, error in
-                    logger.warning("partition \(index): attempt \(attempt) failed, retrying: \(error.message)")
+                    logger.warning("partition \(index): attempt \(attempt) failed, retrying: \(error.message)",
+                                   metadata: ["partition": "\(index)"])
                 }
-                progress.update {
-                    $0.partitionsDone += 1
-                    $0.records += result.records
-                    $0.rejects += result.rejected
-                }
+                progress.partitionFinished(result)
+                logger.debug("partition mapped", metadata: PartitionLog.metadata(result, file: job.plan.files[result.partition.fileIndex].path))
                 return result
             })
         for (task, result) in mapped.enumerated() { results[pending[task]] = result }
@@ -112,7 +114,7 @@ struct JobRunner {
                                                   fanIn: fanIn, retry: retry) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
-                progress.update { $0.bucketsDone += 1 }
+                progress.bucketFinished()
                 return output
             })
         for (task, output) in reduced.enumerated() { outputs[pendingBuckets[task]] = output }

@@ -30,13 +30,33 @@ public final class JobProgress: Sendable {
         public var records = 0
         public var rejects = 0
         public var stage = "plan"
+        /// Input bytes in all partitions, and in those done (resumed ones included).
+        public var bytesTotal = 0
+        public var bytesDone = 0
+        /// What resumed partitions had done before this process started (not part of its rates).
+        public var bytesResumed = 0
+        public var recordsResumed = 0
+        /// Partitions a worker is mapping now, and the size of the worker pool.
+        public var partitionsInFlight = 0
+        public var workers = 0
+        /// When this process started mapping (monotonic), 0 before.
+        public var mapStartNanoseconds: UInt64 = 0
+        /// When this process's last partition finished (monotonic): rates stop there.
+        public var lastPartitionNanoseconds: UInt64 = 0
+        /// Workers' time spent on the partitions this process mapped.
+        public var busyNanoseconds: UInt64 = 0
+
+        public init() {}
     }
 
     private let state = Mutex(Snapshot())
+    /// Where per-partition figures also go (no-op handlers unless the executable bootstrapped a backend).
+    public let metrics: JobMetrics
 
-    public init() {}
+    public init(metrics: JobMetrics = JobMetrics()) { self.metrics = metrics }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0) } }
+    @discardableResult
+    func update<Value>(_ body: (inout Snapshot) -> Value) -> Value { state.withLock { body(&$0) } }
 }

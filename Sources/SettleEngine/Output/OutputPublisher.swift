@@ -164,10 +164,13 @@ struct OutputPublisher {
         try summaryFile.write(summary)
         _ = try summaryFile.seal()
         let reconciliation = staged.reconciliation
+        // The old report describes the old set: gone before the new set is, remade after it.
+        FileIO.unlink(options.outDirectory + "/" + MorningReport.fileName)
         try staged.totals.publish()
         try staged.rejects.publish()
         try reconciliation?.publish()
         try summaryFile.publish()
+        try MorningReport.write(outDirectory: options.outDirectory)
     }
 }
 
