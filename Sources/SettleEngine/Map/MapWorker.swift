@@ -61,8 +61,14 @@ public final class MapWorker {
                 try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
                                onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
                                onReferencesFull: spillReferences)
+            } else if references == nil {
+                // Two specialisations of the hot loop: plain aggregation carries none of the
+                // reconciliation code (fewer live values, no branches per record).
+                try scan(PlainScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
+                         onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
+                         onReferencesFull: spillReferences)
             } else {
-                try scan(bytes, partition: partition, file: file, result: &result, rejects: &rejects,
+                try scan(ReconcilingScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
                          onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
                          onReferencesFull: spillReferences)
             }
@@ -94,7 +100,7 @@ public final class MapWorker {
     /// The hot loop. Per record: no allocation, no String, no dynamic dispatch; rejects (rare) take
     /// the slow path. `onFull` spills the table (called between records, never mid-record).
     @inline(__always)
-    private func scan(_ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan,
+    private func scan<Mode: ScanMode>(_ mode: Mode.Type, _ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan,
                       result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
                       onReferencesFull: () throws -> Void) throws {
         guard let base = bytes.baseAddress else { return }
@@ -103,8 +109,8 @@ public final class MapWorker {
         let referenceOffset = file.layout.reference?.offset ?? 0, referenceLength = file.layout.reference?.length ?? 0
         let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         // A ledger in a layout: its records are the ledger's side (tagged partials, flagged occurrences).
-        let currencyTag = file.isLedger ? ReconciliationTag.ledger : 0
-        let sideFlag = file.isLedger ? Occurrence.ledger : 0
+        let currencyTag = Mode.reconciling && file.isLedger ? ReconciliationTag.ledger : 0
+        let sideFlag = Mode.reconciling && file.isLedger ? Occurrence.ledger : 0
         let referenceWidth = file.referenceWidth
         let layout = file.layout
         let recordLength = layout.recordLength
@@ -162,7 +168,7 @@ public final class MapWorker {
                         pending[position] = PendingRecord(merchant: merchant, currency: currency | currencyTag, hash: hash, isDebit: isDebit,
                                                           amountMinor: amount, feeMinor: fee)
                         pendingCount &+= 1
-                        if let references {
+                        if Mode.reconciling, let references {
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + referenceOffset, length: referenceLength,
                                                                           width: referenceWidth) ?? MerchantKey()
                             let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
@@ -188,7 +194,7 @@ public final class MapWorker {
                 }
                 try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
                                result: &result, rejects: &rejects)
-                if let references = references?.takeUnretainedValue(), sideFlag == 0,
+                if Mode.reconciling, let references = references?.takeUnretainedValue(), sideFlag == 0,
                    let reference = rejectedReference(base, offset: offset, length: length, layout: layout) {
                     let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
                     let value = Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected)
@@ -305,6 +311,11 @@ public final class MapWorker {
         }
     }
 }
+
+/// Which specialisation of the map loop runs: with or without the reconciliation code.
+protocol ScanMode { static var reconciling: Bool { get } }
+enum PlainScan: ScanMode { static var reconciling: Bool { false } }
+enum ReconcilingScan: ScanMode { static var reconciling: Bool { true } }
 
 /// A valid detail record parsed and waiting for its (prefetched) table slot.
 struct PendingRecord {
