@@ -31,7 +31,8 @@ public enum PartitionPlanner {
             var contexts: [StructuredContext?] = ranges.map { _ in nil }
             if let structured = input.layout.structured {
                 contexts = input.mapped.withBytes { bytes in
-                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound))
+                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound),
+                                       fileHeader: plan.headerOffset, fileTrailer: plan.trailerOffset)
                 }
             }
             for (range, context) in zip(ranges, contexts) {
@@ -125,8 +126,12 @@ public enum PartitionPlanner {
             // Structured layouts read every form found in the wild (a terminator other than the
             // layout's is a warning); headers, trailers and controls are found by the map stage.
             let framing = structuredFraming(bytes)
-            return FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
-                            framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
+            var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
+                                framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
+            if let structured = layout.structured, structured.afterTrailer != .nextFile {
+                (plan.headerOffset, plan.trailerOffset) = singleFileBounds(bytes: bytes, framing: framing, layout: structured)
+            }
+            return plan
         }
         let framing = framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
         var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
