@@ -21,7 +21,8 @@ public final class Job: Sendable {
 
     /// Creates the job (manifest and plan) or, when the directory already holds one for the same
     /// inputs and layouts, opens it to resume. Throws `jobChanged` naming what changed otherwise;
-    /// `restart` discards the directory's state first.
+    /// `restart` discards the directory's state first. A gzip input is decompressed into the job
+    /// directory (or its copy reused) before planning: see `CompressedInputs`.
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                                directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
                                ledgerSpec: String? = nil, ledgerLayout: String? = nil,
@@ -134,7 +135,7 @@ public final class Job: Sendable {
     }
 
     /// Opens an existing job from its manifest alone (layouts come from the manifest), checking
-    /// that the inputs have not changed.
+    /// that the inputs have not changed. Gzip inputs map their decompressed copies, made again when lost.
     public static func open(_ directory: JobDirectory, logger: Logger = Logger(label: "settle")) throws -> Job {
         guard directory.hasManifest else {
             throw SettleError(.usage, "\(directory.root) is not a job directory (no manifest.json): run `settle plan` or `settle aggregate` first")
