@@ -197,12 +197,13 @@ struct StructuredLayoutTests {
         var rejectsBytes: [UInt8]
     }
 
-    func aggregate(_ bytes: [UInt8], _ extra: [String] = [], layout: String = Self.layout) async throws -> Result {
+    func aggregate(_ bytes: [UInt8], _ extra: [String] = [], layout: String = Self.layout, quiet: Bool = true) async throws -> Result {
         let work = try TemporaryDirectory(prefix: "structured")
         defer { work.remove() }
         try writeBytes(bytes, to: work.file("input.dat"))
         try writeBytes(Array(layout.utf8), to: work.file("batchy.yaml"))
-        let run = try await AggregateRun.run(["input.dat", "--layout", "batchy.yaml", "--quiet"] + extra, out: "out", in: work.path)
+        let run = try await AggregateRun.run(["input.dat", "--layout", "batchy.yaml"] + (quiet ? ["--quiet"] : []) + extra, out: "out",
+                                             in: work.path)
         try #require(run.outcome.exitStatus != nil, "settle crashed: \(run.outcome)")
         try #require(FileFacts.exists(run.summaryPath), "no summary.json: \(run.outcome)")
         return Result(run: run, totals: String(decoding: try run.totals(), as: UTF8.self), rejects: try run.rejects(),
@@ -242,7 +243,7 @@ struct StructuredLayoutTests {
         var line = Array(built.lines[trailer])
         line[7] = line[7] == "9" ? "8" : "9"  // the first digit of the debit total
         built.lines[trailer] = String(line)
-        let result = try await aggregate(built.bytes())
+        let result = try await aggregate(built.bytes(), quiet: false)
         #expect(result.run.outcome.exitStatus == 1, "\(result.run.outcome)")
         let failed = Self.failed(result.summary)
         try #require(failed.count == 1, "\(failed)")

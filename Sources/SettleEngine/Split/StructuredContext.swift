@@ -24,13 +24,20 @@ public struct StructuredContext: Sendable, Equatable, Codable {
 }
 
 extension PartitionPlanner {
+    /// Where a structured file's first record starts: after a UTF-8 byte order mark, unless
+    /// `--strict` (which reads the mark as part of the first record).
+    static func firstRecordOffset(_ bytes: UnsafeRawBufferPointer, strict: Bool) -> Int {
+        !strict && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+
     /// A layout of one logical file per physical file: its file header is the first record (after a
     /// byte order mark) and its file trailer the last record recognised as one. Any other file
     /// header or trailer is rejected as unexpected, so these offsets, found once, decide the file's
     /// structure whatever the partitions.
-    static func singleFileBounds(bytes: UnsafeRawBufferPointer, framing: Framing, layout: StructuredLayout) -> (header: Int?, trailer: Int?) {
+    static func singleFileBounds(bytes: UnsafeRawBufferPointer, framing: Framing, layout: StructuredLayout,
+                                 strict: Bool) -> (header: Int?, trailer: Int?) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return (nil, nil) }
-        let start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        let start = firstRecordOffset(bytes, strict: strict)
         var header: Int?
         var cursor = RecordCursor(bytes: bytes, range: start..<bytes.count, recordLength: layout.recordLength, framing: framing)
         if let first = cursor.next(),
@@ -68,7 +75,9 @@ extension PartitionPlanner {
 
     /// The context at each partition's start, in partition order (all partitions of one file).
     static func structuredContexts(bytes: UnsafeRawBufferPointer, framing: Framing, layout: StructuredLayout,
-                                   starts: [Int], fileHeader planHeader: Int? = nil, fileTrailer planTrailer: Int? = nil) -> [StructuredContext] {
+                                   starts: [Int], fileHeader planHeader: Int? = nil, fileTrailer planTrailer: Int? = nil,
+                                   strict: Bool = false) -> [StructuredContext] {
+        let fileStart = firstRecordOffset(bytes, strict: strict)
         // One logical file: its bounds are known, only groups are looked for (back to the nearest
         // group header, normally a short walk).
         let singleFile = layout.afterTrailer != .nextFile
@@ -91,8 +100,9 @@ extension PartitionPlanner {
             var trailerBeforeGroupEvent = false
             var previousFound = false
             var end = start
-            while end > previousStart {
-                let record = recordBefore(base, end: end, lowerBound: previousStart, framing: framing, recordLength: layout.recordLength)
+            let lowerBound = max(previousStart, fileStart)
+            while end > lowerBound {
+                let record = recordBefore(base, end: end, lowerBound: lowerBound, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
                 let kind = layout.classify(base, offset: record.offset, length: record.length, whenHolds: nil).map { layout.records[$0].kind }
                 if !previousFound, let kind, kind != .continuation {
