@@ -100,12 +100,12 @@ struct NachaLadder {
 struct NachaMix {
     private let smallBatch = NachaLadder(21, 300)
     private let largeBatch = NachaLadder(301, 3_000)
-    private let payrollCredit = NachaLadder(5_000, 500_000)
+    private let payrollCredit = NachaLadder(5_000, 300_000)
     private let consumerDebit = NachaLadder(1_000, 200_000)
-    private let corporate = NachaLadder(5_000, 1_000_000)
+    private let corporate = NachaLadder(5_000, 500_000)
     private let web = NachaLadder(500, 100_000)
     private let tel = NachaLadder(500, 50_000)
-    private let advice = NachaLadder(50_000, 5_000_000)
+    private let advice = NachaLadder(50_000, 2_000_000)
 
     /// A batch's SEC code: mostly PPD, CCD, WEB and TEL. No IAT without an IAT originator.
     func sec(_ random: inout GeneratorRandom, hasIAT: Bool) -> NachaSEC {
