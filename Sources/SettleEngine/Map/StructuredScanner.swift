@@ -15,6 +15,8 @@ final class StructuredScanner {
     let measureCount: Int
     /// Measures fed by every physical record (`count: [all]`), for records no spec recognises.
     let allMeasures: [Int]
+    /// The layout has one logical file per physical file (its bounds come from the plan).
+    let singleFile: Bool
 
     // Context: one flat buffer of slots, the length of each slot's (trimmed) value.
     let context: UnsafeMutablePointer<UInt8>
@@ -60,6 +62,7 @@ final class StructuredScanner {
         self.table = table
         self.strict = file.strict
         measureCount = layout.measures.count
+        singleFile = layout.afterTrailer != .nextFile
         allMeasures = layout.measures.indices.filter { layout.measures[$0].kinds == nil && layout.measures[$0].sum == nil }
         context = .allocate(capacity: max(1, layout.contextBytes))
         slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
@@ -258,6 +261,13 @@ final class StructuredScanner {
             return
         }
         let ref = StructuredPartial.RecordRef(spec: index, partition: partition.index, local: local, offset: byteOffset)
+        // One logical file per physical file: only the planned file header and trailer are theirs.
+        if singleFile && ((kind == .fileHeader && byteOffset != file.headerOffset) || (kind == .fileTrailer && byteOffset != file.trailerOffset)) {
+            try count(spec: index, pointer, offset: offset)
+            try reject(kind == .fileHeader ? .unexpectedHeader : .unexpectedTrailer, spec: index, field: -1, ref: ref,
+                       rawLength: rawLength, result: &result, rejects: &rejects)
+            return
+        }
         switch kind {
         case .detail:
             try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
