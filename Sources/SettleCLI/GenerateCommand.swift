@@ -114,6 +114,10 @@ struct GenerateCommand: ParsableCommand {
         let report: GenerationReport
         do {
             let spec = try LayoutLoader.load(layout)
+            if spec.structure != nil {
+                throw SettleError(.usage, "layout \(layout) is a structured layout: the generator writes flat layouts, "
+                    + "and NACHA files with --layout nacha")
+            }
             let options = try GeneratorOptions(records: records, merchants: merchants, seed: seed, faultRate: faults,
                                                layout: spec, outputDirectory: out,
                                                ledgerStyle: LedgerStyle(rawValue: ledgerStyle) ?? .plain,

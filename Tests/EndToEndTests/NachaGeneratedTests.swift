@@ -103,6 +103,35 @@ struct NachaGeneratedTests {
     }
 }
 
+/// What `settle generate` refuses around NACHA, before any work: exit 2 and a message naming the option.
+@Suite("settle generate --layout nacha: usage errors")
+struct NachaGenerateUsageTests {
+    @Test(arguments: [
+        (["--faults", "0.01"], "--faults is not supported with --layout nacha"),
+        (["--ledger-files", "2"], "do not apply to --layout nacha"),
+        (["--records", "8500001"], "at most 999,999 blocks of 10 lines"),
+    ])
+    func refused(_ extra: [String], _ message: String) async throws {
+        let out = try TemporaryDirectory(prefix: "nacha-usage")
+        defer { out.remove() }
+        var arguments = ["generate", "--layout", "nacha", "--records", "10", "--merchants", "5", "--seed", "1", "--out", out.path]
+        if let index = arguments.firstIndex(of: extra[0]) { arguments.removeSubrange(index...(index + 1)) }
+        let outcome = try await Subprocess.settle(arguments + extra)
+        #expect(outcome.exitStatus == 2, "\(outcome)")
+        #expect(outcome.stderr.contains(message), "\(outcome)")
+        #expect(!FileFacts.exists(out.file("settlement.ach")))
+    }
+
+    @Test func structuredLayoutPathIsRefusedWithAHint() async throws {
+        let out = try TemporaryDirectory(prefix: "nacha-usage")
+        defer { out.remove() }
+        let outcome = try await Subprocess.settle(["generate", "--layout", SettleBinary.packageRoot + "/datasets/layouts/nacha.yaml",
+                                                   "--records", "10", "--merchants", "5", "--seed", "1", "--out", out.path])
+        #expect(outcome.exitStatus == 2, "\(outcome)")
+        #expect(outcome.stderr.contains("NACHA files with --layout nacha"), "\(outcome)")
+    }
+}
+
 /// A NACHA file written by `settle generate --layout nacha`, with its ground truth. Generating one
 /// takes a fraction of a second, so each test writes its own (the same bytes for the same seed).
 struct NachaDataset {
