@@ -16,7 +16,7 @@ onto the entries with last_value(... IGNORE NULLS) OVER (ORDER BY line_no). Then
 and it groups by merchant = trimmed id "|" trimmed name (an empty part dropped), as datasets/layouts/
 nacha.yaml defines it, writing merchant_id,currency,debit_count,debit_amount,credit_count,
 credit_amount,fee_amount,net_amount ordered by merchant (bytewise), currency USD, fee 0.
-Positions are the 1-based ones of /work/shared/realworld/README.md section 1.
+Positions are the 1-based ones of the NACHA specification, as datasets/layouts/nacha.yaml gives them.
 """
 import sys
 import time

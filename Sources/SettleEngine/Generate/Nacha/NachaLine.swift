@@ -1,5 +1,5 @@
 /// One 94-byte NACHA record and its LF, filled field by field at the 1-based `start` positions of the
-/// specification (as `nacha.yaml` and /work/shared/realworld/README.md give them), so each record
+/// NACHA specification (as `datasets/layouts/nacha.yaml` gives them), so each record
 /// below can be checked against the layout by eye. Reused for every record: no allocation per line.
 struct NachaLine {
     static let recordLength = 94

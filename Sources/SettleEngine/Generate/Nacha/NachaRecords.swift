@@ -1,5 +1,5 @@
 /// Writes each kind of NACHA record into one reusable `NachaLine`, at the positions of the
-/// specification (1-based, inclusive; /work/shared/realworld/README.md section 1 and `nacha.yaml`).
+/// NACHA specification (1-based, inclusive, as `datasets/layouts/nacha.yaml` gives them).
 /// The generator appends `line.bytes` to the file after each call.
 ///
 /// Fields the engine does not aggregate (accounts, receiver ids and names) are filled from a random
