@@ -224,8 +224,10 @@ struct StructuredLayoutTests {
         #expect(file["groups"]?.int == built.groups)
         #expect(file["logical_files"]?.int == 3)
         #expect(Self.failed(base.summary).isEmpty, "\(Self.failed(base.summary))")
-        // 4 controls per group, 3 per file.
-        #expect(Self.checks(base.summary).count == built.groups * 4 + 3 * 3)
+        // 4 controls per group, 3 per file; passed group checks are counted, file checks listed.
+        #expect(file["checks_total"]?.int == built.groups * 4 + 3 * 3)
+        #expect(file["checks_by_name"]?["group"]?["debit"]?["passed"]?.int == built.groups)
+        #expect(Self.checks(base.summary).count == 3 * 3)
         #expect(base.summary["result"]?["valid"]?.int == built.details)
         for (size, workers) in [("41", "1"), ("41", "2"), ("123", "2"), ("1000", "1"), ("4KB", "2"), ("64MiB", "2")] {
             let run = try await aggregate(built.bytes(), ["--partition-size", size, "--workers", workers])

@@ -32,6 +32,10 @@ public struct StructuredReport: Sendable {
 
     public var failed: [Check] { checks.filter { !$0.passed && !$0.skipped } }
 
+    /// `summary.json` lists every file check, and group checks that failed or were skipped up to
+    /// this many; passed group checks are only counted (`checks_by_name`).
+    public static let listedGroupChecks = 1000
+
     static func evaluate(file: FilePlan, partitions: [PartitionResult]) -> StructuredReport? {
         guard let layout = file.layout.structured else { return nil }
         var report = StructuredReport()

@@ -115,9 +115,44 @@ struct SummaryJSON {
         json.number("amount_scale", report.scale)
         json.number("groups", report.groups)
         json.number("logical_files", report.files)
-        json.number("checks_failed", report.failed.count)
+        // A file of many batches has many checks: passed group checks are counted, not listed.
+        let failed = report.failed.count
+        let skipped = report.checks.filter(\.skipped).count
+        json.number("checks_total", report.checks.count)
+        json.number("checks_passed", report.checks.count - failed - skipped)
+        json.number("checks_failed", failed)
+        json.number("checks_skipped", skipped)
+        json.beginObject("checks_by_name")
+        for scope in ["file", "group"] {
+            let ofScope = report.checks.filter { $0.scope == scope }
+            guard !ofScope.isEmpty else { continue }
+            json.beginObject(scope)
+            var names: [String] = []
+            for check in ofScope where !names.contains(check.name) { names.append(check.name) }
+            for name in names {
+                let named = ofScope.filter { $0.name == name }
+                json.beginObject(name)
+                json.number("passed", named.filter { $0.passed && !$0.skipped }.count)
+                json.number("failed", named.filter { !$0.passed && !$0.skipped }.count)
+                json.number("skipped", named.filter(\.skipped).count)
+                json.endObject()
+            }
+            json.endObject()
+        }
+        json.endObject()
+        let listed = report.checks.filter { $0.scope == "file" || !$0.passed || $0.skipped }
+        let limit = StructuredReport.listedGroupChecks
+        var groupListed = 0
+        var notListed = report.checks.count - listed.count
         json.beginArray("checks")
-        for check in report.checks {
+        for check in listed {
+            if check.scope == "group" {
+                groupListed += 1
+                if groupListed > limit {
+                    notListed += 1
+                    continue
+                }
+            }
             json.beginObject()
             json.string("name", check.name)
             json.string("scope", check.scope)
@@ -130,6 +165,7 @@ struct SummaryJSON {
             json.endObject()
         }
         json.endArray()
+        json.number("checks_not_listed", notListed)
         json.beginObject("warnings")
         for warning in report.warnings {
             json.beginObject(warning.kind)
