@@ -41,7 +41,10 @@ struct ReportPage {
     /// The worst control-check status over the files: unexplained, unavailable, explained, agree.
     var controlStatus: String {
         let order = ["agree", "explained", "unavailable", "unexplained"]
-        let statuses = (result?["files"]?.elements ?? []).compactMap { $0["control_check"]?["status"]?.string }
+        let statuses = (result?["files"]?.elements ?? []).compactMap { file in
+            // A structured layout's file: its checks, all passed or not.
+            file["control_check"]?["status"]?.string ?? file["checks_failed"]?.int.map { $0 == 0 ? "agree" : "unexplained" }
+        }
         return statuses.max { (order.firstIndex(of: $0) ?? 4) < (order.firstIndex(of: $1) ?? 4) } ?? "unavailable"
     }
 
@@ -86,6 +89,10 @@ struct ReportPage {
     private func controlChecks() -> String {
         var html = ""
         for file in result?["files"]?.elements ?? [] {
+            if file["checks_total"] != nil {
+                html += structuredChecks(file)
+                continue
+            }
             let check = file["control_check"]
             let status = check?["status"]?.string ?? "unavailable"
             let tone = status == "agree" ? "ok" : status == "explained" ? "warn" : "bad"
@@ -112,6 +119,54 @@ struct ReportPage {
             }
         }
         return section("Control totals", html)
+    }
+
+    /// A structured layout's file: checks counted by name, the failed ones listed, and the warnings.
+    private func structuredChecks(_ file: ReportJSON) -> String {
+        let failed = file["checks_failed"]?.int ?? 0
+        let status = failed == 0 ? "all checks passed" : "\(failed) checks failed"
+        var html = "<h3><span class=\"path\">\(HTMLText.escape(file["path"]?.string ?? ""))</span> "
+            + "<span class=\"pill \(failed == 0 ? "ok" : "bad") control-status\">\(HTMLText.escape(status))</span></h3>"
+        html += "<p class=\"note\">layout \(HTMLText.escape(file["layout"]?.string ?? "")): \(HTMLText.count(file["records"]?.int ?? 0)) records, "
+            + "\(HTMLText.count(file["valid"]?.int ?? 0)) valid, \(HTMLText.count(file["rejected"]?.int ?? 0)) rejected; "
+            + "\(HTMLText.count(file["groups"]?.int ?? 0)) groups; amounts in units of 10^-\(file["amount_scale"]?.int ?? 2)</p>"
+        var rows: [[String]] = []
+        for scope in ["file", "group"] {
+            let names = file["checks_by_name"]?[scope]?.members ?? [:]
+            for name in names.keys.sorted() {
+                let counts = names[name]
+                var row = [scope, HTMLText.escape(name)]
+                for key in ["passed", "failed", "skipped"] { row.append(HTMLText.count(counts?[key]?.int ?? 0)) }
+                rows.append(row)
+            }
+        }
+        html += HTMLText.table(["Scope", "Check", "Passed", "Failed", "Skipped"], rows, numeric: [2, 3, 4])
+        let failures = (file["checks"]?.elements ?? []).filter { $0["status"]?.string == "failed" }
+        if !failures.isEmpty {
+            var failedRows: [[String]] = []
+            for check in failures {
+                var place = "file"
+                if let group = check["group"]?.int {
+                    place = "group \(group)"
+                    if let record = check["group_record"]?.int { place += " (record \(record))" }
+                }
+                let record = check["record"]?.int ?? 0
+                failedRows.append([HTMLText.escape(check["name"]?.string ?? ""), place, record > 0 ? HTMLText.count(record) : "–",
+                                   HTMLText.escape(check["expected"]?.string ?? ""), HTMLText.escape(check["found"]?.string ?? "")])
+            }
+            html += HTMLText.table(["Failed check", "Where", "Record", "Declared", "Found"], failedRows, numeric: [2])
+        }
+        let warningMembers = file["warnings"]?.members ?? [:]
+        var warnings: [[String]] = []
+        for kind in warningMembers.keys.sorted() {
+            let warning = warningMembers[kind]
+            let first = (warning?["first_records"]?.elements ?? []).compactMap { $0.int.map(String.init) }.joined(separator: ", ")
+            warnings.append([HTMLText.escape(kind), HTMLText.count(warning?["count"]?.int ?? 0), HTMLText.escape(first)])
+        }
+        if !warnings.isEmpty {
+            html += HTMLText.table(["Read with a warning", "Records", "First records"], warnings, numeric: [1])
+        }
+        return html
     }
 
     private func keyFigures() -> String {
