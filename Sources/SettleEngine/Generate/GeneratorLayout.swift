@@ -132,6 +132,8 @@ struct GeneratorLayout {
                     sawDate = true
                 case (nil, .digits): fill = .digits
                 case (nil, .amount): fill = .smallAmount
+                case (nil, .signedAmount):
+                    throw SettleError(.usage, "the generator does not write signed_amount fields ('\(field.name)')")
                 case (nil, .text):
                     fill = .text(pool: pools.count)
                     pools.append(TextPool(length: field.position.length, optional: field.optional))

@@ -43,6 +43,8 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
     /// The external scheduler's attempt number of the task that published this marker (`settle map
     /// --scheduler-attempt N`); absent for in-process runs and in markers written before it existed.
     public var schedulerAttempt: Int?
+    /// Structured layouts: the partition's scopes, declared control values and warnings.
+    public var structured: StructuredPartial?
 
     init(result: PartitionResult, attemptDirectory: String, attempts: Int) {
         partition = result.partition.index
@@ -81,6 +83,7 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         worker = result.worker
         seconds = Double(result.endNanoseconds - result.startNanoseconds) / 1e9
         schedulerAttempt = SchedulerAttempt.current
+        structured = result.structured
     }
 
     /// The result this marker records, with absolute paths under `taskDirectory`.
@@ -99,6 +102,7 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         result.referenceRuns = (referenceRuns ?? []).map {
             SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries)
         }
+        result.structured = structured
         result.validDebitCount = validDebitCount
         result.validCreditCount = validCreditCount
         result.validDebit = try Self.money(validDebit)

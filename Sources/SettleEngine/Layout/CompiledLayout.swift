@@ -47,6 +47,8 @@ public struct CompiledLayout: Sendable {
     public let creditCode: UInt64
     public let fee: Field?
     public let reference: Field?
+    /// Set for a structured layout; the flat properties above are then placeholders, never read.
+    public let structured: StructuredLayout?
 
     /// Compiles a validated spec; throws the validator's issues if it is not valid.
     public init(_ spec: LayoutSpec) throws(LayoutError) {
@@ -55,6 +57,24 @@ public struct CompiledLayout: Sendable {
         self.spec = spec
         self.recordLength = spec.recordLength
         self.typePositions = spec.recordType.map { ($0.offset, $0.length) }
+        if let structure = spec.structure {
+            structured = StructuredLayout(spec, structure: structure)
+            let placeholder = Field(offset: 0, length: 0, type: .text, optional: true, codes: [], index: -1)
+            header = nil
+            trailer = nil
+            detail = Record(kind: .detail, code: UInt64.max, fields: [], spec: RecordSpec(kind: .detail, code: "", fields: []),
+                            sensitiveRanges: [])
+            merchant = placeholder
+            currency = placeholder
+            amount = placeholder
+            direction = placeholder
+            debitCode = UInt64.max
+            creditCode = UInt64.max
+            fee = nil
+            reference = structured?.records.first { $0.kind == .detail }?.reference
+            return
+        }
+        structured = nil
         func compile(_ record: RecordSpec) -> Record {
             let fields = record.fields.enumerated().map { index, field in
                 Field(offset: field.position.offset, length: field.position.length, type: field.type,

@@ -93,7 +93,7 @@ private struct Reader {
     }
 
     mutating func layout(_ root: Node, source: String) -> LayoutSpec? {
-        let allowed: Set = ["name", "record_length", "terminator", "record_type", "records"]
+        let allowed: Set = ["name", "record_length", "terminator", "record_type", "records", "currency", "merchant", "after_trailer"]
         guard let map = mapping(root, "layout", allowed: allowed) else { return nil }
         let name = string(map, "name", "layout")
         let recordLength = int(map, "record_length", "layout", mapNode: root)
@@ -119,7 +119,16 @@ private struct Reader {
             fail(.missingKey, "layout", "missing 'record_type'", root)
         }
         var records: [RecordSpec] = []
-        if let node = map["records"] {
+        var structure: StructuredSpec?
+        if let node = map["records"], let list = node.sequence {
+            structure = structured(map, records: list)
+        } else {
+            for key in ["currency", "merchant", "after_trailer"] where map[key] != nil {
+                fail(.unknownKey, "layout", "'\(key)' is only for structured layouts (records written as a list)", map[key])
+            }
+        }
+        if structure != nil {
+        } else if let node = map["records"] {
             if let recordMap = node.mapping {
                 for (key, value) in recordMap {
                     let kindName = key.string ?? "?"
@@ -137,8 +146,183 @@ private struct Reader {
             fail(.missingKey, "layout", "missing 'records'", root)
         }
         guard let name, let recordLength else { return nil }
-        return LayoutSpec(name: name, recordLength: recordLength, terminator: terminator,
-                          recordType: recordType, records: records, source: source)
+        var spec = LayoutSpec(name: name, recordLength: recordLength, terminator: terminator,
+                              recordType: recordType, records: records, source: source)
+        spec.structure = structure
+        return spec
+    }
+
+    /// The structured part: layout-level `currency`, `merchant`, `after_trailer` and the record list.
+    mutating func structured(_ map: Node.Mapping, records list: Node.Sequence) -> StructuredSpec? {
+        var currency: StructuredSpec.Currency?
+        if let node = map["currency"] {
+            if let currencyMap = mapping(node, "currency", allowed: ["value", "field"]) {
+                if let value = string(currencyMap, "value", "currency", required: false) {
+                    currency = .value(value)
+                } else if let field = string(currencyMap, "field", "currency", required: false) {
+                    currency = .field(field)
+                } else {
+                    fail(.missingKey, "currency", "expected 'value' (a constant code) or 'field' (a field name)", node)
+                }
+            }
+        }
+        var merchant: [String] = []
+        if let node = map["merchant"] {
+            if let sequence = node.sequence {
+                merchant = sequence.compactMap { $0.scalar?.string }
+            } else if let scalar = node.scalar?.string {
+                merchant = [scalar]
+            }
+        }
+        var afterTrailer = StructuredSpec.AfterTrailer.reject
+        if let text = string(map, "after_trailer", "layout", required: false) {
+            if let value = StructuredSpec.AfterTrailer(rawValue: text) {
+                afterTrailer = value
+            } else {
+                let options = StructuredSpec.AfterTrailer.allCases.map(\.rawValue).joined(separator: ", ")
+                fail(.badValue, "after_trailer", "unknown value '\(text)' (expected one of: \(options))", map["after_trailer"])
+            }
+        }
+        var records: [StructuredRecordSpec] = []
+        for (index, item) in list.enumerated() {
+            if let record = structuredRecord(item, "records[\(index)]") { records.append(record) }
+        }
+        return StructuredSpec(currency: currency, merchant: merchant, afterTrailer: afterTrailer, records: records)
+    }
+
+    mutating func positions(_ node: Node, _ path: String) -> [Position] {
+        if let list = node.sequence {
+            return list.enumerated().compactMap { position($1, "\(path)[\($0)]") }
+        }
+        return position(node, path).map { [$0] } ?? []
+    }
+
+    mutating func structuredRecord(_ node: Node, _ basePath: String) -> StructuredRecordSpec? {
+        let allowed: Set = ["kind", "name", "code", "code_at", "match", "when", "length", "fill", "fields", "controls"]
+        guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
+        var kind: StructuredKind?
+        if let text = string(map, "kind", basePath) {
+            kind = StructuredKind(rawValue: text)
+            if kind == nil {
+                let list = StructuredKind.allCases.map(\.rawValue).joined(separator: ", ")
+                fail(.unknownKind, basePath, "unknown record kind '\(text)' (expected one of: \(list))", map["kind"])
+            }
+        }
+        let name = string(map, "name", basePath, required: false)
+        let path = "\(basePath) (\(name ?? kind?.rawValue ?? "?"))"
+        let code = string(map, "code", path, required: false)
+        let codeAt = map["code_at"].map { positions($0, "\(path).code_at") }
+        var matches: [StructuredRecordSpec.Match] = []
+        if let node = map["match"] {
+            if let sequence = node.sequence {
+                for (index, item) in sequence.enumerated() {
+                    let itemPath = "\(path).match[\(index)]"
+                    guard let matchMap = mapping(item, itemPath, allowed: ["start", "value"]) else { continue }
+                    let start = int(matchMap, "start", itemPath, mapNode: item)
+                    let value = string(matchMap, "value", itemPath)
+                    if let start, let value { matches.append(.init(start: start, value: value)) }
+                }
+            } else {
+                fail(.badValue, "\(path).match", "expected a list of {start, value}", node)
+            }
+        }
+        var when: StructuredRecordSpec.When?
+        if let node = map["when"], let whenMap = mapping(node, "\(path).when", allowed: ["field", "in"]) {
+            let field = string(whenMap, "field", "\(path).when")
+            let values = whenMap["in"]?.sequence?.compactMap { $0.scalar?.string } ?? whenMap["in"]?.scalar.map { [$0.string] } ?? []
+            if values.isEmpty { fail(.missingKey, "\(path).when", "expected 'in': a list of values", node) }
+            if let field { when = .init(field: field, values: values) }
+        }
+        let length = map["length"] != nil ? int(map, "length", path, mapNode: node) : nil
+        let fill = string(map, "fill", path, required: false)
+        var fields: [FieldSpec] = []
+        if let list = map["fields"] {
+            if let sequence = list.sequence {
+                for (index, item) in sequence.enumerated() {
+                    if let field = field(item, "\(path).fields[\(index)]") { fields.append(field) }
+                }
+            } else {
+                fail(.badValue, "\(path).fields", "expected a list of fields", list)
+            }
+        }
+        var controls: [ControlSpec] = []
+        if let list = map["controls"] {
+            if let sequence = list.sequence {
+                for (index, item) in sequence.enumerated() {
+                    if let control = control(item, "\(path).controls[\(index)]") { controls.append(control) }
+                }
+            } else {
+                fail(.badValue, "\(path).controls", "expected a list of controls", list)
+            }
+        }
+        guard let kind else { return nil }
+        return StructuredRecordSpec(kind: kind, name: name ?? kind.rawValue, code: code, codeAt: codeAt, match: matches, when: when,
+                                    length: length, fill: fill, fields: fields, controls: controls, line: node.mark?.line)
+    }
+
+    mutating func control(_ node: Node, _ basePath: String) -> ControlSpec? {
+        let allowed: Set = ["name", "field", "count", "sum", "equals", "modulo", "per", "where", "unless_zero"]
+        guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
+        let name = string(map, "name", basePath)
+        let path = name.map { "\(basePath) (\($0))" } ?? basePath
+        let field = string(map, "field", path)
+        var measure: ControlSpec.Measure?
+        var measures = 0
+        if let node = map["count"] {
+            measures += 1
+            let kinds = node.sequence?.compactMap { $0.scalar?.string } ?? node.scalar.map { [$0.string] } ?? []
+            if kinds == ["all"] {
+                measure = .count(nil)
+            } else {
+                var parsed: [StructuredKind] = []
+                for text in kinds {
+                    if let kind = StructuredKind(rawValue: text) {
+                        parsed.append(kind)
+                    } else {
+                        let list = (["all"] + StructuredKind.allCases.map(\.rawValue)).joined(separator: ", ")
+                        fail(.unknownKind, "\(path).count", "unknown record kind '\(text)' (expected: \(list))", node)
+                    }
+                }
+                if parsed.isEmpty && kinds.isEmpty { fail(.badValue, "\(path).count", "expected a list of record kinds", node) }
+                measure = .count(parsed)
+            }
+        }
+        if let text = string(map, "sum", path, required: false) {
+            measures += 1
+            switch text {
+            case "debit": measure = .sum(.debit)
+            case "credit": measure = .sum(.credit)
+            case "amount": measure = .sum(.amount)
+            case "net": measure = .sum(.net)
+            case "fee": measure = .sum(.fee)
+            default: measure = .sum(.field(text))
+            }
+        }
+        if let text = string(map, "equals", path, required: false) {
+            measures += 1
+            measure = .equals(text)
+        }
+        if measures != 1 {
+            fail(.badValue, path, "expected exactly one of 'count', 'sum' or 'equals'", node)
+        }
+        var modulo: Int128?
+        if let text = string(map, "modulo", path, required: false) {
+            if let value = Int128(text), value > 0 { modulo = value } else {
+                fail(.badValue, "\(path).modulo", "expected a positive whole number, found '\(text)'", map["modulo"])
+            }
+        }
+        let per = map["per"] != nil ? int(map, "per", path, mapNode: node) : nil
+        var whereField: String?
+        var whereValues: [String] = []
+        if let node = map["where"], let whereMap = mapping(node, "\(path).where", allowed: ["field", "in"]) {
+            whereField = string(whereMap, "field", "\(path).where")
+            whereValues = whereMap["in"]?.sequence?.compactMap { $0.scalar?.string } ?? whereMap["in"]?.scalar.map { [$0.string] } ?? []
+            if whereValues.isEmpty { fail(.missingKey, "\(path).where", "expected 'in': a list of values", node) }
+        }
+        let unlessZero = bool(map, "unless_zero", path)
+        guard let name, let field, let measure else { return nil }
+        return ControlSpec(name: name, field: field, measure: measure, modulo: modulo, per: per, whereField: whereField,
+                           whereValues: whereValues, unlessZero: unlessZero, line: node.mark?.line)
     }
 
     mutating func record(_ node: Node, kind: RecordKind) -> RecordSpec? {
@@ -160,7 +344,7 @@ private struct Reader {
     }
 
     mutating func field(_ node: Node, _ basePath: String) -> FieldSpec? {
-        let allowed: Set = ["name", "start", "length", "type", "role", "sensitive", "optional", "values", "debit", "credit"]
+        let allowed: Set = ["name", "start", "length", "type", "role", "sensitive", "optional", "values", "debit", "credit", "scale"]
         guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
         let name = string(map, "name", basePath)
         let path = name.map { "\(basePath) (\($0))" } ?? basePath
@@ -190,13 +374,26 @@ private struct Reader {
                 fail(.badValue, "\(path).values", "expected a list of values", list)
             }
         }
-        let debit = string(map, "debit", path, required: false)
-        let credit = string(map, "credit", path, required: false)
+        // `debit` and `credit` are one value, or (structured layouts) a list: a code table.
+        let debitValues = map["debit"]?.sequence?.compactMap { $0.scalar?.string } ?? []
+        let creditValues = map["credit"]?.sequence?.compactMap { $0.scalar?.string } ?? []
+        let debit = debitValues.first ?? string(map, "debit", path, required: false)
+        let credit = creditValues.first ?? string(map, "credit", path, required: false)
+        var scale: Int?
+        if let text = string(map, "scale", path, required: false) {
+            if let value = Int(text), (0...6).contains(value) { scale = value } else {
+                fail(.badValue, "\(path).scale", "expected implied decimals 0 to 6, found '\(text)'", map["scale"])
+            }
+        }
         let sensitive = bool(map, "sensitive", path)
         let optional = bool(map, "optional", path)
         guard let name, let start, let length, let type else { return nil }
-        return FieldSpec(name: name, position: Position(start: start, length: length), type: type, role: role,
-                         sensitive: sensitive, optional: optional, values: values, debit: debit, credit: credit,
-                         line: node.mark?.line)
+        var spec = FieldSpec(name: name, position: Position(start: start, length: length), type: type, role: role,
+                             sensitive: sensitive, optional: optional, values: values, debit: debit, credit: credit,
+                             line: node.mark?.line)
+        spec.debitValues = debitValues.count > 1 ? debitValues : []
+        spec.creditValues = creditValues.count > 1 ? creditValues : []
+        spec.scale = scale
+        return spec
     }
 }

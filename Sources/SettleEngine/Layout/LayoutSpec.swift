@@ -14,6 +14,9 @@ public struct LayoutSpec: Sendable, Equatable {
     public var records: [RecordSpec]
     /// Where the text came from (a path or `builtin:NAME`), for messages.
     public var source: String
+    /// Set for a structured layout (`records:` is a list): groups, continuations, context, controls.
+    /// `records` is then empty.
+    public var structure: StructuredSpec?
 
     public init(name: String, recordLength: Int, terminator: Terminator, recordType: [Position],
                 records: [RecordSpec], source: String) {
@@ -77,6 +80,8 @@ public enum FieldType: String, Sendable, CaseIterable {
     case digits
     /// Unsigned integer in minor units, digits only.
     case amount
+    /// Zoned decimal with an overpunched last character (structured layouts only).
+    case signedAmount = "signed_amount"
     /// `YYYYMMDD`, a real calendar date.
     case date
     /// One of a listed set of values.
@@ -120,6 +125,12 @@ public struct FieldSpec: Sendable, Equatable {
     public var credit: String?
     /// YAML line of the field, for messages.
     public var line: Int?
+    /// Structured layouts: every value that means debit and credit (a code table); `debit` and
+    /// `credit` are the first of each.
+    public var debitValues: [String] = []
+    public var creditValues: [String] = []
+    /// Implied decimals of an amount (structured layouts; nil means 2).
+    public var scale: Int?
 
     public init(name: String, position: Position, type: FieldType, role: FieldRole? = nil,
                 sensitive: Bool = false, optional: Bool = false, values: [String] = [],
@@ -139,8 +150,9 @@ public struct FieldSpec: Sendable, Equatable {
     /// Every value a code field accepts (listed values plus debit and credit).
     public var acceptedCodes: [String] {
         var all = values
-        if let debit, !all.contains(debit) { all.append(debit) }
-        if let credit, !all.contains(credit) { all.append(credit) }
+        for value in [debit].compactMap({ $0 }) + debitValues + [credit].compactMap({ $0 }) + creditValues where !all.contains(value) {
+            all.append(value)
+        }
         return all
     }
 
@@ -148,5 +160,6 @@ public struct FieldSpec: Sendable, Equatable {
         lhs.name == rhs.name && lhs.position == rhs.position && lhs.type == rhs.type
             && lhs.role == rhs.role && lhs.sensitive == rhs.sensitive && lhs.optional == rhs.optional
             && lhs.values == rhs.values && lhs.debit == rhs.debit && lhs.credit == rhs.credit
+            && lhs.debitValues == rhs.debitValues && lhs.creditValues == rhs.creditValues && lhs.scale == rhs.scale
     }
 }

@@ -6,6 +6,7 @@ public enum LayoutValidator {
     public static let maxAmountDigits = 18
 
     public static func validate(_ spec: LayoutSpec) -> [LayoutIssue] {
+        if spec.structure != nil { return StructuredValidator.validate(spec) }
         var issues: [LayoutIssue] = []
         func add(_ code: LayoutIssue.Code, _ path: String, _ message: String, _ line: Int? = nil) {
             issues.append(LayoutIssue(code, path, message, line: line))
@@ -34,26 +35,31 @@ public enum LayoutValidator {
                 add(.duplicateCode, "\(path).code", "code '\(record.code)' is already used by '\(other.rawValue)'")
             }
             codes[record.code] = record.kind
-            validateFields(record, spec: spec, path: path, add: add)
+            validateFields(record.fields, kindName: record.kind.rawValue, recordLength: spec.recordLength, path: path, add: add)
+            for (index, field) in record.fields.enumerated()
+            where field.type == .signedAmount || field.scale != nil || !field.debitValues.isEmpty || !field.creditValues.isEmpty {
+                add(.badValue, "\(path).fields[\(index)] (\(field.name))",
+                    "signed_amount, 'scale' and lists of debit or credit values need a structured layout (records written as a list)", field.line)
+            }
         }
         validateRoles(spec, add: add)
         return issues
     }
 
-    private static func validateFields(_ record: RecordSpec, spec: LayoutSpec, path: String,
-                                       add: (LayoutIssue.Code, String, String, Int?) -> Void) {
+    static func validateFields(_ fields: [FieldSpec], kindName: String, recordLength: Int, path: String, structured: Bool = false,
+                               add: (LayoutIssue.Code, String, String, Int?) -> Void) {
         var names: Set<String> = []
-        for (index, field) in record.fields.enumerated() {
+        for (index, field) in fields.enumerated() {
             let fieldPath = "\(path).fields[\(index)] (\(field.name))"
             let position = field.position
             if !names.insert(field.name).inserted {
-                add(.duplicateField, fieldPath, "another field of '\(record.kind.rawValue)' is already named '\(field.name)'", field.line)
+                add(.duplicateField, fieldPath, "another field of '\(kindName)' is already named '\(field.name)'", field.line)
             }
-            if position.end > spec.recordLength {
+            if position.end > recordLength {
                 add(.pastRecordEnd, fieldPath,
-                    "positions \(position.start)-\(position.end) end past record_length \(spec.recordLength)", field.line)
+                    "positions \(position.start)-\(position.end) end past record_length \(recordLength)", field.line)
             }
-            for other in record.fields[..<index] {
+            for other in fields[..<index] {
                 let o = other.position
                 if position.start <= o.end && o.start <= position.end {
                     add(.overlap, fieldPath,
@@ -61,7 +67,9 @@ public enum LayoutValidator {
                 }
             }
             switch field.type {
-            case .amount where position.length > maxAmountDigits:
+            // A structured layout's control fields (not amounts of details) may be longer: ADV's 20 digits.
+            case .amount where position.length > maxAmountDigits && (!structured || field.role != nil),
+                 .signedAmount where position.length > maxAmountDigits:
                 add(.fieldTooLong, fieldPath, "an amount has at most \(maxAmountDigits) digits, this one \(position.length)", field.line)
             case .code:
                 let accepted = field.acceptedCodes

@@ -21,6 +21,8 @@ public struct PartitionResult: Sendable {
     /// What the rejected detail records account for.
     public var explanation = RejectExplanation()
     public var worker = 0
+    /// Structured layouts: scopes, declared control values and warnings, stitched at finalize.
+    public var structured: StructuredPartial?
     /// How many attempts the partition took (1 unless an I/O error was retried).
     public var attempts = 1
     public var startNanoseconds: UInt64 = 0

@@ -13,6 +13,8 @@ public struct RejectEntry: Sendable, Equatable {
     public var fieldIndex: Int
     /// The record as read (terminator excluded), at most `RejectLog.maxRawBytes`.
     public var raw: [UInt8]
+    /// Structured layouts: index of the record spec (variant) the record was recognised as, or -1.
+    public var specIndex = -1
 }
 
 /// A partition's rejects: kept in memory up to a limit, then appended to a work file, so a file of
@@ -40,7 +42,8 @@ public struct RejectLog: ~Copyable {
         RunIndex.append(UInt64(entry.localRecordIndex), to: &buffer)
         RunIndex.append(UInt64(entry.byteOffset), to: &buffer)
         buffer.append(entry.reason.rawValue)
-        buffer.append(Self.kindCode(entry.recordKind))
+        // Structured layouts store the record spec instead of the kind: 16 + spec index.
+        buffer.append(entry.specIndex >= 0 ? UInt8(16 + min(entry.specIndex, 239)) : Self.kindCode(entry.recordKind))
         RunIndex.append(Int16(entry.fieldIndex), to: &buffer)
         let raw = entry.raw.prefix(Self.maxRawBytes)
         RunIndex.append(UInt32(raw.count), to: &buffer)
@@ -122,9 +125,11 @@ public struct RejectLog: ~Copyable {
                   at + Int(length) <= bytes.count else {
                 throw SettleError(.io, "rejects work file \(path) is corrupt at byte \(at)")
             }
-            entries.append(RejectEntry(localRecordIndex: Int(local), byteOffset: Int(offset), reason: reason,
-                                       recordKind: kind(kindCode), fieldIndex: Int(field),
-                                       raw: Array(bytes[at..<(at + Int(length))])))
+            var entry = RejectEntry(localRecordIndex: Int(local), byteOffset: Int(offset), reason: reason,
+                                    recordKind: kind(kindCode), fieldIndex: Int(field),
+                                    raw: Array(bytes[at..<(at + Int(length))]))
+            if kindCode >= 16 { entry.specIndex = Int(kindCode) - 16 }
+            entries.append(entry)
             at += Int(length)
         }
         return entries

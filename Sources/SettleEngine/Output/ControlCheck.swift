@@ -30,6 +30,8 @@ public struct ControlCheck: Sendable {
     /// an amount difference that cannot be checked to the unit.
     public var unreadableAmounts: Int
     public var unreadableFees: Int
+    /// Structured layouts: every declared control and structure check, and the warnings.
+    public var structured: StructuredReport?
 
     public static func check(file: FilePlan, valid: (count: Int, debit: Int128, credit: Int128, fee: Int128),
                              explanation: RejectExplanation) -> ControlCheck {
@@ -72,6 +74,16 @@ public struct ControlCheck: Sendable {
 
     /// One line for stderr.
     public var summaryLine: String {
+        if let structured {
+            let failed = structured.failed
+            let warnings = structured.warnings.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")
+            let warned = warnings.isEmpty ? "" : "; warnings: \(warnings)"
+            if failed.isEmpty {
+                return "\(file): \(structured.checks.count) checks passed (\(structured.groups) groups, \(structured.files) files)\(warned)"
+            }
+            return "\(file): \(failed.count) of \(structured.checks.count) checks FAILED\(warned)\n"
+                + structured.lines(file: file).map { "settle:   \($0)" }.joined(separator: "\n")
+        }
         switch status {
         case .agree:
             return "\(file): control totals agree (\(figures.map { "\($0.name) \($0.declared)" }.joined(separator: ", ")))"

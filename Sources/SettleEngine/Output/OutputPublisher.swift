@@ -142,6 +142,10 @@ struct OutputPublisher {
     /// One per settlement file (ledger files carry no control totals).
     func controlChecks() -> [ControlCheck] {
         plan.files.filter { !$0.isLedger }.map { file in
+            if let report = StructuredReport.evaluate(file: file, partitions: partitions) {
+                return ControlCheck(file: file.path, status: report.failed.isEmpty ? .agree : .unexplained, figures: [],
+                                    unreadableAmounts: 0, unreadableFees: 0, structured: report)
+            }
             var valid: (count: Int, debit: Int128, credit: Int128, fee: Int128) = (0, 0, 0, 0)
             var explanation = RejectExplanation()
             for result in partitions where result.partition.fileIndex == file.index {

@@ -5,6 +5,10 @@ public enum RejectsCSV {
     /// A record-level reject. `recordNumber` is 1-based counting every physical record.
     public static func appendRow(file: String, recordNumber: Int, entry: RejectEntry, layout: CompiledLayout,
                                  to out: inout [UInt8]) {
+        if let structured = layout.structured {
+            appendStructuredRow(file: file, recordNumber: recordNumber, entry: entry, layout: structured, to: &out)
+            return
+        }
         let record = entry.recordKind.flatMap { kind in layout.records.first { $0.kind == kind } }
         let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
         var raw = entry.raw
@@ -28,6 +32,39 @@ public enum RejectsCSV {
             default:
                 break
             }
+        }
+        row(file: file, recordNumber: recordNumber, byteOffset: entry.byteOffset, reason: entry.reason,
+            field: fieldSpec?.name ?? "", detail: detail, raw: RecordText.escape(raw), to: &out)
+    }
+
+    /// A record of a structured layout: the field is named from the record spec it was recognised as.
+    static func appendStructuredRow(file: String, recordNumber: Int, entry: RejectEntry, layout: StructuredLayout,
+                                    to out: inout [UInt8]) {
+        let record = layout.records.indices.contains(entry.specIndex) ? layout.records[entry.specIndex] : nil
+        let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
+        var raw = entry.raw
+        for range in record?.sensitiveRanges ?? [] { RecordText.mask(&raw, range: range) }
+        var value: [UInt8]?
+        if let fieldSpec {
+            let range = fieldSpec.position.offset..<(fieldSpec.position.offset + fieldSpec.position.length)
+            if range.upperBound <= raw.count { value = Array(raw[range]) }
+        }
+        var detail = RecordValidator.explain(entry.reason, field: fieldSpec, value: value)
+        let kind = record.map { " (\($0.name), \($0.kind.rawValue))" } ?? ""
+        switch entry.reason {
+        case .shortRecord:
+            detail = "record\(kind) is \(entry.raw.count) bytes, its kind has \(record?.length ?? layout.recordLength)"
+                + (record != nil ? " (--strict rejects trimmed records)" : "")
+        case .overlongRecord:
+            detail = "line\(kind) is \(entry.raw.count) bytes, its kind allows \(record?.length ?? layout.recordLength)"
+        case .unknownRecordType:
+            detail = "no record of the layout matches this record's type code"
+        case .badText where fieldSpec == nil || record?.kind == .detail && entry.fieldIndex < 0:
+            detail = "the merchant key\(kind) is longer than \(MerchantKey.capacity) bytes"
+        case .noGroup, .orphanContinuation, .afterTrailer, .unexpectedTrailer:
+            detail = RecordValidator.sentence(entry.reason) + kind
+        default:
+            break
         }
         row(file: file, recordNumber: recordNumber, byteOffset: entry.byteOffset, reason: entry.reason,
             field: fieldSpec?.name ?? "", detail: detail, raw: RecordText.escape(raw), to: &out)

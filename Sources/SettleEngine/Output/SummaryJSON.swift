@@ -74,6 +74,11 @@ struct SummaryJSON {
             json.beginObject("header")
             for (name, value) in file.headerValues { json.string(name, value) }
             json.endObject()
+            if let structured = check.structured {
+                renderStructured(&json, structured)
+                json.endObject()
+                continue
+            }
             json.beginObject("control_check")
             json.string("status", check.status.rawValue)
             for figure in check.figures {
@@ -102,6 +107,38 @@ struct SummaryJSON {
         json.endObject()
         json.endObject()
         if let reconciliation = staged.reconciliation { renderReconciliation(&json, reconciliation) }
+        json.endObject()
+    }
+
+    /// A structured layout's checks and warnings (docs/structured-layouts.md).
+    private func renderStructured(_ json: inout JSONWriter, _ report: StructuredReport) {
+        json.number("amount_scale", report.scale)
+        json.number("groups", report.groups)
+        json.number("logical_files", report.files)
+        json.number("checks_failed", report.failed.count)
+        json.beginArray("checks")
+        for check in report.checks {
+            json.beginObject()
+            json.string("name", check.name)
+            json.string("scope", check.scope)
+            if let group = check.group { json.number("group", group) }
+            if let record = check.groupRecord { json.number("group_record", record) }
+            json.number("record", check.record)
+            json.string("expected", check.expected)
+            json.string("found", check.found)
+            json.string("status", check.skipped ? "skipped" : check.passed ? "passed" : "failed")
+            json.endObject()
+        }
+        json.endArray()
+        json.beginObject("warnings")
+        for warning in report.warnings {
+            json.beginObject(warning.kind)
+            json.number("count", warning.count)
+            json.beginArray("first_records")
+            for record in warning.records { json.number(nil, record) }
+            json.endArray()
+            json.endObject()
+        }
         json.endObject()
     }
 

@@ -67,6 +67,29 @@ public enum FieldDecoder {
         return value
     }
 
+    /// A zoned decimal whose last character is overpunched with the sign: `{` and `A`-`I` are +0..+9,
+    /// `}` and `J`-`R` are -0..-9, a plain digit is positive. Nil if a byte is anything else. At most
+    /// 18 digits.
+    @inline(__always)
+    public static func signedAmount(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int64? {
+        guard length > 0 else { return nil }
+        let head = length > 1 ? amount(base, offset: offset, length: length - 1) : 0
+        guard head >= 0 else { return nil }
+        let last = base.load(fromByteOffset: offset + length - 1, as: UInt8.self)
+        let digit: Int64
+        var negative = false
+        switch last {
+        case 0x30...0x39: digit = Int64(last - 0x30)
+        case UInt8(ascii: "{"): digit = 0
+        case UInt8(ascii: "A")...UInt8(ascii: "I"): digit = Int64(last - UInt8(ascii: "A") + 1)
+        case UInt8(ascii: "}"): digit = 0; negative = true
+        case UInt8(ascii: "J")...UInt8(ascii: "R"): digit = Int64(last - UInt8(ascii: "J") + 1); negative = true
+        default: return nil
+        }
+        let value = head &* 10 &+ digit
+        return negative ? -value : value
+    }
+
     /// Eight digit values (0-9, one per byte, first digit in the lowest byte) as one number.
     @inline(__always)
     static func parseEightDigits(_ digits: UInt64) -> UInt64 {

@@ -31,6 +31,10 @@ public enum RecordValidator {
                 if !FieldDecoder.isDigits(base, offset: at, length: field.length) {
                     return Failure(reason: .badAmount, fieldIndex: field.index)
                 }
+            case .signedAmount:
+                if FieldDecoder.signedAmount(base, offset: at, length: field.length) == nil {
+                    return Failure(reason: .badAmount, fieldIndex: field.index)
+                }
             case .date:
                 if field.length != 8 || !FieldDecoder.isDate(base, offset: at) {
                     return Failure(reason: .badDate, fieldIndex: field.index)
@@ -58,6 +62,8 @@ public enum RecordValidator {
         }
         switch reason {
         case .badDigits: return "\(place): expected digits 0-9\(shown)"
+        case .badAmount where field.type == .signedAmount:
+            return "\(place): expected a signed zoned amount (digits, the last one overpunched: { A-I positive, } J-R negative)\(shown)"
         case .badAmount: return "\(place): expected an amount of digits 0-9 in minor units\(shown)"
         case .badDate: return "\(place): expected a real calendar date YYYYMMDD\(shown)"
         case .badCode:
@@ -86,6 +92,8 @@ public enum RecordValidator {
         case .badText: return "control byte in a text field"
         case .blankField: return "required value is blank"
         case .badRow: return "row is not well-formed CSV or has another number of columns than the header"
+        case .noGroup: return "detail record outside any group (no group header before it)"
+        case .orphanContinuation: return "continuation record with no detail record before it in its group"
         }
     }
 }

@@ -31,6 +31,10 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
     case blankField
     /// A ledger row that is not well-formed CSV or has another number of columns than the header.
     case badRow
+    /// A detail record outside any group (structured layouts with group headers).
+    case noGroup
+    /// A continuation record with no detail before it in its group (structured layouts).
+    case orphanContinuation
 
     public var code: String {
         switch self {
@@ -49,6 +53,8 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
         case .badText: "bad_text"
         case .blankField: "blank_field"
         case .badRow: "bad_row"
+        case .noGroup: "no_group"
+        case .orphanContinuation: "orphan_continuation"
         }
     }
 

@@ -5,6 +5,8 @@ public struct Partition: Sendable, Equatable {
     public var fileIndex: Int
     public var byteStart: Int
     public var byteEnd: Int
+    /// Structured layouts: the structure in force at the first record (found by the planner).
+    public var context: StructuredContext? = nil
 
     public var byteRange: Range<Int> { byteStart..<byteEnd }
     public var sizeBytes: Int { byteEnd - byteStart }
@@ -34,6 +36,8 @@ public struct FilePlan: Sendable {
     public var isLedger = false
     /// The width digit-only references are padded to: the settlement layout's reference field.
     public var referenceWidth = 0
+    /// `--strict`: physical forms that are otherwise read with a warning are rejects (structured layouts).
+    public var strict = false
 
     /// The control totals a trailer declares; nil fields are not in the layout or not readable.
     public struct Controls: Sendable, Equatable {

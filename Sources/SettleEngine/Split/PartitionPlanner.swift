@@ -13,7 +13,7 @@ public enum PartitionPlanner {
     public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
                             fixedLedgers: Int = 0,
                             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
-                            partitionSizeBytes: Int) -> PartitionPlan {
+                            partitionSizeBytes: Int, strict: Bool = false) -> PartitionPlan {
         let referenceWidth = files.first?.layout.reference?.length ?? 0
         var filePlans: [FilePlan] = []
         var partitions: [Partition] = []
@@ -23,13 +23,20 @@ public enum PartitionPlanner {
             }
             plan.isLedger = fileIndex >= files.count - fixedLedgers
             plan.referenceWidth = referenceWidth
+            plan.strict = strict
             let ranges = input.mapped.withBytes { bytes in
                 cut(bytes: bytes, framing: plan.framing, recordLength: input.layout.recordLength,
                     partitionSizeBytes: partitionSizeBytes)
             }
-            for range in ranges {
+            var contexts: [StructuredContext?] = ranges.map { _ in nil }
+            if let structured = input.layout.structured {
+                contexts = input.mapped.withBytes { bytes in
+                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound))
+                }
+            }
+            for (range, context) in zip(ranges, contexts) {
                 partitions.append(Partition(index: partitions.count, fileIndex: fileIndex,
-                                            byteStart: range.lowerBound, byteEnd: range.upperBound))
+                                            byteStart: range.lowerBound, byteEnd: range.upperBound, context: context))
             }
             filePlans.append(plan)
         }
@@ -62,6 +69,15 @@ public enum PartitionPlanner {
             }
             return newline > 0 && bytes[newline - 1] == 0x0D ? .crlf : .lf
         }
+    }
+
+    /// A structured layout's file: lines if a newline is in its first 64 KiB (`crlf` if that line
+    /// ends in `\r\n`), fixed blocks otherwise.
+    static func structuredFraming(_ bytes: UnsafeRawBufferPointer) -> Framing {
+        guard let base = bytes.baseAddress else { return .lf }
+        guard let found = memchr(base, 0x0A, min(bytes.count, 1 << 16)) else { return .none }
+        let newline = UnsafeRawPointer(found) - base
+        return newline > 0 && bytes[newline - 1] == 0x0D ? .crlf : .lf
     }
 
     /// Byte ranges of about `partitionSizeBytes`, each ending just after a terminator (or on a
@@ -105,6 +121,13 @@ public enum PartitionPlanner {
 
     static func planFile(index: Int, path: String, layoutName: String, layout: CompiledLayout,
                          bytes: UnsafeRawBufferPointer) -> FilePlan {
+        if layout.structured != nil {
+            // Structured layouts read every form found in the wild (a terminator other than the
+            // layout's is a warning); headers, trailers and controls are found by the map stage.
+            let framing = structuredFraming(bytes)
+            return FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
+                            framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
+        }
         let framing = framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
         var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
                             framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [],

@@ -1,0 +1,321 @@
+/// A structured layout compiled once into flat tables of 0-based offsets, for the map loop: record
+/// recognition, context slots, the merchant key's parts, and the control measures each record
+/// kind feeds. Built by `CompiledLayout` when the spec is structured.
+public struct StructuredLayout: Sendable {
+    /// Where a merchant or currency part comes from.
+    public enum Source: Sendable, Equatable {
+        /// A field of the record itself.
+        case own(offset: Int, length: Int)
+        /// A context slot (a field of the group or file header in force).
+        case context(Int)
+        /// Not defined for this record.
+        case missing
+    }
+
+    /// What one record adds to a scope's measures.
+    public struct Update: Sendable {
+        public enum Operation: Sendable, Equatable {
+            case count, debit, credit, amount, net, fee
+            /// The digits field at this offset and length.
+            case field(offset: Int, length: Int)
+        }
+        public var measure: Int
+        public var operation: Operation
+        /// Only when this field (offset, length) holds one of `whereValues` (packed, blank-padded).
+        public var whereOffset = -1
+        public var whereLength = 0
+        public var whereValues: [UInt64] = []
+    }
+
+    /// One measure accumulated per scope (deduplicated across controls).
+    public struct Measure: Sendable, Hashable {
+        public var kinds: [StructuredKind]?
+        public var sum: ControlSpec.Sum?
+        public var whereField: String?
+        public var whereValues: [String]
+    }
+
+    public struct Record: Sendable {
+        public var index: Int
+        public var kind: StructuredKind
+        public var name: String
+        public var codeAt: [(offset: Int, length: Int)]
+        public var code: UInt64
+        public var hasCode: Bool
+        public var matches: [(offset: Int, length: Int, value: UInt64)]
+        /// Context slot whose trimmed value must be in `whenValues`, or -1.
+        public var whenSlot: Int
+        public var whenValues: [[UInt8]]
+        public var length: Int
+        public var fill: UInt8?
+        public var fields: [CompiledLayout.Field]
+        public var spec: StructuredRecordSpec
+        public var sensitiveRanges: [Range<Int>]
+        /// Header fields copied into context slots: (slot, offset, length).
+        public var contextWrites: [(slot: Int, offset: Int, length: Int)]
+        public var amount: CompiledLayout.Field?
+        public var amountSigned = false
+        public var amountMultiplier: Int64 = 1
+        public var direction: CompiledLayout.Field?
+        public var debitCodes: [UInt64] = []
+        public var creditCodes: [UInt64] = []
+        public var fee: CompiledLayout.Field?
+        public var feeSigned = false
+        public var feeMultiplier: Int64 = 1
+        public var merchantParts: [Source] = []
+        /// Every part comes from context: the key is computed once per context change.
+        public var merchantFromContext = false
+        public var currency: Source = .missing
+        public var reference: CompiledLayout.Field?
+        public var updates: [Update] = []
+    }
+
+    public let records: [Record]
+    /// Context slots: names, byte capacity and offset in one flat buffer; group slots first.
+    public let slotNames: [String]
+    public let slotOffsets: [Int]
+    public let slotCapacities: [Int]
+    public let groupSlotCount: Int
+    public let contextBytes: Int
+    public let measures: [Measure]
+    public let hasGroupHeaders: Bool
+    public let hasGroupTrailers: Bool
+    public let hasFileHeaders: Bool
+    public let hasFileTrailers: Bool
+    public let afterTrailer: StructuredSpec.AfterTrailer
+    /// The layout's `record_length`, and the longest record any kind allows.
+    public let recordLength: Int
+    public let maxLength: Int
+    /// Implied decimals of every amount in the totals.
+    public let scale: Int
+    public let constantCurrency: UInt32?
+    public let usesWhen: Bool
+
+    init(_ spec: LayoutSpec, structure: StructuredSpec) {
+        let specs = structure.records
+        recordLength = spec.recordLength
+        afterTrailer = structure.afterTrailer
+        hasGroupHeaders = specs.contains { $0.kind == .groupHeader }
+        hasGroupTrailers = specs.contains { $0.kind == .groupTrailer }
+        hasFileHeaders = specs.contains { $0.kind == .fileHeader }
+        hasFileTrailers = specs.contains { $0.kind == .fileTrailer }
+        maxLength = specs.map { $0.length ?? spec.recordLength }.max() ?? spec.recordLength
+        usesWhen = specs.contains { $0.when != nil }
+        // Context slots: group header fields, then file header fields.
+        var names: [String] = [], capacities: [Int] = []
+        var groupSlot: [String: Int] = [:], fileSlot: [String: Int] = [:]
+        for record in specs where record.kind == .groupHeader {
+            for field in record.fields {
+                if let slot = groupSlot[field.name] {
+                    capacities[slot] = max(capacities[slot], field.position.length)
+                } else {
+                    groupSlot[field.name] = names.count
+                    names.append(field.name)
+                    capacities.append(field.position.length)
+                }
+            }
+        }
+        groupSlotCount = names.count
+        for record in specs where record.kind == .fileHeader {
+            for field in record.fields {
+                if let slot = fileSlot[field.name] {
+                    capacities[slot] = max(capacities[slot], field.position.length)
+                } else {
+                    fileSlot[field.name] = names.count
+                    names.append(field.name)
+                    capacities.append(field.position.length)
+                }
+            }
+        }
+        var offsets: [Int] = []
+        var total = 0
+        for capacity in capacities {
+            offsets.append(total)
+            total += capacity
+        }
+        slotNames = names
+        slotOffsets = offsets
+        slotCapacities = capacities
+        contextBytes = total
+        func slot(_ name: String) -> Int? { groupSlot[name] ?? fileSlot[name] }
+
+        // Measures, deduplicated over every control.
+        var measures: [Measure] = []
+        for record in specs {
+            for control in record.controls {
+                guard let measure = Self.measure(control), !measures.contains(measure) else { continue }
+                measures.append(measure)
+            }
+        }
+        self.measures = measures
+
+        scale = specs.filter { $0.kind == .detail }
+            .flatMap { $0.fields.filter { $0.role == .amount || $0.role == .fee } }
+            .map { $0.scale ?? 2 }.max() ?? 2
+        if case .value(let code)? = structure.currency {
+            constantCurrency = CurrencyCode(code).raw
+        } else {
+            constantCurrency = nil
+        }
+        let scale = self.scale
+        func power(_ exponent: Int) -> Int64 { (0..<max(0, exponent)).reduce(1) { value, _ in value * 10 } }
+
+        var compiled: [Record] = []
+        for (index, record) in specs.enumerated() {
+            let fields = record.fields.enumerated().map { fieldIndex, field in
+                CompiledLayout.Field(offset: field.position.offset, length: field.position.length, type: field.type,
+                                     optional: field.optional, codes: field.acceptedCodes.map { FieldDecoder.pack(Array($0.utf8)) },
+                                     index: fieldIndex)
+            }
+            func field(named name: String) -> CompiledLayout.Field? {
+                record.fields.firstIndex { $0.name == name }.map { fields[$0] }
+            }
+            func field(role: FieldRole) -> (CompiledLayout.Field, FieldSpec)? {
+                record.fields.firstIndex { $0.role == role }.map { (fields[$0], record.fields[$0]) }
+            }
+            let codeAt = (record.codeAt ?? spec.recordType).map { ($0.offset, $0.length) }
+            let when = record.when
+            var compiledRecord = Record(
+                index: index, kind: record.kind, name: record.name, codeAt: codeAt,
+                code: record.code.map { FieldDecoder.pack(Array($0.utf8)) } ?? 0, hasCode: record.code != nil,
+                matches: record.match.map { ($0.start - 1, $0.value.utf8.count, FieldDecoder.pack(Array($0.value.utf8))) },
+                whenSlot: when.flatMap { slot($0.field) } ?? -1,
+                whenValues: when?.values.map { Array($0.utf8) } ?? [],
+                length: record.length ?? spec.recordLength,
+                fill: record.fill?.utf8.first,
+                fields: fields, spec: record,
+                sensitiveRanges: record.fields.filter(\.sensitive).map { $0.position.offset..<($0.position.offset + $0.position.length) },
+                contextWrites: [])
+            if record.kind == .groupHeader || record.kind == .fileHeader {
+                compiledRecord.contextWrites = record.fields.map { field in
+                    let slotIndex = record.kind == .groupHeader ? groupSlot[field.name]! : fileSlot[field.name]!
+                    return (slotIndex, field.position.offset, field.position.length)
+                }
+            }
+            if record.kind == .detail {
+                if let (amount, amountSpec) = field(role: .amount) {
+                    compiledRecord.amount = amount
+                    compiledRecord.amountSigned = amountSpec.type == .signedAmount
+                    compiledRecord.amountMultiplier = power(scale - (amountSpec.scale ?? 2))
+                }
+                if let (direction, directionSpec) = field(role: .direction) {
+                    compiledRecord.direction = direction
+                    let debits = directionSpec.debitValues.isEmpty ? [directionSpec.debit].compactMap { $0 } : directionSpec.debitValues
+                    let credits = directionSpec.creditValues.isEmpty ? [directionSpec.credit].compactMap { $0 } : directionSpec.creditValues
+                    compiledRecord.debitCodes = debits.map { FieldDecoder.pack(Array($0.utf8)) }
+                    compiledRecord.creditCodes = credits.map { FieldDecoder.pack(Array($0.utf8)) }
+                }
+                if let (fee, feeSpec) = field(role: .fee) {
+                    compiledRecord.fee = fee
+                    compiledRecord.feeSigned = feeSpec.type == .signedAmount
+                    compiledRecord.feeMultiplier = power(scale - (feeSpec.scale ?? 2))
+                }
+                compiledRecord.reference = field(role: .reference)?.0
+                func source(_ name: String) -> Source {
+                    if let own = field(named: name) { return .own(offset: own.offset, length: own.length) }
+                    return slot(name).map { .context($0) } ?? .missing
+                }
+                if structure.merchant.isEmpty {
+                    if let (merchant, _) = field(role: .merchant) {
+                        compiledRecord.merchantParts = [.own(offset: merchant.offset, length: merchant.length)]
+                    }
+                } else {
+                    compiledRecord.merchantParts = structure.merchant.map(source)
+                }
+                compiledRecord.merchantFromContext = compiledRecord.merchantParts.allSatisfy {
+                    if case .own = $0 { return false } else { return true }
+                }
+                switch structure.currency {
+                case .field(let name)?: compiledRecord.currency = source(name)
+                case .value?: compiledRecord.currency = .missing
+                case nil:
+                    if let (currency, _) = field(role: .currency) {
+                        compiledRecord.currency = .own(offset: currency.offset, length: currency.length)
+                    }
+                }
+            }
+            // The measures this record feeds.
+            for (measureIndex, measure) in measures.enumerated() {
+                var update = Update(measure: measureIndex, operation: .count)
+                if let kinds = measure.kinds {
+                    guard kinds.contains(record.kind) else { continue }
+                } else if let sum = measure.sum {
+                    guard record.kind == .detail else { continue }
+                    switch sum {
+                    case .debit: update.operation = .debit
+                    case .credit: update.operation = .credit
+                    case .amount: update.operation = .amount
+                    case .net: update.operation = .net
+                    case .fee: update.operation = .fee
+                    case .field(let name):
+                        guard let source = field(named: name) else { continue }
+                        update.operation = .field(offset: source.offset, length: source.length)
+                    }
+                } else if record.kind == .filler {
+                    // count: all
+                }
+                if let whereField = measure.whereField {
+                    guard record.kind == .detail, let source = field(named: whereField) else { continue }
+                    update.whereOffset = source.offset
+                    update.whereLength = min(source.length, 8)
+                    update.whereValues = measure.whereValues.map { value in
+                        var bytes = Array(value.utf8.prefix(source.length))
+                        while bytes.count < min(source.length, 8) { bytes.append(0x20) }
+                        return FieldDecoder.pack(bytes)
+                    }
+                }
+                compiledRecord.updates.append(update)
+            }
+            compiled.append(compiledRecord)
+        }
+        records = compiled
+    }
+
+    static func measure(_ control: ControlSpec) -> Measure? {
+        switch control.measure {
+        case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
+        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
+        case .equals: return nil
+        }
+    }
+
+    /// The index of a control's measure.
+    public func measureIndex(_ control: ControlSpec) -> Int? {
+        Self.measure(control).flatMap { measures.firstIndex(of: $0) }
+    }
+
+    /// Which record a physical record is, given whether each `when` holds now (`whenHolds`, by record
+    /// index; nil ignores conditions, as the planner does when it only needs the kind).
+    @inline(__always)
+    public func classify(_ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
+        for index in records.indices {
+            let record = records[index]
+            if let fill = record.fill {
+                guard length == record.length else { continue }
+                var all = true
+                for position in 0..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != fill {
+                    all = false
+                    break
+                }
+                if all { return index }
+                continue
+            }
+            if record.hasCode {
+                guard let code = RecordCursor.typeCode(base, offset: offset, length: length, positions: record.codeAt),
+                      code == record.code else { continue }
+            }
+            var matched = true
+            for match in record.matches {
+                if match.offset + match.length > length
+                    || FieldDecoder.pack(base, offset: offset + match.offset, length: match.length) != match.value {
+                    matched = false
+                    break
+                }
+            }
+            guard matched else { continue }
+            if record.whenSlot >= 0, let whenHolds, !whenHolds[index] { continue }
+            return index
+        }
+        return nil
+    }
+}

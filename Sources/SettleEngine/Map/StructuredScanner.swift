@@ -1,0 +1,724 @@
+/// The map loop for a structured layout: recognises each record (code, matches, conditions on the
+/// context), keeps the context of the group and file headers in force, folds valid details into
+/// the worker's table, accumulates every scope's control measures and notes physical-form warnings.
+///
+/// One scanner maps one partition. Its buffers (context, scratch record, measures) are allocated
+/// once; per record it neither allocates nor calls through an existential or a closure.
+final class StructuredScanner {
+    let layout: StructuredLayout
+    let records: [StructuredLayout.Record]
+    let base: UnsafeRawPointer
+    let partition: Partition
+    let file: FilePlan
+    let table: AggregateTable
+    let strict: Bool
+    let measureCount: Int
+    /// Measures fed by every physical record (`count: [all]`), for records no spec recognises.
+    let allMeasures: [Int]
+
+    // Context: one flat buffer of slots, the length of each slot's (trimmed) value.
+    let context: UnsafeMutablePointer<UInt8>
+    let slotLengths: UnsafeMutablePointer<Int>
+    let whenHolds: UnsafeMutablePointer<Bool>
+    var contextVersion = 0
+    let merchantCache: UnsafeMutablePointer<MerchantKey>
+    let merchantCacheVersion: UnsafeMutablePointer<Int>
+    let merchantCacheValid: UnsafeMutablePointer<Bool>
+    /// A record padded, transcoded or cut out of a longer line.
+    let scratch: UnsafeMutableRawPointer
+    let scratchCapacity: Int
+    let keyBuffer: UnsafeMutableRawPointer
+
+    // Scopes.
+    let groupMeasures: UnsafeMutablePointer<Int128>
+    let fileMeasures: UnsafeMutablePointer<Int128>
+    var groupKey: Int?
+    var groupRecords = 0
+    var groupHeader: StructuredPartial.RecordRef?
+    var groupHeaderValues: [StructuredPartial.Declared]?
+    var fileKey: Int?
+    var fileClosed = false
+    var fileRecords = 0
+    var fileHeader: StructuredPartial.RecordRef?
+    var fileTrailer: StructuredPartial.RecordRef?
+    var fileTrailerValues: [StructuredPartial.Declared]?
+    var lastKind: StructuredKind?
+    var partial = StructuredPartial()
+    var warningCounts = [Int](repeating: 0, count: StructuredWarning.allCases.count)
+    var warningFirst = [[[Int]]](repeating: [], count: StructuredWarning.allCases.count)
+
+    // Sums of valid details.
+    var validDetails = 0, debitCount = 0, creditCount = 0
+    var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
+
+    init(layout: StructuredLayout, base: UnsafeRawPointer, partition: Partition, file: FilePlan, table: AggregateTable) {
+        self.layout = layout
+        self.records = layout.records
+        self.base = base
+        self.partition = partition
+        self.file = file
+        self.table = table
+        self.strict = file.strict
+        measureCount = layout.measures.count
+        allMeasures = layout.measures.indices.filter { layout.measures[$0].kinds == nil && layout.measures[$0].sum == nil }
+        context = .allocate(capacity: max(1, layout.contextBytes))
+        slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
+        slotLengths.initialize(repeating: 0, count: max(1, layout.slotNames.count))
+        whenHolds = .allocate(capacity: max(1, layout.records.count))
+        whenHolds.initialize(repeating: false, count: max(1, layout.records.count))
+        merchantCache = .allocate(capacity: max(1, layout.records.count))
+        merchantCache.initialize(repeating: MerchantKey(), count: max(1, layout.records.count))
+        merchantCacheVersion = .allocate(capacity: max(1, layout.records.count))
+        merchantCacheVersion.initialize(repeating: -1, count: max(1, layout.records.count))
+        merchantCacheValid = .allocate(capacity: max(1, layout.records.count))
+        merchantCacheValid.initialize(repeating: false, count: max(1, layout.records.count))
+        scratchCapacity = layout.maxLength + 16
+        scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
+        keyBuffer = .allocate(byteCount: 64, alignment: 8)
+        groupMeasures = .allocate(capacity: max(1, layout.measures.count))
+        groupMeasures.initialize(repeating: 0, count: max(1, layout.measures.count))
+        fileMeasures = .allocate(capacity: max(1, layout.measures.count))
+        fileMeasures.initialize(repeating: 0, count: max(1, layout.measures.count))
+        updateWhen()
+    }
+
+    deinit {
+        context.deallocate()
+        slotLengths.deallocate()
+        whenHolds.deallocate()
+        merchantCache.deallocate()
+        merchantCacheVersion.deallocate()
+        merchantCacheValid.deallocate()
+        scratch.deallocate()
+        keyBuffer.deallocate()
+        groupMeasures.deallocate()
+        fileMeasures.deallocate()
+    }
+
+    // MARK: - The loop
+
+    func run(result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+        loadStartContext()
+        var start = partition.byteStart
+        var local = 0
+        if start == 0 && !strict && partition.byteEnd >= 3 && base.load(as: UInt8.self) == 0xEF
+            && base.load(fromByteOffset: 1, as: UInt8.self) == 0xBB && base.load(fromByteOffset: 2, as: UInt8.self) == 0xBF {
+            warn(.bom, local: 0)
+            start = 3
+        }
+        var cursor = RecordCursor(bytes: UnsafeRawBufferPointer(start: base, count: file.sizeBytes), range: start..<partition.byteEnd,
+                                  recordLength: layout.recordLength, framing: file.framing)
+        let recordLength = layout.recordLength
+        while let (offset, length) = cursor.next() {
+            if length == recordLength {
+                try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
+                           result: &result, rejects: &rejects, onFull: onFull)
+                local += 1
+                continue
+            }
+            try physical(offset: offset, length: length, local: &local, result: &result, rejects: &rejects, onFull: onFull)
+        }
+        flushGroup()
+        flushFile()
+        result.records = local
+        result.validDetails += validDetails
+        result.validDebitCount += debitCount
+        result.validCreditCount += creditCount
+        result.validDebit += debitSum
+        result.validCredit += creditSum
+        result.validFee += feeSum
+        for (index, warning) in StructuredWarning.allCases.enumerated() where warningCounts[index] > 0 {
+            partial.warnings.append(.init(kind: warning.rawValue, count: warningCounts[index], first: warningFirst[index]))
+        }
+        result.structured = partial
+    }
+
+    /// A line that is not `record_length` long: another kind's length, trimmed, multi-byte, several
+    /// records back to back, blank, or simply wrong.
+    private func physical(offset: Int, length: Int, local: inout Int, result: inout PartitionResult, rejects: inout RejectLog,
+                          onFull: () throws -> Void) throws {
+        let recordLength = layout.recordLength
+        if length == 0 || (file.framing == .none && isOnlyLineEnds(offset: offset, length: length)) {
+            if length == 0 && strict {
+                try reject(.shortRecord, spec: -1, field: -1, byteOffset: offset, rawLength: 0, local: local, result: &result, rejects: &rejects)
+            } else if length == 0 {
+                warn(.blankLine, local: local)
+            }
+            if length == 0 { local += 1 }
+            return
+        }
+        // Another kind's own length: an ordinary record.
+        if let spec = layout.classify(base, offset: offset, length: length, whenHolds: whenHolds), records[spec].length == length {
+            try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
+                       result: &result, rejects: &rejects, onFull: onFull)
+            local += 1
+            return
+        }
+        if length > recordLength {
+            // Multi-byte characters in a record whose character count is right.
+            let characters = characterCount(offset: offset, length: length)
+            if characters != length && (characters == recordLength || records.contains(where: { $0.length == characters })) && characters <= scratchCapacity {
+                if strict {
+                    try reject(.overlongRecord, spec: -1, field: -1, byteOffset: offset, rawLength: length, local: local,
+                               result: &result, rejects: &rejects)
+                } else {
+                    warn(.multibyte, local: local)
+                    transcode(offset: offset, length: length)
+                    try record(UnsafeRawPointer(scratch), offset: 0, length: characters, byteOffset: offset, rawLength: length,
+                               local: local, result: &result, rejects: &rejects, onFull: onFull)
+                }
+                local += 1
+                return
+            }
+            // Several records on one line.
+            if length % recordLength == 0 {
+                if strict {
+                    try reject(.overlongRecord, spec: -1, field: -1, byteOffset: offset, rawLength: length, local: local,
+                               result: &result, rejects: &rejects)
+                    local += 1
+                    return
+                }
+                warn(.unseparated, local: local)
+                for piece in 0..<(length / recordLength) {
+                    let at = offset + piece * recordLength
+                    try record(base, offset: at, length: recordLength, byteOffset: at, rawLength: recordLength, local: local,
+                               result: &result, rejects: &rejects, onFull: onFull)
+                    local += 1
+                }
+                return
+            }
+            try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
+                       result: &result, rejects: &rejects, onFull: onFull)
+            local += 1
+            return
+        }
+        // Shorter than its kind: trailing blanks trimmed. Padded back (a warning), or a reject.
+        try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
+                   result: &result, rejects: &rejects, onFull: onFull)
+        local += 1
+    }
+
+    /// One record (of any length): recognised, checked against its kind's length, then handled.
+    @inline(__always)
+    private func record(_ pointer: UnsafeRawPointer, offset: Int, length: Int, byteOffset: Int, rawLength: Int, local: Int,
+                        result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+        var pointer = pointer, offset = offset, length = length
+        var spec = layout.classify(pointer, offset: offset, length: length, whenHolds: whenHolds)
+        // Shorter than its kind (trailing blanks trimmed), or too short even to be recognised:
+        // padded back with blanks and recognised again (the padding may complete a match).
+        var target = 0
+        if let index = spec, length < records[index].length {
+            target = records[index].length
+        } else if spec == nil && length < layout.recordLength {
+            target = layout.recordLength
+        }
+        if target > 0 {
+            pad(pointer, offset: offset, length: length, to: target)
+            if let padded = layout.classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: whenHolds),
+               records[padded].length == target {
+                if strict {
+                    try count(spec: padded, UnsafeRawPointer(scratch), offset: 0)
+                    try reject(.shortRecord, spec: padded, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
+                               result: &result, rejects: &rejects)
+                    return
+                }
+                warn(.trimmed, local: local)
+                pointer = UnsafeRawPointer(scratch)
+                offset = 0
+                length = target
+                spec = padded
+            }
+        }
+        guard let index = spec else {
+            countUnrecognised()
+            if fileClosed, layout.afterTrailer == .ignore {
+                try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
+                return
+            }
+            try reject(length < layout.recordLength ? .shortRecord : .unknownRecordType, spec: -1, field: -1, byteOffset: byteOffset,
+                       rawLength: rawLength, local: local, result: &result, rejects: &rejects)
+            return
+        }
+        if length > records[index].length {
+            try count(spec: index, pointer, offset: offset)
+            try reject(.overlongRecord, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
+                       result: &result, rejects: &rejects)
+            return
+        }
+        let kind = records[index].kind
+        if fileClosed && kind != .filler && !(kind == .fileHeader && layout.afterTrailer == .nextFile) {
+            try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
+            return
+        }
+        let ref = StructuredPartial.RecordRef(spec: index, partition: partition.index, local: local, offset: byteOffset)
+        switch kind {
+        case .detail:
+            try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
+        case .continuation:
+            let orphan = lastKind != .detail && lastKind != .continuation
+            try count(spec: index, pointer, offset: offset)
+            if orphan {
+                try reject(.orphanContinuation, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
+                           result: &result, rejects: &rejects)
+            } else {
+                try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            }
+            if !orphan { lastKind = .continuation }
+        case .other:
+            try count(spec: index, pointer, offset: offset)
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+        case .filler:
+            try count(spec: index, pointer, offset: offset)
+        case .groupHeader:
+            closeGroup()
+            groupKey = byteOffset
+            groupHeader = ref
+            clearSlots(from: 0, to: layout.groupSlotCount)
+            writeContext(index, pointer, offset: offset)
+            try count(spec: index, pointer, offset: offset)
+            groupHeaderValues = records[index].spec.controls.isEmpty ? nil : declared(index, pointer, offset: offset)
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            lastKind = .groupHeader
+        case .groupTrailer:
+            if groupKey == nil && layout.hasGroupHeaders {
+                try count(spec: index, pointer, offset: offset)
+                try reject(.unexpectedTrailer, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
+                           result: &result, rejects: &rejects)
+                lastKind = .groupTrailer
+                return
+            }
+            try count(spec: index, pointer, offset: offset)
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            flushGroup(trailer: ref, trailerValues: declared(index, pointer, offset: offset))
+            lastKind = .groupTrailer
+        case .fileHeader:
+            closeGroup()
+            flushFile()
+            fileKey = byteOffset
+            fileClosed = false
+            fileHeader = ref
+            clearSlots(from: 0, to: layout.slotNames.count)
+            writeContext(index, pointer, offset: offset)
+            try count(spec: index, pointer, offset: offset)
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            lastKind = .fileHeader
+        case .fileTrailer:
+            closeGroup()
+            if fileKey == nil { fileKey = -1 }
+            try count(spec: index, pointer, offset: offset)
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            fileTrailer = ref
+            fileTrailerValues = declared(index, pointer, offset: offset)
+            fileClosed = true
+            lastKind = .fileTrailer
+        }
+    }
+
+    // MARK: - Details
+
+    @inline(__always)
+    private func detail(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+                        result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+        if fileKey == nil { fileKey = -1 }
+        let failure = records[index].fields.withUnsafeBufferPointer { RecordValidator.firstFailure(pointer, offset: offset, fields: $0) }
+        if let failure {
+            try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
+            try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            lastKind = .detail
+            return
+        }
+        if layout.hasGroupHeaders && groupKey == nil {
+            try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
+            try reject(.noGroup, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            lastKind = .detail
+            return
+        }
+        let record = records[index]
+        var amount: Int64 = 0
+        var isDebit = false
+        if let field = record.amount {
+            if record.amountSigned {
+                let value = FieldDecoder.signedAmount(pointer, offset: offset + field.offset, length: field.length) ?? 0
+                isDebit = value < 0
+                amount = value < 0 ? -value : value
+            } else {
+                amount = FieldDecoder.amount(pointer, offset: offset + field.offset, length: field.length)
+            }
+            amount &*= record.amountMultiplier
+        }
+        if let direction = record.direction {
+            let code = FieldDecoder.pack(pointer, offset: offset + direction.offset, length: direction.length)
+            // A negative signed amount turns the direction over.
+            let debit = record.debitCodes.contains(code)
+            isDebit = record.amountSigned && isDebit ? !debit : debit
+        }
+        var fee: Int64 = 0
+        if let field = record.fee {
+            if record.feeSigned {
+                fee = FieldDecoder.signedAmount(pointer, offset: offset + field.offset, length: field.length) ?? 0
+            } else {
+                fee = FieldDecoder.amount(pointer, offset: offset + field.offset, length: field.length)
+            }
+            fee &*= record.feeMultiplier
+        }
+        guard let merchant = merchantKey(index, pointer, offset: offset) else {
+            try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
+            try reject(.badText, spec: index, field: merchantFieldIndex(index), ref: ref, rawLength: rawLength, result: &result,
+                       rejects: &rejects)
+            lastKind = .detail
+            return
+        }
+        let currency = currencyCode(index, pointer, offset: offset)
+        if table.isFull { try onFull() }
+        table.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee)
+        validDetails &+= 1
+        if isDebit {
+            debitCount &+= 1
+            debitSum &+= Int128(amount)
+        } else {
+            creditCount &+= 1
+            creditSum &+= Int128(amount)
+        }
+        feeSum &+= Int128(fee)
+        try applyUpdates(index, pointer, offset: offset, valid: true, isDebit: isDebit, amount: amount, fee: fee)
+        lastKind = .detail
+    }
+
+    /// The merchant key: parts trimmed, empty parts dropped, joined with `|`. Nil when longer than a key holds.
+    @inline(__always)
+    private func merchantKey(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> MerchantKey? {
+        let record = records[index]
+        if record.merchantFromContext && merchantCacheVersion[index] == contextVersion {
+            return merchantCacheValid[index] ? merchantCache[index] : nil
+        }
+        var length = 0
+        var valid = true
+        for part in record.merchantParts {
+            let bytes: UnsafeRawPointer
+            var start: Int, count: Int
+            switch part {
+            case .own(let at, let fieldLength):
+                bytes = pointer
+                (start, count) = Self.trimmed(pointer, offset: offset + at, length: fieldLength)
+            case .context(let slot):
+                bytes = UnsafeRawPointer(context)
+                start = layout.slotOffsets[slot]
+                count = slotLengths[slot]
+            case .missing:
+                continue
+            }
+            if count == 0 { continue }
+            if length > 0 {
+                if length >= MerchantKey.capacity { valid = false; break }
+                keyBuffer.storeBytes(of: StructuredSpec.merchantSeparator, toByteOffset: length, as: UInt8.self)
+                length += 1
+            }
+            if length + count > MerchantKey.capacity {
+                valid = false
+                break
+            }
+            keyBuffer.advanced(by: length).copyMemory(from: bytes + start, byteCount: count)
+            length += count
+        }
+        let key = valid ? MerchantKey.load(UnsafeRawPointer(keyBuffer), offset: 0, length: length) : nil
+        if record.merchantFromContext {
+            merchantCacheVersion[index] = contextVersion
+            merchantCacheValid[index] = valid
+            if let key { merchantCache[index] = key }
+        }
+        return key
+    }
+
+    private func merchantFieldIndex(_ index: Int) -> Int {
+        let spec = records[index].spec
+        for part in layout.records[index].merchantParts {
+            if case .own(let at, _) = part, let field = spec.fields.firstIndex(where: { $0.position.offset == at }) { return field }
+        }
+        return -1
+    }
+
+    @inline(__always)
+    private func currencyCode(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> UInt32 {
+        if let constant = layout.constantCurrency { return constant }
+        let bytes: UnsafeRawPointer
+        let start: Int, count: Int
+        switch records[index].currency {
+        case .own(let at, let length):
+            bytes = pointer
+            (start, count) = Self.trimmed(pointer, offset: offset + at, length: min(length, CurrencyCode.capacity))
+        case .context(let slot):
+            bytes = UnsafeRawPointer(context)
+            start = layout.slotOffsets[slot]
+            count = min(slotLengths[slot], CurrencyCode.capacity)
+        case .missing:
+            return 0
+        }
+        guard count > 0 else { return 0 }
+        return UInt32(truncatingIfNeeded: FieldDecoder.pack(bytes, offset: start, length: count)) << UInt32(8 * (CurrencyCode.capacity - count))
+    }
+
+    // MARK: - Measures and scopes
+
+    /// Adds a record to the measures of the group and file in force.
+    @inline(__always)
+    private func applyUpdates(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, valid: Bool, isDebit: Bool, amount: Int64,
+                              fee: Int64) throws {
+        let inGroup = groupKey != nil
+        if fileKey == nil { fileKey = -1 }
+        if inGroup { groupRecords += 1 }
+        fileRecords += 1
+        for update in records[index].updates {
+            if update.whereOffset >= 0 {
+                let value = FieldDecoder.pack(pointer, offset: offset + update.whereOffset, length: update.whereLength)
+                if !update.whereValues.contains(value) { continue }
+            }
+            let delta: Int128
+            switch update.operation {
+            case .count: delta = 1
+            case .debit:
+                guard valid && isDebit else { continue }
+                delta = Int128(amount)
+            case .credit:
+                guard valid && !isDebit else { continue }
+                delta = Int128(amount)
+            case .amount:
+                guard valid else { continue }
+                delta = Int128(amount)
+            case .net:
+                guard valid else { continue }
+                delta = isDebit ? -Int128(amount) : Int128(amount)
+            case .fee:
+                guard valid else { continue }
+                delta = Int128(fee)
+            case .field(let at, let length):
+                guard FieldDecoder.isDigits(pointer, offset: offset + at, length: length) else { continue }
+                delta = PartitionPlanner.digitsValue(pointer, offset: offset + at, length: length)
+            }
+            if inGroup { groupMeasures[update.measure] &+= delta }
+            fileMeasures[update.measure] &+= delta
+        }
+    }
+
+    @inline(__always)
+    private func count(spec index: Int, _ pointer: UnsafeRawPointer, offset: Int) throws {
+        try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
+    }
+
+    private func countUnrecognised() {
+        if fileKey == nil && !fileClosed { fileKey = -1 }
+        for measure in allMeasures {
+            if groupKey != nil { groupMeasures[measure] &+= 1 }
+            if fileKey != nil { fileMeasures[measure] &+= 1 }
+        }
+        if groupKey != nil { groupRecords += 1 }
+        if fileKey != nil { fileRecords += 1 }
+    }
+
+    private func closeGroup() {
+        if groupKey != nil { flushGroup() }
+    }
+
+    private func flushGroup(trailer: StructuredPartial.RecordRef? = nil, trailerValues: [StructuredPartial.Declared]? = nil) {
+        guard let key = groupKey else { return }
+        partial.scopes.append(.init(isFile: false, key: key, measures: (0..<measureCount).map { String(groupMeasures[$0]) },
+                                    header: groupHeader, headerValues: groupHeaderValues, trailer: trailer,
+                                    trailerValues: trailerValues, records: groupRecords))
+        for index in 0..<measureCount { groupMeasures[index] = 0 }
+        groupKey = nil
+        groupHeader = nil
+        groupHeaderValues = nil
+        groupRecords = 0
+    }
+
+    private func flushFile() {
+        guard let key = fileKey else { return }
+        if fileRecords > 0 || fileHeader != nil || fileTrailer != nil {
+            partial.scopes.append(.init(isFile: true, key: key, measures: (0..<measureCount).map { String(fileMeasures[$0]) },
+                                        header: fileHeader, headerValues: nil, trailer: fileTrailer, trailerValues: fileTrailerValues,
+                                        records: fileRecords))
+        }
+        for index in 0..<measureCount { fileMeasures[index] = 0 }
+        fileKey = nil
+        fileHeader = nil
+        fileTrailer = nil
+        fileTrailerValues = nil
+        fileRecords = 0
+    }
+
+    /// The values a record's controls declare, read from its fields.
+    private func declared(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> [StructuredPartial.Declared] {
+        let spec = records[index].spec
+        return spec.controls.map { control in
+            guard let field = spec.fields.first(where: { $0.name == control.field }) else { return .init(value: nil, other: nil) }
+            let at = offset + field.position.offset, length = field.position.length
+            if case .equals(let name) = control.measure {
+                let (start, count) = Self.trimmed(pointer, offset: at, length: length)
+                let own = String(decoding: UnsafeRawBufferPointer(start: pointer + start, count: count), as: UTF8.self)
+                var other: String?
+                if let slot = layout.slotNames.prefix(layout.groupSlotCount).firstIndex(of: name) {
+                    other = String(decoding: UnsafeRawBufferPointer(start: context + layout.slotOffsets[slot], count: slotLengths[slot]),
+                                   as: UTF8.self)
+                }
+                return .init(value: own, other: other)
+            }
+            switch field.type {
+            case .signedAmount:
+                return .init(value: FieldDecoder.signedAmount(pointer, offset: at, length: length).map { String($0) }, other: nil)
+            default:
+                guard FieldDecoder.isDigits(pointer, offset: at, length: length) else { return .init(value: nil, other: nil) }
+                return .init(value: String(PartitionPlanner.digitsValue(pointer, offset: at, length: length)), other: nil)
+            }
+        }
+    }
+
+    // MARK: - Context
+
+    /// Loads the file and group headers in force at the partition's start (read, not counted: the
+    /// partition that holds them counts them).
+    private func loadStartContext() {
+        guard let start = partition.context else { return }
+        lastKind = start.previousKind
+        if let offset = start.fileHeader {
+            let (at, length) = recordAt(offset)
+            loadHeader(at: at, length: length, kind: .fileHeader)
+            fileKey = offset
+            fileClosed = start.fileClosed
+        } else if start.fileClosed {
+            fileKey = -1
+            fileClosed = true
+        }
+        if let offset = start.groupHeader {
+            let (at, length) = recordAt(offset)
+            loadHeader(at: at, length: length, kind: .groupHeader)
+            if start.groupOpen { groupKey = offset }
+        }
+    }
+
+    private func loadHeader(at offset: Int, length: Int, kind: StructuredKind) {
+        var pointer = base, start = offset
+        if length < layout.recordLength {
+            pad(base, offset: offset, length: length, to: layout.recordLength)
+            pointer = UnsafeRawPointer(scratch)
+            start = 0
+        }
+        let size = max(length, layout.recordLength)
+        guard let index = layout.classify(pointer, offset: start, length: size, whenHolds: whenHolds),
+              records[index].kind == kind else { return }
+        if kind == .fileHeader { clearSlots(from: 0, to: layout.slotNames.count) } else { clearSlots(from: 0, to: layout.groupSlotCount) }
+        writeContext(index, pointer, offset: start)
+    }
+
+    private func recordAt(_ offset: Int) -> (Int, Int) {
+        var cursor = RecordCursor(bytes: UnsafeRawBufferPointer(start: base, count: file.sizeBytes), range: offset..<file.sizeBytes,
+                                  recordLength: layout.recordLength, framing: file.framing)
+        return cursor.next() ?? (offset, 0)
+    }
+
+    private func clearSlots(from: Int, to: Int) {
+        for slot in from..<to { slotLengths[slot] = 0 }
+    }
+
+    private func writeContext(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) {
+        for write in records[index].contextWrites {
+            let (start, count) = Self.trimmed(pointer, offset: offset + write.offset, length: write.length)
+            (context + layout.slotOffsets[write.slot]).update(from: pointer.advanced(by: start).assumingMemoryBound(to: UInt8.self), count: count)
+            slotLengths[write.slot] = count
+        }
+        contextVersion += 1
+        updateWhen()
+    }
+
+    private func updateWhen() {
+        guard layout.usesWhen else { return }
+        for (index, record) in records.enumerated() where record.whenSlot >= 0 {
+            let slot = record.whenSlot
+            let value = UnsafeBufferPointer(start: context + layout.slotOffsets[slot], count: slotLengths[slot])
+            whenHolds[index] = record.whenValues.contains { $0.elementsEqual(value) }
+        }
+    }
+
+    // MARK: - Physical forms
+
+    private func afterTrailer(byteOffset: Int, rawLength: Int, local: Int, result: inout PartitionResult, rejects: inout RejectLog) throws {
+        if layout.afterTrailer == .ignore && !strict {
+            warn(.afterTrailer, local: local)
+            return
+        }
+        try reject(.afterTrailer, spec: -1, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result,
+                   rejects: &rejects)
+    }
+
+    private func warn(_ warning: StructuredWarning, local: Int) {
+        let index = StructuredWarning.allCases.firstIndex(of: warning)!
+        warningCounts[index] += 1
+        if warningFirst[index].count < StructuredPartial.warningPositions { warningFirst[index].append([partition.index, local]) }
+    }
+
+    private func isOnlyLineEnds(offset: Int, length: Int) -> Bool {
+        (0..<length).allSatisfy {
+            let byte = base.load(fromByteOffset: offset + $0, as: UInt8.self)
+            return byte == 0x0A || byte == 0x0D
+        }
+    }
+
+    /// UTF-8 characters in a line (bytes that do not continue a multi-byte sequence).
+    private func characterCount(offset: Int, length: Int) -> Int {
+        var count = 0
+        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
+    /// Copies a line into the scratch record, each multi-byte character as one `?`.
+    private func transcode(offset: Int, length: Int) {
+        var out = 0
+        for index in 0..<length {
+            let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
+            if byte & 0xC0 == 0x80 { continue }
+            scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
+            out += 1
+        }
+    }
+
+    private func pad(_ pointer: UnsafeRawPointer, offset: Int, length: Int, to target: Int) {
+        let target = min(target, scratchCapacity)
+        let copied = min(length, target)
+        if pointer == UnsafeRawPointer(scratch) && offset == 0 {
+            // Already in the scratch record.
+        } else {
+            scratch.copyMemory(from: pointer + offset, byteCount: copied)
+        }
+        if target > copied { (scratch + copied).initializeMemory(as: UInt8.self, repeating: 0x20, count: target - copied) }
+    }
+
+    static func trimmed(_ pointer: UnsafeRawPointer, offset: Int, length: Int) -> (start: Int, count: Int) {
+        var start = offset, end = offset + length
+        while start < end && pointer.load(fromByteOffset: start, as: UInt8.self) == 0x20 { start += 1 }
+        while end > start && pointer.load(fromByteOffset: end - 1, as: UInt8.self) == 0x20 { end -= 1 }
+        return (start, end - start)
+    }
+
+    // MARK: - Rejects
+
+    private func validate(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+                          result: inout PartitionResult, rejects: inout RejectLog) throws {
+        if let failure = records[index].fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(pointer, offset: offset, fields: $0) }) {
+            try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+        }
+    }
+
+    private func reject(_ reason: RejectReason, spec: Int, field: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+                        result: inout PartitionResult, rejects: inout RejectLog) throws {
+        try reject(reason, spec: spec, field: field, byteOffset: ref.offset, rawLength: rawLength, local: ref.local, result: &result,
+                   rejects: &rejects)
+    }
+
+    private func reject(_ reason: RejectReason, spec: Int, field: Int, byteOffset: Int, rawLength: Int, local: Int,
+                        result: inout PartitionResult, rejects: inout RejectLog) throws {
+        result.rejected += 1
+        result.rejectsByReason[Int(reason.rawValue)] += 1
+        let raw = Array(UnsafeRawBufferPointer(start: base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes)))
+        var entry = RejectEntry(localRecordIndex: local, byteOffset: byteOffset, reason: reason, recordKind: nil, fieldIndex: field, raw: raw)
+        entry.specIndex = spec
+        try rejects.append(entry)
+    }
+}
