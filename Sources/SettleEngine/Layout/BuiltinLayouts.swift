@@ -68,8 +68,9 @@ records:
       - {name: bank_code,          start: 1,   length: 3,  type: digits}
       - {name: batch_number,       start: 4,   length: 4,  type: digits}
       - {name: sequence,           start: 9,   length: 5,  type: digits}
-      # Every T is a title credited to the company: the segment letter doubles as the direction.
-      - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["T"], debit: []}
+      # Every title is credited to the company. The language has no constant direction, so the
+      # segment letter stands in for one: "T" is a credit; the debit value "-" never occurs there.
+      - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["T"], debit: ["-"]}
       - {name: movement_code,      start: 16,  length: 2,  type: digits}
       - {name: bank_title_id,      start: 38,  length: 20, type: text, optional: true}
       - {name: document_number,    start: 59,  length: 15, type: text, optional: true}
@@ -86,7 +87,7 @@ records:
       - {name: bank_code,          start: 1,   length: 3,  type: digits}
       - {name: batch_number,       start: 4,   length: 4,  type: digits}
       - {name: sequence,           start: 9,   length: 5,  type: digits}
-      - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["P"], debit: []}
+      - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["P"], debit: ["-"]}
       - {name: movement_code,      start: 16,  length: 2,  type: digits}
       - {name: bank_title_id,      start: 38,  length: 20, type: text, optional: true}
       - {name: document_number,    start: 63,  length: 15, type: text, optional: true}
@@ -185,8 +186,9 @@ records:
     when: {field: file_operation, in: ["1"]}
     length: 444
     fields:
-      # Every title is credited to the company: the record type doubles as the direction.
-      - {name: record_type,        start: 1,   length: 1,  type: code, role: direction, credit: ["1"], debit: []}
+      # Every title is credited to the company. The language has no constant direction, so the
+      # record type stands in for one: "1" is a credit; the debit value "-" never occurs there.
+      - {name: record_type,        start: 1,   length: 1,  type: code, role: direction, credit: ["1"], debit: ["-"]}
       - {name: holder_type,        start: 2,   length: 2,  type: digits}
       - {name: company_cnpj,       start: 4,   length: 14, type: text}
       - {name: agency_account,     start: 18,  length: 20, type: text, optional: true}
@@ -213,7 +215,7 @@ records:
     name: return_detail
     code: "1"
     fields:
-      - {name: record_type,        start: 1,   length: 1,  type: code, role: direction, credit: ["1"], debit: []}
+      - {name: record_type,        start: 1,   length: 1,  type: code, role: direction, credit: ["1"], debit: ["-"]}
       - {name: holder_type,        start: 2,   length: 2,  type: digits}
       - {name: company_cnpj,       start: 4,   length: 14, type: text}
       - {name: agency_account,     start: 18,  length: 20, type: text, optional: true}
