@@ -224,7 +224,8 @@ enum ConformanceResults {
             agreement = "✔"
         }
         let totals = totalsAgree.map { $0 ? "✔" : "✘" } ?? "—"
-        let row = "| `\(cell(testCase.file))` | \(cell(testCase.layout)) | \(cell(testCase.readme)) | \(cell(testCase.expected.summary)) "
+        let layout = testCase.layout.replacingOccurrences(of: "datasets/layouts/", with: "")
+        let row = "| `\(cell(testCase.file))` | \(cell(layout)) | \(cell(testCase.readme)) | \(cell(testCase.expected.summary)) "
             + "| \(cell(outcome.summary)) | \(totals) | \(agreement) |\n"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try writeBytes(Array(row.utf8), to: directory + "/" + String(format: "%03d.md", index))
