@@ -43,6 +43,7 @@ struct AggregateCommand: ParsableCommand {
                 retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
             options.ledgerSpec = pipeline.ledgerSpec
             options.ledgerLayout = pipeline.ledgerLayout
+            options.strict = pipeline.strict
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }

@@ -24,6 +24,9 @@ struct PipelineOptions: ParsableArguments {
                                valueName: "NAME|PATH"))
     var ledgerLayout: String?
 
+    @Flag(help: "Structured layouts: reject the physical forms otherwise read with a warning (trimmed, multi-byte, unseparated or blank lines, records after the trailer) and fail the terminator check.")
+    var strict = false
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 

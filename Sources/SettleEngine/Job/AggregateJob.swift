@@ -62,7 +62,7 @@ public final class AggregateJob: Sendable {
             ? try Job.open(directory)
             : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
                               directory: directory, restart: options.restart, outDirectory: options.outDirectory,
-                              ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout).job
+                              ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout, strict: options.strict).job
         if !options.inputs.isEmpty && (job.manifest.partitionSizeBytes != options.partitionSizeBytes || job.manifest.buckets != options.buckets) {
             logger.notice("resuming with the job's own plan: partition size \(job.manifest.partitionSizeBytes) bytes and \(job.manifest.buckets) buckets (the options given differ; --restart to plan again)")
         }

@@ -23,6 +23,8 @@ public struct AggregateOptions: Sendable {
     public var ledgerSpec: String?
     /// The layout of fixed-width ledger files (`--ledger-layout`); nil: ledgers are CSV.
     public var ledgerLayout: String?
+    /// `--strict`: structured layouts reject the physical forms otherwise read with a warning.
+    public var strict = false
 
     public static let defaultMemoryBytes = 1 << 30
     public static let defaultPartitionSizeBytes = 64 << 20

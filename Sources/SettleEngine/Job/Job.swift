@@ -22,7 +22,7 @@ public final class Job: Sendable {
     /// `restart` discards the directory's state first.
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                                directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
-                               ledgerSpec: String? = nil, ledgerLayout: String? = nil) throws -> (job: Job, resumed: Bool) {
+                               ledgerSpec: String? = nil, ledgerLayout: String? = nil, strict: Bool = false) throws -> (job: Job, resumed: Bool) {
         if ledgerSpec != nil && ledgerLayout != nil {
             throw SettleError(.usage, "--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
         }
@@ -53,22 +53,26 @@ public final class Job: Sendable {
             let existing = try readManifest(directory)
             let current = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                    partitionSizeBytes: existing.partitionSizeBytes, buckets: existing.buckets, partitions: [],
-                                   ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: existing.outDirectory)
+                                   ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: existing.outDirectory,
+                                   strict: strict ? true : nil)
             let changes = existing.differences(from: current)
             if !changes.isEmpty {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
                     + changes.joined(separator: "; ") + ". Run with --restart to discard it and start again.")
             }
-            let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes)
+            let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes,
+                                             strict: existing.strict ?? false)
             try check(plan: plan, against: existing, directory: directory)
             return (Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
         }
         try directory.create()
-        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes)
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes,
+                                         strict: strict)
         let manifest = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                 partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                 partitions: plan.partitions.map { .init(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) },
-                                ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: outDirectory)
+                                ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: outDirectory,
+                                strict: strict ? true : nil)
         try AtomicFile.write(try manifest.encoded(), to: directory.manifestPath, mode: 0o600)
         return (Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped), false)
     }
@@ -92,6 +96,9 @@ public final class Job: Sendable {
         guard !ledgerInputs.isEmpty else { return (files, 0, []) }
         guard let settlement = files.first?.layout else {
             throw SettleError(.usage, "--ledger needs settlement files to reconcile against")
+        }
+        if let structured = files.first(where: { $0.layout.structured != nil }) {
+            throw SettleError(.usage, "layout '\(structured.layoutName)' is a structured layout: reconciliation against a ledger supports flat layouts only for now")
         }
         guard let reference = settlement.reference else {
             throw SettleError(.usage, "layout '\(files[0].layoutName)' has no field with role reference: reconciliation matches on it (add `role: reference` to the ARN field)")
@@ -148,7 +155,8 @@ public final class Job: Sendable {
         }
         let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec,
                                                        ledgerLayout: manifest.ledgerLayout, mapped: mapped)
-        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes)
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes,
+                                         strict: manifest.strict ?? false)
         try check(plan: plan, against: manifest, directory: directory)
         return Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
     }

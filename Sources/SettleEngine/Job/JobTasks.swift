@@ -15,10 +15,11 @@ public enum JobTasks {
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                             directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil,
-                            ledgerLayout: String? = nil) throws -> Job {
+                            ledgerLayout: String? = nil, strict: Bool = false) throws -> Job {
         try FileIO.makeDirectories(directory.root, mode: 0o700)
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
-                               directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout).job
+                               directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout,
+                               strict: strict).job
     }
 
     /// Maps one partition. `schedulerAttempt`, the external scheduler's attempt number, is recorded in

@@ -42,6 +42,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var ledgerLayout: String?
     /// Where `aggregate` publishes the outputs (so `settle resume DIR` knows); nil for a job made by `settle plan`.
     public var outDirectory: String?
+    /// `--strict` (structured layouts); absent means false.
+    public var strict: Bool?
 
     /// The manifest of an existing job directory.
     public static func read(_ directory: JobDirectory) throws -> Manifest { try Job.readManifest(directory) }
@@ -69,6 +71,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         if ledgerSpec?.sha256 != current.ledgerSpec?.sha256 || ledgerLayout != current.ledgerLayout {
             changes.append("the ledger spec or layout changed since the job started")
+        }
+        if (strict ?? false) != (current.strict ?? false) {
+            changes.append("the job was started \(strict ?? false ? "with" : "without") --strict")
         }
         return changes
     }

@@ -239,6 +239,13 @@ final class StructuredScanner {
                        rawLength: rawLength, local: local, result: &result, rejects: &rejects)
             return
         }
+        // A continuation attaches to a detail, or to a continuation that did; an orphan changes nothing.
+        let attached = lastKind == .detail || lastKind == .continuation
+        if records[index].kind != .continuation {
+            lastKind = records[index].kind
+        } else if attached {
+            lastKind = .continuation
+        }
         if length > records[index].length {
             try count(spec: index, pointer, offset: offset)
             try reject(.overlongRecord, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
@@ -255,7 +262,7 @@ final class StructuredScanner {
         case .detail:
             try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
         case .continuation:
-            let orphan = lastKind != .detail && lastKind != .continuation
+            let orphan = !attached
             try count(spec: index, pointer, offset: offset)
             if orphan {
                 try reject(.orphanContinuation, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
@@ -263,7 +270,6 @@ final class StructuredScanner {
             } else {
                 try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             }
-            if !orphan { lastKind = .continuation }
         case .other:
             try count(spec: index, pointer, offset: offset)
             try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
@@ -278,19 +284,16 @@ final class StructuredScanner {
             try count(spec: index, pointer, offset: offset)
             groupHeaderValues = records[index].spec.controls.isEmpty ? nil : declared(index, pointer, offset: offset)
             try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
-            lastKind = .groupHeader
         case .groupTrailer:
             if groupKey == nil && layout.hasGroupHeaders {
                 try count(spec: index, pointer, offset: offset)
                 try reject(.unexpectedTrailer, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
                            result: &result, rejects: &rejects)
-                lastKind = .groupTrailer
                 return
             }
             try count(spec: index, pointer, offset: offset)
             try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             flushGroup(trailer: ref, trailerValues: declared(index, pointer, offset: offset))
-            lastKind = .groupTrailer
         case .fileHeader:
             closeGroup()
             flushFile()
@@ -301,7 +304,6 @@ final class StructuredScanner {
             writeContext(index, pointer, offset: offset)
             try count(spec: index, pointer, offset: offset)
             try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
-            lastKind = .fileHeader
         case .fileTrailer:
             closeGroup()
             if fileKey == nil { fileKey = -1 }
@@ -310,7 +312,6 @@ final class StructuredScanner {
             fileTrailer = ref
             fileTrailerValues = declared(index, pointer, offset: offset)
             fileClosed = true
-            lastKind = .fileTrailer
         }
     }
 
@@ -324,13 +325,11 @@ final class StructuredScanner {
         if let failure {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
-            lastKind = .detail
             return
         }
         if layout.hasGroupHeaders && groupKey == nil {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(.noGroup, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
-            lastKind = .detail
             return
         }
         let record = records[index]
@@ -365,7 +364,6 @@ final class StructuredScanner {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(.badText, spec: index, field: merchantFieldIndex(index), ref: ref, rawLength: rawLength, result: &result,
                        rejects: &rejects)
-            lastKind = .detail
             return
         }
         let currency = currencyCode(index, pointer, offset: offset)
@@ -381,7 +379,6 @@ final class StructuredScanner {
         }
         feeSum &+= Int128(fee)
         try applyUpdates(index, pointer, offset: offset, valid: true, isDebit: isDebit, amount: amount, fee: fee)
-        lastKind = .detail
     }
 
     /// The merchant key: parts trimmed, empty parts dropped, joined with `|`. Nil when longer than a key holds.

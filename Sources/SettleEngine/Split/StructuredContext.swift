@@ -16,7 +16,8 @@ public struct StructuredContext: Sendable, Equatable, Codable {
     public var groupHeader: Int?
     /// That group has not ended yet.
     public var groupOpen = false
-    /// Kind of the record just before the partition.
+    /// Kind of the nearest recognised record before the partition that is not a continuation: a
+    /// continuation at the start attaches to a detail only when this is `detail`.
     public var previousKind: StructuredKind?
 
     public init() {}
@@ -43,15 +44,15 @@ extension PartitionPlanner {
             var groupHeader: Int?
             var firstGroupEvent: StructuredKind?
             var trailerBeforeGroupEvent = false
-            var first = true
+            var previousFound = false
             var end = start
             while end > previousStart {
                 let record = recordBefore(base, end: end, lowerBound: previousStart, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
                 let kind = layout.classify(base, offset: record.offset, length: record.length, whenHolds: nil).map { layout.records[$0].kind }
-                if first {
+                if !previousFound, let kind, kind != .continuation {
                     context.previousKind = kind
-                    first = false
+                    previousFound = true
                 }
                 switch kind {
                 case .fileHeader?:
@@ -69,6 +70,7 @@ extension PartitionPlanner {
                 }
                 if fileHeader != nil { break }
             }
+            if !previousFound { context.previousKind = previous.previousKind }
             if let fileHeader {
                 context.fileHeader = fileHeader
                 context.fileClosed = fileTrailerSeen
