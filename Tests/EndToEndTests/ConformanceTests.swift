@@ -44,6 +44,11 @@ struct ConformanceTests {
         let noStrictOption = strict?.stderr.contains("Unknown option '--strict'") == true
         Self.record(strictDifferences, knownAs: noStrictOption ? Self.noStrictOption : testCase.gap, always: false, run: strict ?? run.outcome)
 
+        if let structure = testCase.structure {
+            #expect(outcome.structure?.logicalFiles == structure.logicalFiles && outcome.structure?.groups == structure.groups,
+                    "logical files and groups \(String(describing: outcome.structure)), expected \(structure)")
+        }
+
         var totalsAgree: Bool?
         if let totals = testCase.totals {
             let expected = totals.map(\.row).sorted { ($0[0].utf8.lexicographicallyPrecedes($1[0].utf8)) }
@@ -101,7 +106,8 @@ extension ConformanceCase {
         .init(file: nachaDir + "valid/ppd-mixedDebitCredit.ach", layout: "nacha", expected: .valid,
               totals: [M("121042882|Name on Account", "USD", debit: (1, 200000000), credit: (2, 200000000))], readme: "valid"),
         .init(file: nachaDir + "valid/two-micro-deposits.ach", layout: "nacha", expected: .valid,
-              totals: [M("001|Moov - paygate m", "USD", debit: (2, 120), credit: (4, 120))], readme: "valid"),
+              totals: [M("001|Moov - paygate m", "USD", debit: (2, 120), credit: (4, 120))], readme: "valid",
+              structure: (logicalFiles: 1, groups: 2)),
 
         .init(file: nachaDir + "lenient/issue702.ach", layout: "nacha", expected: .lenient(warnings: ["terminator", "trimmed"]),
               totals: [M("1823273909|POSSIBLE FINANCE", "USD", debit: (2, 10102), credit: (1, 102))],
@@ -151,7 +157,9 @@ extension ConformanceCase {
                                  rejects: ["orphan_continuation": 7], warnings: ["trimmed"]),
               totals: [M("123456789", "USD", debit: (1, 2000), credit: (1, 100000))],
               readme: "invalid: a batch header between an entry and its addenda"),
-        .init(file: nachaDir + "invalid/short-line.ach", layout: "nacha", expected: .invalid(failed: [], rejects: ["trimmed": 1]),
+        // What the README calls invalid is what --strict finds: the control a short record, so no file trailer.
+        .init(file: nachaDir + "invalid/short-line.ach", layout: "nacha",
+              expected: .invalid(failed: ["file.file_trailer"], rejects: ["short_record": 1]),
               totals: [M("121042882|Name on Account", "USD", debit: (1, 100000000))], readme: "invalid: file control 74 bytes",
               gap: "a record shorter than its kind is read blank-padded with a `trimmed` warning (as ppd-debit.ach, which the README calls lenient): invalid only under --strict"),
         .init(file: nachaDir + "invalid/long-line.ach", layout: "nacha",
@@ -241,9 +249,10 @@ extension ConformanceCase {
                        M("1116726140", "USD", debit: (1, 374443), credit: (1, 3572)),
                        M("1116754639", "USD", debit: (1, 5976), credit: (1, 514)),
                        M("1116764380", "USD", debit: (1, 56), credit: (2, 349648))],
-              readme: "invalid: payments of 1116754639 (−6505 vs −5462) and 1116764380 (+349498 vs +349592)"),
+              readme: "invalid: payments of 1116754639 (−6505 vs −5462) and 1116764380 (+349498 vs +349592)",
+              structure: (logicalFiles: 5, groups: 5)),
         .init(file: codaDir + "sample1.cod", layout: coda, expected: .valid,
-              totals: [M("138536152215|EUR", "EUR", credit: (4, 80000))], readme: "valid"),
+              totals: [M("138536152215|EUR", "EUR", credit: (4, 80000))], readme: "valid", structure: (logicalFiles: 1, groups: 1)),
         .init(file: codaDir + "sample10.cod", layout: coda, expected: .valid,
               totals: [M("138536152215|EUR", "EUR", credit: (1, 1000000))], readme: "valid: one globalised credit"),
         .init(file: codaDir + "sample11.cod", layout: coda, expected: .valid,

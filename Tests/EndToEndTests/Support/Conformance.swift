@@ -86,6 +86,8 @@ struct ConformanceCase: Sendable, CustomTestStringConvertible {
     /// Set when Settle cannot agree with the README: why. The verdict is then compared inside
     /// `withKnownIssue`, so the disagreement shows in every run and the day it goes away is noticed.
     var gap: String? = nil
+    /// Logical files and groups the summary must report, where the README counts them.
+    var structure: (logicalFiles: Int, groups: Int)? = nil
 
     var testDescription: String { "\(file) (\(layout))" }
 
@@ -109,6 +111,8 @@ struct ConformanceOutcome {
     var totals: [[String]]
     var strictExitStatus: Int32?
     var stderr: String
+    /// Logical files and groups of the (one) input, from summary.json.
+    var structure: (logicalFiles: Int, groups: Int)?
 
     var failedChecks: [String] { checks.filter { !$0.passed }.map(\.name).sorted() }
 
@@ -121,11 +125,15 @@ struct ConformanceOutcome {
             warnings = [:]
             rejects = [:]
             totals = []
+            structure = nil
             return
         }
         let result = try #require(try run.summary()["result"], "summary.json has no result")
         // A structured layout's checks and warnings are per input file; this run has one.
         let files = result["files"]?.array ?? []
+        structure = files.first.flatMap { file in
+            file["logical_files"]?.int.flatMap { logicalFiles in file["groups"]?.int.map { (logicalFiles, $0) } }
+        }
         checks = files.flatMap { $0["checks"]?.array ?? [] }.map { check in
             // Named by scope and name (`group.total_credit`, `file.total_credit`): the same name is
             // often declared at both levels.
