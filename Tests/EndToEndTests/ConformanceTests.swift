@@ -193,6 +193,7 @@ extension ConformanceCase {
     ]
 
     // [2] CNAB 240: merchant = batch header CNPJ 19-33; T face value 82-96 (P 86-100) a credit, T 199-213 the fee.
+    // The README's T sums are credits; fees were read at 199-213 (BB's agree with its U paid − U net).
     static let cnab240: [ConformanceCase] = [
         .init(file: brc + "CNAB240SICREDI.CRT", layout: "cnab240", expected: .valid,
               totals: [M("010999552000103", "BRL", credit: (2, 1990), fee: 380)], readme: "valid (Sicredi)"),
@@ -212,12 +213,15 @@ extension ConformanceCase {
                                           "group.simple_total"],
                                  rejects: ["overlong_record": 1, "bad_amount": 3], warnings: ["bom", "trimmed"]),
               totals: [], readme: "invalid: BOM, lines of 311/227/233 bytes, batch and file counts [1]"),
+        // Santander (033) variants: face value 78-92, batch count of details only. The tariff (194-208, Santander's
+        // manual) is not in the README: its figures were read there independently.
         .init(file: brc + "CNAB240SANTANDER.RET", layout: "cnab240",
-              expected: .invalid(failed: ["group.batch_records", "group.simple_count", "group.simple_total"], warnings: ["trimmed"]),
-              totals: nil, readme: "Santander variant: face value at 78-92, batch count of details only; lines trimmed"),
-        .init(file: lb + "cnab240/santander.ret", layout: "cnab240",
-              expected: .invalid(failed: ["group.batch_records", "group.simple_total"]),
-              totals: nil, readme: "Santander variant: face value at 78-92, batch count of details only"),
+              expected: .invalid(failed: ["group.simple_count", "group.simple_total"], warnings: ["trimmed"]),
+              totals: [M("015680668000102", "BRL", credit: (2, 2000), fee: 392)],
+              readme: "Santander: 2 T of 1000; trailer 65/1190475 ≠ details; lines trimmed"),
+        .init(file: lb + "cnab240/santander.ret", layout: "cnab240", expected: .invalid(failed: ["group.simple_total"]),
+              totals: [M("011111111111111", "BRL", credit: (1, 1000), fee: 324)],
+              readme: "Santander: 1 T of 1000; trailer total 54890 ≠ details"),
     ]
 
     // [3] CNAB 400: merchant = detail CNPJ 4-17; face value 153-165 a credit, 176-188 the fee.

@@ -21,8 +21,9 @@ public enum BuiltinLayouts {
 # (U, Q, R, S, Y...) continue the title before them.
 # Controls: the batch trailer's record count (header and trailer included) and, when the bank fills
 # them in, its simple-collection title count and total; the file trailer's batch and record counts.
-# Banks that move fields (Santander: T face value at 78-92, batch count of details only) need a
-# layout of their own. Positions are 1-based and inclusive. See docs/structured-layouts.md.
+# Santander (bank 033) moves fields: its T segment has the face value at 78-92 and the tariff at
+# 194-208, and its batch trailer counts the batch's detail records only; variants chosen by the bank
+# code read it. Positions are 1-based and inclusive. See docs/structured-layouts.md.
 name: cnab240
 record_length: 240
 terminator: auto              # banks write LF or CRLF; both are read without a warning
@@ -58,6 +59,24 @@ records:
       - {name: company_cnpj,       start: 19,  length: 15, type: text}
       - {name: agreement,          start: 34,  length: 20, type: text, optional: true}
       - {name: company_name,       start: 74,  length: 30, type: text, optional: true}
+
+  # Santander's segment T: face value at 78-92, tariff at 194-208.
+  - kind: detail
+    name: santander_segment_t
+    code_at: [{start: 8, length: 1}, {start: 14, length: 1}]
+    code: "3T"
+    when: {field: bank_code, in: ["033"]}
+    fields:
+      - {name: bank_code,          start: 1,   length: 3,  type: digits}
+      - {name: batch_number,       start: 4,   length: 4,  type: digits}
+      - {name: sequence,           start: 9,   length: 5,  type: digits}
+      - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["T"], debit: ["-"]}
+      - {name: movement_code,      start: 16,  length: 2,  type: digits}
+      - {name: bank_title_id,      start: 41,  length: 13, type: text, optional: true}
+      - {name: document_number,    start: 55,  length: 15, type: text, optional: true}
+      - {name: due_date,           start: 70,  length: 8,  type: text, optional: true}
+      - {name: face_value,         start: 78,  length: 15, type: amount, role: amount, scale: 2}
+      - {name: tariff,             start: 194, length: 15, type: amount, role: fee, scale: 2, optional: true}
 
   # Segment T (return): one title and what happened to it.
   - kind: detail
@@ -118,6 +137,22 @@ records:
     fields:
       - {name: sequence,           start: 9,   length: 5,  type: digits}
       - {name: segment,            start: 14,  length: 1,  type: text}
+
+  # Santander's batch trailer counts the batch's details (T, U...) only.
+  - kind: group_trailer
+    name: santander_batch_trailer
+    code: "5"
+    when: {field: bank_code, in: ["033"]}
+    fields:
+      - {name: bank_code,          start: 1,   length: 3,  type: digits}
+      - {name: batch_number,       start: 4,   length: 4,  type: digits}
+      - {name: batch_records,      start: 18,  length: 6,  type: digits}
+      - {name: simple_count,       start: 24,  length: 6,  type: digits, optional: true}
+      - {name: simple_total,       start: 30,  length: 17, type: amount, scale: 2, optional: true}
+    controls:
+      - {name: batch_records, field: batch_records, count: [detail, continuation]}
+      - {name: simple_count,  field: simple_count, count: [detail], unless_zero: true}
+      - {name: simple_total,  field: simple_total, sum: amount, unless_zero: true}
 
   - kind: group_trailer
     name: batch_trailer
