@@ -10,6 +10,7 @@
 #   liblz4.pc of our own, found first through PKG_CONFIG_PATH, names a directory that holds only
 #   liblz4.a (from liblz4-dev): that `-llz4` is then the static archive, with no change to the
 #   package and no copy of lz4's sources.
+# - zlib (the CZlib system library, for gzip inputs): the same way, libz.a from zlib1g-dev.
 # - The C++ runtime that the Swift runtime needs (`-lstdc++` in the toolchain's
 #   static-stdlib-args.lnk): the same way, libstdc++.a from the system's GCC; and libgcc statically
 #   (`-static-libgcc` to the clang that links).
@@ -23,6 +24,8 @@ OUTPUT=${1:-$SCRATCH/settle}
 
 lz4=$(pkg-config --variable=libdir liblz4)/liblz4.a
 [ -f "$lz4" ] || { echo "build-static: $lz4 is missing (liblz4-dev)" >&2; exit 2; }
+zlib=$(pkg-config --variable=libdir zlib)/libz.a
+[ -f "$zlib" ] || { echo "build-static: $zlib is missing (zlib1g-dev)" >&2; exit 2; }
 # libstdc++.a where the toolchain's clang (or gcc) finds it (libstdc++-dev, which Swift needs anyway).
 stdcxx=""
 for cc in "$(dirname "$(readlink -f "$(command -v swift)")")/clang" clang gcc; do
@@ -32,6 +35,7 @@ done
 libs="$SCRATCH/static-libs"
 mkdir -p "$libs"
 ln -sf "$lz4" "$libs/liblz4.a"
+ln -sf "$zlib" "$libs/libz.a"
 if [ -n "$stdcxx" ] && [ -f "$stdcxx" ]; then ln -sf "$stdcxx" "$libs/libstdc++.a"; fi
 libs=$(cd "$libs" && pwd)
 includedir=$(pkg-config --variable=includedir liblz4)
@@ -41,6 +45,13 @@ Description: liblz4.a only, for a static link of settle (tools/build-static.sh)
 Version: $(pkg-config --modversion liblz4)
 Libs: -L$libs -llz4
 Cflags: -I$includedir
+EOF
+cat >"$libs/zlib.pc" <<EOF
+Name: zlib
+Description: libz.a only, for a static link of settle (tools/build-static.sh)
+Version: $(pkg-config --modversion zlib)
+Libs: -L$libs -lz
+Cflags: -I$(pkg-config --variable=includedir zlib)
 EOF
 export PKG_CONFIG_PATH="$libs${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 

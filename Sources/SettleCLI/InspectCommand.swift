@@ -33,16 +33,23 @@ struct InspectCommand: ParsableCommand {
         }
         var invalid = 0
         for record in records {
-            let kind = record.kind?.rawValue ?? "unknown"
-            var line = "record \(record.recordNumber) (byte \(record.byteOffset)) \(kind)"
+            let kind = record.structuredKind.map { "\($0.rawValue) \(record.specName ?? "")" } ?? record.kind?.rawValue ?? "unknown"
+            let indent = record.structuredKind == .continuation ? "  " : ""
+            var line = "\(indent)record \(record.recordNumber) (byte \(record.byteOffset)) \(kind)"
+            if let detail = record.attachedTo { line += ", continues record \(detail)" }
+            if let warning = record.warning { line += " [read with warning: \(warning)]" }
             if let reason = record.reason {
                 invalid += 1
                 line += " INVALID \(reason.code): \(record.detail ?? "")"
             }
             print(line)
+            if let merchant = record.merchant { print("\(indent)    merchant = \"\(merchant)\"") }
+            if !record.context.isEmpty {
+                print("\(indent)    context: " + record.context.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ", "))
+            }
             for field in record.fields {
                 let mark = field.problem.map { "   <- \($0.code)" } ?? ""
-                print("    \(field.name) = \"\(field.value)\"\(mark)")
+                print("\(indent)    \(field.name) = \"\(field.value)\"\(mark)")
             }
         }
         if records.isEmpty { printError("settle: no records from record \(from) in \(file)") }

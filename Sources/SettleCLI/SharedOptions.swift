@@ -6,7 +6,7 @@ struct PipelineOptions: ParsableArguments {
     @Argument(help: "Settlement files read with --layout.")
     var files: [String] = []
 
-    @Option(help: "Layout of the positional files: a built-in name (reference, wide) or a YAML file.")
+    @Option(help: ArgumentHelp("Layout of the positional files: a built-in name (\(BuiltinLayouts.names.joined(separator: ", "))) or a YAML file."))
     var layout: String?
 
     @Option(name: .customLong("input"), help: ArgumentHelp("A file with its own layout (repeatable).", valueName: "PATH:LAYOUT"))

@@ -24,7 +24,8 @@ struct PlanCommand: ParsableCommand {
             let inputs = try pipeline.inputs()
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
                                     buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
-                                    ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout, strict: pipeline.strict)
+                                    ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout, strict: pipeline.strict,
+                                    logger: SettleLogging.logger())
         } catch {
             throw fail(error)
         }

@@ -109,6 +109,9 @@ struct MetricsAndProgressTests {
         let file = MetricsFile(path: path, intervalSeconds: 0.02, render: { registry.emitToBuffer() })
         file.start()
         let first = try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
+        // Held open, the first file keeps its inode: a later file cannot be given the same number.
+        let held = try #require(FileHandle(forReadingAtPath: path))
+        defer { try? held.close() }
         counter.increment(by: Int64(41))
         Thread.sleep(forTimeInterval: 0.1)
         counter.increment()

@@ -59,10 +59,11 @@ public final class AggregateJob: Sendable {
         let lock = try JobLock(directory: directory.root)
         // No inputs means `settle resume DIR`: everything comes from the job's manifest.
         let job = options.inputs.isEmpty
-            ? try Job.open(directory)
+            ? try Job.open(directory, logger: logger)
             : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
                               directory: directory, restart: options.restart, outDirectory: options.outDirectory,
-                              ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout, strict: options.strict).job
+                              ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout, strict: options.strict,
+                              logger: logger).job
         if !options.inputs.isEmpty && (job.manifest.partitionSizeBytes != options.partitionSizeBytes || job.manifest.buckets != options.buckets) {
             logger.notice("resuming with the job's own plan: partition size \(job.manifest.partitionSizeBytes) bytes and \(job.manifest.buckets) buckets (the options given differ; --restart to plan again)")
         }

@@ -1,3 +1,5 @@
+import Logging
+
 /// An opened job: its directory, manifest, the partition plan and the mapped inputs. Every command
 /// that works on a job directory (aggregate, plan, map, reduce, finalize, resume, status) starts
 /// from one of these.
@@ -19,10 +21,12 @@ public final class Job: Sendable {
 
     /// Creates the job (manifest and plan) or, when the directory already holds one for the same
     /// inputs and layouts, opens it to resume. Throws `jobChanged` naming what changed otherwise;
-    /// `restart` discards the directory's state first.
+    /// `restart` discards the directory's state first. A gzip input is decompressed into the job
+    /// directory (or its copy reused) before planning: see `CompressedInputs`.
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                                directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
-                               ledgerSpec: String? = nil, ledgerLayout: String? = nil, strict: Bool = false) throws -> (job: Job, resumed: Bool) {
+                               ledgerSpec: String? = nil, ledgerLayout: String? = nil, strict: Bool = false,
+                               logger: Logger = Logger(label: "settle")) throws -> (job: Job, resumed: Bool) {
         if ledgerSpec != nil && ledgerLayout != nil {
             throw SettleError(.usage, "--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
         }
@@ -41,16 +45,15 @@ public final class Job: Sendable {
             let loaded = try LedgerSpec.load(ledgerSpec)
             spec = Manifest.LayoutIdentity(name: loaded.name, sha256: SHA256.hash(Array(loaded.text.utf8)), text: loaded.text)
         }
-        let mapped = try inputs.map { try MappedFile(path: $0.path) }
-        let identities = try zip(inputs, mapped).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
+        // The inputs as given: their identity (a .gz's own) goes into the manifest.
+        let originals = try inputs.map { try MappedFile(path: $0.path) }
+        var identities = try zip(inputs, originals).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
         let layouts = uniqueLayoutNames(layoutNames.map { AggregateOptions.Input(path: "", layout: $0) })
             .map { Manifest.LayoutIdentity(name: $0, sha256: layoutTexts[$0]!.sha256, text: layoutTexts[$0]!.text) }
-        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
-                                                       ledgerLayout: fixedLedgerLayout, mapped: mapped)
 
         if restart { directory.clearState() }
-        if directory.hasManifest {
-            let existing = try readManifest(directory)
+        let existing = directory.hasManifest ? try readManifest(directory) : nil
+        if let existing {
             let current = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                    partitionSizeBytes: existing.partitionSizeBytes, buckets: existing.buckets, partitions: [],
                                    ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: existing.outDirectory,
@@ -60,6 +63,16 @@ public final class Job: Sendable {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
                     + changes.joined(separator: "; ") + ". Run with --restart to discard it and start again.")
             }
+        }
+        // What the plan cuts and the workers map: the inputs, or the decompressed copies of compressed ones.
+        let sources = try CompressedInputs.files(paths: inputs.map(\.path), originals: originals,
+                                                 recorded: existing?.inputs.map(\.decompressed) ?? [],
+                                                 directory: directory, logger: logger)
+        for index in identities.indices { identities[index].decompressed = sources[index].copy }
+        let mapped = sources.map(\.mapped)
+        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
+                                                       ledgerLayout: fixedLedgerLayout, mapped: mapped)
+        if let existing {
             let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes,
                                              strict: existing.strict ?? false)
             try check(plan: plan, against: existing, directory: directory)
@@ -129,8 +142,8 @@ public final class Job: Sendable {
     }
 
     /// Opens an existing job from its manifest alone (layouts come from the manifest), checking
-    /// that the inputs have not changed.
-    public static func open(_ directory: JobDirectory) throws -> Job {
+    /// that the inputs have not changed. Gzip inputs map their decompressed copies, made again when lost.
+    public static func open(_ directory: JobDirectory, logger: Logger = Logger(label: "settle")) throws -> Job {
         guard directory.hasManifest else {
             throw SettleError(.usage, "\(directory.root) is not a job directory (no manifest.json): run `settle plan` or `settle aggregate` first")
         }
@@ -140,8 +153,8 @@ public final class Job: Sendable {
             let spec = try LayoutLoader.parse(text: layout.text, source: "\(layout.name) (from \(directory.manifestPath))")
             compiled[layout.name] = try LayoutLoader.compile(spec: spec)
         }
-        let mapped = try manifest.inputs.map { try MappedFile(path: $0.path) }
-        let identities = try zip(manifest.inputs, mapped).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
+        let originals = try manifest.inputs.map { try MappedFile(path: $0.path) }
+        let identities = try zip(manifest.inputs, originals).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
         var current = manifest
         current.inputs = identities
         let changes = manifest.differences(from: current)
@@ -149,6 +162,8 @@ public final class Job: Sendable {
             throw SettleError(.jobChanged, "the inputs of job \(directory.root) changed since it was planned: "
                 + changes.joined(separator: "; ") + ". Start again with `settle aggregate ... --restart`.")
         }
+        let mapped = try CompressedInputs.files(paths: manifest.inputs.map(\.path), originals: originals,
+                                                recorded: manifest.inputs.map(\.decompressed), directory: directory, logger: logger).map(\.mapped)
         let inputs = manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
         guard inputs.allSatisfy({ $0.isLedger || compiled[$0.layout] != nil }) else {
             throw SettleError(.jobChanged, "manifest \(directory.manifestPath) names a layout it does not hold")

@@ -15,18 +15,18 @@ public enum JobTasks {
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                             directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil,
-                            ledgerLayout: String? = nil, strict: Bool = false) throws -> Job {
+                            ledgerLayout: String? = nil, strict: Bool = false, logger: Logger = Logger(label: "settle")) throws -> Job {
         try FileIO.makeDirectories(directory.root, mode: 0o700)
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout,
-                               strict: strict).job
+                               strict: strict, logger: logger).job
     }
 
     /// Maps one partition. `schedulerAttempt`, the external scheduler's attempt number, is recorded in
     /// the marker if this attempt publishes it.
     public static func map(directory: JobDirectory, partition: Int, memoryBytes: Int, retry: RetryPolicy,
                            schedulerAttempt: Int? = nil, logger: Logger) throws -> Outcome {
-        let job = try Job.open(directory)
+        let job = try Job.open(directory, logger: logger)
         guard partition >= 0 && partition < job.partitionCount else {
             throw SettleError(.usage, "--partition \(partition) is out of range: the job has partitions 0 to \(job.partitionCount - 1)")
         }
@@ -43,7 +43,7 @@ public enum JobTasks {
 
     public static func reduce(directory: JobDirectory, bucket: Int, memoryBytes: Int, retry: RetryPolicy,
                               schedulerAttempt: Int? = nil, logger: Logger) throws -> Outcome {
-        let job = try Job.open(directory)
+        let job = try Job.open(directory, logger: logger)
         guard bucket >= 0 && bucket < job.bucketCount else {
             throw SettleError(.usage, "--bucket \(bucket) is out of range: the job has buckets 0 to \(job.bucketCount - 1)")
         }
@@ -78,7 +78,7 @@ public enum JobTasks {
         let sampler = MemorySampler()
         let startedAt = Syscalls.wallClock()
         var timings = StageClock()
-        let job = try Job.open(directory)
+        let job = try Job.open(directory, logger: logger)
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)
         let missing = (0..<job.bucketCount).filter { !inputs[$0].isEmpty && job.doneBucket($0, inputs: inputs[$0], verify: false).output == nil }

@@ -13,6 +13,19 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var modifiedSeconds: Int
         public var modifiedNanoseconds: Int
         public var sampledSha256: String
+        /// For a compressed input: the decompressed copy the job maps (the identity above stays the
+        /// compressed file's, so a changed .gz is refused). Nil for a plain input.
+        public var decompressed: DecompressedCopy? = nil
+    }
+
+    /// A compressed input's copy, decompressed once into the job directory: what the plan cuts and
+    /// the workers map. A resume or a task reuses it when it is there with this size.
+    public struct DecompressedCopy: Codable, Sendable, Equatable {
+        /// `gzip`.
+        public var format: String
+        /// Relative to the job directory: `inputs/N-NAME`.
+        public var path: String
+        public var sizeBytes: Int
     }
 
     /// A layout as the job uses it: how it was named, its YAML text (so tasks on other hosts, and

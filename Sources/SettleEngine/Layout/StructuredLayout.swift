@@ -35,6 +35,50 @@ public struct StructuredLayout: Sendable {
         public var whereValues: [String]
     }
 
+    /// What recognising a record needs, as plain values (no arrays): up to three code positions and
+    /// three match entries inline, so the per-record loop copies nothing that is reference counted.
+    public struct Recognizer: Sendable {
+        public var hasFill = false
+        public var fill: UInt8 = 0
+        public var length = 0
+        public var hasCode = false
+        public var code: UInt64 = 0
+        public var codeCount = 0
+        public var code0 = (offset: 0, length: 0), code1 = (offset: 0, length: 0), code2 = (offset: 0, length: 0)
+        public var matchCount = 0
+        public var match0 = (offset: 0, length: 0, value: UInt64(0)), match1 = (offset: 0, length: 0, value: UInt64(0)),
+                   match2 = (offset: 0, length: 0, value: UInt64(0))
+        public var hasWhen = false
+
+        @inline(__always)
+        func codeMatches(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
+            var value: UInt64 = 0
+            for index in 0..<codeCount {
+                let position = index == 0 ? code0 : index == 1 ? code1 : code2
+                if position.offset + position.length > length { return false }
+                value = value << (8 * UInt64(position.length)) | FieldDecoder.pack(base, offset: offset + position.offset, length: position.length)
+            }
+            return value == code
+        }
+
+        @inline(__always)
+        func matchesHold(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Bool {
+            for index in 0..<matchCount {
+                let match = index == 0 ? match0 : index == 1 ? match1 : match2
+                if match.offset + match.length > length
+                    || FieldDecoder.pack(base, offset: offset + match.offset, length: match.length) != match.value { return false }
+            }
+            return true
+        }
+    }
+
+    /// Plain values of a detail's roles, for the per-record loop.
+    public struct Roles: Sendable {
+        public var amountOffset = 0, amountLength = 0, hasAmount = false, amountSigned = false, amountMultiplier: Int64 = 1
+        public var directionOffset = 0, directionLength = 0, hasDirection = false
+        public var feeOffset = 0, feeLength = 0, hasFee = false, feeSigned = false, feeMultiplier: Int64 = 1
+    }
+
     public struct Record: Sendable {
         public var index: Int
         public var kind: StructuredKind
@@ -71,6 +115,7 @@ public struct StructuredLayout: Sendable {
     }
 
     public let records: [Record]
+    public let recognizers: [Recognizer]
     /// Context slots: names, byte capacity and offset in one flat buffer; group slots first.
     public let slotNames: [String]
     public let slotOffsets: [Int]
@@ -269,6 +314,60 @@ public struct StructuredLayout: Sendable {
             compiled.append(compiledRecord)
         }
         records = compiled
+        recognizers = compiled.map { record in
+            var recognizer = Recognizer()
+            recognizer.length = record.length
+            if let fill = record.fill {
+                recognizer.hasFill = true
+                recognizer.fill = fill
+            }
+            recognizer.hasCode = record.hasCode
+            recognizer.code = record.code
+            recognizer.codeCount = record.hasCode ? record.codeAt.count : 0
+            for (index, position) in record.codeAt.prefix(3).enumerated() {
+                switch index {
+                case 0: recognizer.code0 = position
+                case 1: recognizer.code1 = position
+                default: recognizer.code2 = position
+                }
+            }
+            recognizer.matchCount = record.matches.count
+            for (index, match) in record.matches.prefix(3).enumerated() {
+                switch index {
+                case 0: recognizer.match0 = match
+                case 1: recognizer.match1 = match
+                default: recognizer.match2 = match
+                }
+            }
+            recognizer.hasWhen = record.whenSlot >= 0
+            return recognizer
+        }
+    }
+
+    /// The plain role values of a record.
+    public func roles(_ index: Int) -> Roles {
+        let record = records[index]
+        var roles = Roles()
+        if let amount = record.amount {
+            roles.hasAmount = true
+            roles.amountOffset = amount.offset
+            roles.amountLength = amount.length
+            roles.amountSigned = record.amountSigned
+            roles.amountMultiplier = record.amountMultiplier
+        }
+        if let direction = record.direction {
+            roles.hasDirection = true
+            roles.directionOffset = direction.offset
+            roles.directionLength = direction.length
+        }
+        if let fee = record.fee {
+            roles.hasFee = true
+            roles.feeOffset = fee.offset
+            roles.feeLength = fee.length
+            roles.feeSigned = record.feeSigned
+            roles.feeMultiplier = record.feeMultiplier
+        }
+        return roles
     }
 
     static func measure(_ control: ControlSpec) -> Measure? {
@@ -288,34 +387,31 @@ public struct StructuredLayout: Sendable {
     /// index; nil ignores conditions, as the planner does when it only needs the kind).
     @inline(__always)
     public func classify(_ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
-        for index in records.indices {
-            let record = records[index]
-            if let fill = record.fill {
-                guard length == record.length else { continue }
+        recognizers.withUnsafeBufferPointer { Self.classify($0, base, offset: offset, length: length, whenHolds: whenHolds) }
+    }
+
+    /// The recognition loop over plain values: fill, code, matches, condition, in order.
+    @inline(__always)
+    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, _ base: UnsafeRawPointer, offset: Int, length: Int,
+                         whenHolds: UnsafePointer<Bool>?) -> Int? {
+        for index in 0..<recognizers.count {
+            let recognizer = recognizers[index]
+            if recognizer.hasFill {
+                guard length == recognizer.length else { continue }
                 var all = true
-                for position in 0..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != fill {
+                for position in 0..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
                     all = false
                     break
                 }
                 if all { return index }
                 continue
             }
-            if record.hasCode {
-                guard let code = RecordCursor.typeCode(base, offset: offset, length: length, positions: record.codeAt),
-                      code == record.code else { continue }
-            }
-            var matched = true
-            for match in record.matches {
-                if match.offset + match.length > length
-                    || FieldDecoder.pack(base, offset: offset + match.offset, length: match.length) != match.value {
-                    matched = false
-                    break
-                }
-            }
-            guard matched else { continue }
-            if record.whenSlot >= 0, let whenHolds, !whenHolds[index] { continue }
+            if recognizer.hasCode && !recognizer.codeMatches(base, offset: offset, length: length) { continue }
+            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
+            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
             return index
         }
         return nil
     }
+
 }

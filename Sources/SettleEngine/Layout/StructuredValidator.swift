@@ -28,12 +28,14 @@ enum StructuredValidator {
                     add(.badCode, "\(path).code", "code '\(code)' is \(code.utf8.count) bytes but its positions cover \(codeLength)", record.line)
                 }
                 if codeLength > 8 { add(.badCode, "\(path).code", "a record-type code has at most 8 bytes", record.line) }
+                if codeAt.count > 3 { add(.badValue, "\(path).code_at", "a record-type code is read from at most 3 positions", record.line) }
                 for position in codeAt where position.end > length {
                     add(.pastRecordEnd, "\(path).code_at", "positions \(position.start)-\(position.end) end past the record's \(length) bytes", record.line)
                 }
             } else if record.match.isEmpty {
                 add(.missingKey, path, "a record needs a 'code' or 'match' to be recognised", record.line)
             }
+            if record.match.count > 3 { add(.badValue, "\(path).match", "at most 3 match entries", record.line) }
             for match in record.match {
                 let count = match.value.utf8.count
                 if count == 0 || count > 8 { add(.badValue, "\(path).match", "a match value has 1 to 8 bytes", record.line) }

@@ -15,6 +15,36 @@ final class StructuredScanner {
     let measureCount: Int
     /// Measures fed by every physical record (`count: [all]`), for records no spec recognises.
     let allMeasures: [Int]
+    /// The layout has one logical file per physical file (its bounds come from the plan).
+    let singleFile: Bool
+
+    // Per record spec, as plain values in buffers allocated once: the loop copies nothing reference counted.
+    let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
+    let kinds: UnsafeMutablePointer<StructuredKind>
+    let lengths: UnsafeMutablePointer<Int>
+    let roles: UnsafeMutablePointer<StructuredLayout.Roles>
+    let fieldBuffers: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
+    let fieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
+    /// Direction codes: debit codes then credit codes of each record, `(start, debits, credits)`.
+    let codes: UnsafeMutableBufferPointer<UInt64>
+    let codeRanges: UnsafeMutablePointer<(start: Int, debits: Int, credits: Int)>
+    /// Measure updates of each record, `(start, count)` into `updates`; `where` values in `whereValues`.
+    let updates: UnsafeMutableBufferPointer<FlatUpdate>
+    let updateRanges: UnsafeMutablePointer<(start: Int, count: Int)>
+    let whereValues: UnsafeMutableBufferPointer<UInt64>
+    /// Merchant key parts of each record, `(start, count, fromContext)` into `merchantParts`; currency source.
+    let merchantParts: UnsafeMutableBufferPointer<StructuredLayout.Source>
+    let merchantRanges: UnsafeMutablePointer<(start: Int, count: Int, fromContext: Bool)>
+    let currencySources: UnsafeMutablePointer<StructuredLayout.Source>
+
+    /// One measure update as plain values.
+    struct FlatUpdate {
+        enum Operation: UInt8 { case count, debit, credit, amount, net, fee, field }
+        var measure: Int
+        var operation: Operation
+        var fieldOffset = 0, fieldLength = 0
+        var whereOffset = -1, whereLength = 0, whereStart = 0, whereCount = 0
+    }
 
     // Context: one flat buffer of slots, the length of each slot's (trimmed) value.
     let context: UnsafeMutablePointer<UInt8>
@@ -60,6 +90,78 @@ final class StructuredScanner {
         self.table = table
         self.strict = file.strict
         measureCount = layout.measures.count
+        singleFile = layout.afterTrailer != .nextFile
+        let count = layout.records.count
+        recognizers = .allocate(capacity: count)
+        _ = recognizers.initialize(from: layout.recognizers)
+        kinds = .allocate(capacity: count)
+        kinds.initialize(from: layout.records.map(\.kind), count: count)
+        lengths = .allocate(capacity: count)
+        lengths.initialize(from: layout.records.map(\.length), count: count)
+        roles = .allocate(capacity: count)
+        roles.initialize(from: layout.records.indices.map { layout.roles($0) }, count: count)
+        let allFields = layout.records.flatMap(\.fields)
+        fieldStorage = .allocate(capacity: max(1, allFields.count))
+        _ = fieldStorage.initialize(from: allFields)
+        fieldBuffers = .allocate(capacity: count)
+        var at = 0
+        for (index, record) in layout.records.enumerated() {
+            (fieldBuffers + index).initialize(to: UnsafeBufferPointer(rebasing: fieldStorage[at..<(at + record.fields.count)]))
+            at += record.fields.count
+        }
+        let allCodes = layout.records.flatMap { $0.debitCodes + $0.creditCodes }
+        codes = .allocate(capacity: max(1, allCodes.count))
+        _ = codes.initialize(from: allCodes)
+        codeRanges = .allocate(capacity: count)
+        at = 0
+        for (index, record) in layout.records.enumerated() {
+            (codeRanges + index).initialize(to: (at, record.debitCodes.count, record.creditCodes.count))
+            at += record.debitCodes.count + record.creditCodes.count
+        }
+        var flat: [FlatUpdate] = [], values: [UInt64] = [], ranges: [(start: Int, count: Int)] = []
+        for record in layout.records {
+            ranges.append((flat.count, record.updates.count))
+            for update in record.updates {
+                var item = FlatUpdate(measure: update.measure, operation: .count)
+                switch update.operation {
+                case .count: item.operation = .count
+                case .debit: item.operation = .debit
+                case .credit: item.operation = .credit
+                case .amount: item.operation = .amount
+                case .net: item.operation = .net
+                case .fee: item.operation = .fee
+                case .field(let offset, let length):
+                    item.operation = .field
+                    item.fieldOffset = offset
+                    item.fieldLength = length
+                }
+                if update.whereOffset >= 0 {
+                    item.whereOffset = update.whereOffset
+                    item.whereLength = update.whereLength
+                    item.whereStart = values.count
+                    item.whereCount = update.whereValues.count
+                    values += update.whereValues
+                }
+                flat.append(item)
+            }
+        }
+        updates = .allocate(capacity: max(1, flat.count))
+        _ = updates.initialize(from: flat)
+        updateRanges = .allocate(capacity: count)
+        updateRanges.initialize(from: ranges, count: count)
+        whereValues = .allocate(capacity: max(1, values.count))
+        _ = whereValues.initialize(from: values)
+        let parts = layout.records.flatMap(\.merchantParts)
+        merchantParts = .allocate(capacity: max(1, parts.count))
+        _ = merchantParts.initialize(from: parts)
+        merchantRanges = .allocate(capacity: count)
+        at = 0
+        for (index, record) in layout.records.enumerated() {
+            (merchantRanges + index).initialize(to: (at, record.merchantParts.count, record.merchantFromContext))
+            at += record.merchantParts.count
+        }
+        currencySources = .allocate(capacity: count)
+        currencySources.initialize(from: layout.records.map(\.currency), count: count)
         allMeasures = layout.measures.indices.filter { layout.measures[$0].kinds == nil && layout.measures[$0].sum == nil }
         context = .allocate(capacity: max(1, layout.contextBytes))
         slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
@@ -83,6 +185,21 @@ final class StructuredScanner {
     }
 
     deinit {
+        recognizers.deallocate()
+        kinds.deallocate()
+        lengths.deallocate()
+        roles.deallocate()
+        fieldBuffers.deallocate()
+        fieldStorage.baseAddress.map { $0.deinitialize(count: fieldStorage.count) }
+        fieldStorage.deallocate()
+        codes.deallocate()
+        codeRanges.deallocate()
+        updates.deallocate()
+        updateRanges.deallocate()
+        whereValues.deallocate()
+        merchantParts.deallocate()
+        merchantRanges.deallocate()
+        currencySources.deallocate()
         context.deallocate()
         slotLengths.deallocate()
         whenHolds.deallocate()
@@ -96,6 +213,11 @@ final class StructuredScanner {
     }
 
     // MARK: - The loop
+
+    @inline(__always)
+    private func classify(_ pointer: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
+        StructuredLayout.classify(UnsafeBufferPointer(recognizers), pointer, offset: offset, length: length, whenHolds: whenHolds)
+    }
 
     func run(result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         loadStartContext()
@@ -148,7 +270,7 @@ final class StructuredScanner {
             return
         }
         // Another kind's own length: an ordinary record.
-        if let spec = layout.classify(base, offset: offset, length: length, whenHolds: whenHolds), records[spec].length == length {
+        if let spec = classify(base, offset: offset, length: length, whenHolds: whenHolds), lengths[spec] == length {
             try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
                        result: &result, rejects: &rejects, onFull: onFull)
             local += 1
@@ -203,19 +325,19 @@ final class StructuredScanner {
     private func record(_ pointer: UnsafeRawPointer, offset: Int, length: Int, byteOffset: Int, rawLength: Int, local: Int,
                         result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         var pointer = pointer, offset = offset, length = length
-        var spec = layout.classify(pointer, offset: offset, length: length, whenHolds: whenHolds)
+        var spec = classify(pointer, offset: offset, length: length, whenHolds: whenHolds)
         // Shorter than its kind (trailing blanks trimmed), or too short even to be recognised:
         // padded back with blanks and recognised again (the padding may complete a match).
         var target = 0
-        if let index = spec, length < records[index].length {
-            target = records[index].length
+        if let index = spec, length < lengths[index] {
+            target = lengths[index]
         } else if spec == nil && length < layout.recordLength {
             target = layout.recordLength
         }
         if target > 0 {
             pad(pointer, offset: offset, length: length, to: target)
-            if let padded = layout.classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: whenHolds),
-               records[padded].length == target {
+            if let padded = classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: whenHolds),
+               lengths[padded] == target {
                 if strict {
                     try count(spec: padded, UnsafeRawPointer(scratch), offset: 0)
                     try reject(.shortRecord, spec: padded, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
@@ -241,23 +363,30 @@ final class StructuredScanner {
         }
         // A continuation attaches to a detail, or to a continuation that did; an orphan changes nothing.
         let attached = lastKind == .detail || lastKind == .continuation
-        if records[index].kind != .continuation {
-            lastKind = records[index].kind
+        if kinds[index] != .continuation {
+            lastKind = kinds[index]
         } else if attached {
             lastKind = .continuation
         }
-        if length > records[index].length {
+        if length > lengths[index] {
             try count(spec: index, pointer, offset: offset)
             try reject(.overlongRecord, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
                        result: &result, rejects: &rejects)
             return
         }
-        let kind = records[index].kind
+        let kind = kinds[index]
         if fileClosed && kind != .filler && !(kind == .fileHeader && layout.afterTrailer == .nextFile) {
             try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
             return
         }
         let ref = StructuredPartial.RecordRef(spec: index, partition: partition.index, local: local, offset: byteOffset)
+        // One logical file per physical file: only the planned file header and trailer are theirs.
+        if singleFile && ((kind == .fileHeader && byteOffset != file.headerOffset) || (kind == .fileTrailer && byteOffset != file.trailerOffset)) {
+            try count(spec: index, pointer, offset: offset)
+            try reject(kind == .fileHeader ? .unexpectedHeader : .unexpectedTrailer, spec: index, field: -1, ref: ref,
+                       rawLength: rawLength, result: &result, rejects: &rejects)
+            return
+        }
         switch kind {
         case .detail:
             try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
@@ -321,7 +450,7 @@ final class StructuredScanner {
     private func detail(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                         result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         if fileKey == nil { fileKey = -1 }
-        let failure = records[index].fields.withUnsafeBufferPointer { RecordValidator.firstFailure(pointer, offset: offset, fields: $0) }
+        let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: fieldBuffers[index])
         if let failure {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
@@ -332,33 +461,38 @@ final class StructuredScanner {
             try reject(.noGroup, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             return
         }
-        let record = records[index]
+        let role = roles[index]
         var amount: Int64 = 0
         var isDebit = false
-        if let field = record.amount {
-            if record.amountSigned {
-                let value = FieldDecoder.signedAmount(pointer, offset: offset + field.offset, length: field.length) ?? 0
+        if role.hasAmount {
+            if role.amountSigned {
+                let value = FieldDecoder.signedAmount(pointer, offset: offset + role.amountOffset, length: role.amountLength) ?? 0
                 isDebit = value < 0
                 amount = value < 0 ? -value : value
             } else {
-                amount = FieldDecoder.amount(pointer, offset: offset + field.offset, length: field.length)
+                amount = FieldDecoder.amount(pointer, offset: offset + role.amountOffset, length: role.amountLength)
             }
-            amount &*= record.amountMultiplier
+            amount &*= role.amountMultiplier
         }
-        if let direction = record.direction {
-            let code = FieldDecoder.pack(pointer, offset: offset + direction.offset, length: direction.length)
+        if role.hasDirection {
+            let code = FieldDecoder.pack(pointer, offset: offset + role.directionOffset, length: role.directionLength)
+            let range = codeRanges[index]
+            var debit = false
+            for position in range.start..<(range.start + range.debits) where codes[position] == code {
+                debit = true
+                break
+            }
             // A negative signed amount turns the direction over.
-            let debit = record.debitCodes.contains(code)
-            isDebit = record.amountSigned && isDebit ? !debit : debit
+            isDebit = role.amountSigned && isDebit ? !debit : debit
         }
         var fee: Int64 = 0
-        if let field = record.fee {
-            if record.feeSigned {
-                fee = FieldDecoder.signedAmount(pointer, offset: offset + field.offset, length: field.length) ?? 0
+        if role.hasFee {
+            if role.feeSigned {
+                fee = FieldDecoder.signedAmount(pointer, offset: offset + role.feeOffset, length: role.feeLength) ?? 0
             } else {
-                fee = FieldDecoder.amount(pointer, offset: offset + field.offset, length: field.length)
+                fee = FieldDecoder.amount(pointer, offset: offset + role.feeOffset, length: role.feeLength)
             }
-            fee &*= record.feeMultiplier
+            fee &*= role.feeMultiplier
         }
         guard let merchant = merchantKey(index, pointer, offset: offset) else {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
@@ -384,13 +518,14 @@ final class StructuredScanner {
     /// The merchant key: parts trimmed, empty parts dropped, joined with `|`. Nil when longer than a key holds.
     @inline(__always)
     private func merchantKey(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> MerchantKey? {
-        let record = records[index]
-        if record.merchantFromContext && merchantCacheVersion[index] == contextVersion {
+        let range = merchantRanges[index]
+        if range.fromContext && merchantCacheVersion[index] == contextVersion {
             return merchantCacheValid[index] ? merchantCache[index] : nil
         }
         var length = 0
         var valid = true
-        for part in record.merchantParts {
+        for position in range.start..<(range.start + range.count) {
+            let part = merchantParts[position]
             let bytes: UnsafeRawPointer
             var start: Int, count: Int
             switch part {
@@ -418,7 +553,7 @@ final class StructuredScanner {
             length += count
         }
         let key = valid ? MerchantKey.load(UnsafeRawPointer(keyBuffer), offset: 0, length: length) : nil
-        if record.merchantFromContext {
+        if range.fromContext {
             merchantCacheVersion[index] = contextVersion
             merchantCacheValid[index] = valid
             if let key { merchantCache[index] = key }
@@ -439,7 +574,7 @@ final class StructuredScanner {
         if let constant = layout.constantCurrency { return constant }
         let bytes: UnsafeRawPointer
         let start: Int, count: Int
-        switch records[index].currency {
+        switch currencySources[index] {
         case .own(let at, let length):
             bytes = pointer
             (start, count) = Self.trimmed(pointer, offset: offset + at, length: min(length, CurrencyCode.capacity))
@@ -464,10 +599,17 @@ final class StructuredScanner {
         if fileKey == nil { fileKey = -1 }
         if inGroup { groupRecords += 1 }
         fileRecords += 1
-        for update in records[index].updates {
+        let range = updateRanges[index]
+        for position in range.start..<(range.start + range.count) {
+            let update = updates[position]
             if update.whereOffset >= 0 {
                 let value = FieldDecoder.pack(pointer, offset: offset + update.whereOffset, length: update.whereLength)
-                if !update.whereValues.contains(value) { continue }
+                var found = false
+                for at in update.whereStart..<(update.whereStart + update.whereCount) where whereValues[at] == value {
+                    found = true
+                    break
+                }
+                if !found { continue }
             }
             let delta: Int128
             switch update.operation {
@@ -487,9 +629,16 @@ final class StructuredScanner {
             case .fee:
                 guard valid else { continue }
                 delta = Int128(fee)
-            case .field(let at, let length):
-                guard FieldDecoder.isDigits(pointer, offset: offset + at, length: length) else { continue }
-                delta = PartitionPlanner.digitsValue(pointer, offset: offset + at, length: length)
+            case .field:
+                let at = offset + update.fieldOffset
+                if update.fieldLength <= 18 {
+                    let value = FieldDecoder.amount(pointer, offset: at, length: update.fieldLength)
+                    guard value >= 0 else { continue }
+                    delta = Int128(value)
+                } else {
+                    guard FieldDecoder.isDigits(pointer, offset: at, length: update.fieldLength) else { continue }
+                    delta = PartitionPlanner.digitsValue(pointer, offset: at, length: update.fieldLength)
+                }
             }
             if inGroup { groupMeasures[update.measure] &+= delta }
             fileMeasures[update.measure] &+= delta
@@ -599,8 +748,8 @@ final class StructuredScanner {
             start = 0
         }
         let size = max(length, layout.recordLength)
-        guard let index = layout.classify(pointer, offset: start, length: size, whenHolds: whenHolds),
-              records[index].kind == kind else { return }
+        guard let index = classify(pointer, offset: start, length: size, whenHolds: whenHolds),
+              kinds[index] == kind else { return }
         if kind == .fileHeader { clearSlots(from: 0, to: layout.slotNames.count) } else { clearSlots(from: 0, to: layout.groupSlotCount) }
         writeContext(index, pointer, offset: start)
     }
@@ -698,7 +847,7 @@ final class StructuredScanner {
 
     private func validate(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                           result: inout PartitionResult, rejects: inout RejectLog) throws {
-        if let failure = records[index].fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(pointer, offset: offset, fields: $0) }) {
+        if let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: fieldBuffers[index]) {
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
         }
     }

@@ -19,7 +19,7 @@ public enum PartitionPlanner {
         var partitions: [Partition] = []
         for (fileIndex, input) in files.enumerated() {
             var plan = input.mapped.withBytes { bytes in
-                planFile(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout, bytes: bytes)
+                planFile(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout, bytes: bytes, strict: strict)
             }
             plan.isLedger = fileIndex >= files.count - fixedLedgers
             plan.referenceWidth = referenceWidth
@@ -31,7 +31,8 @@ public enum PartitionPlanner {
             var contexts: [StructuredContext?] = ranges.map { _ in nil }
             if let structured = input.layout.structured {
                 contexts = input.mapped.withBytes { bytes in
-                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound))
+                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound),
+                                       fileHeader: plan.headerOffset, fileTrailer: plan.trailerOffset, strict: strict)
                 }
             }
             for (range, context) in zip(ranges, contexts) {
@@ -120,13 +121,17 @@ public enum PartitionPlanner {
     }
 
     static func planFile(index: Int, path: String, layoutName: String, layout: CompiledLayout,
-                         bytes: UnsafeRawBufferPointer) -> FilePlan {
+                         bytes: UnsafeRawBufferPointer, strict: Bool = false) -> FilePlan {
         if layout.structured != nil {
             // Structured layouts read every form found in the wild (a terminator other than the
             // layout's is a warning); headers, trailers and controls are found by the map stage.
             let framing = structuredFraming(bytes)
-            return FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
-                            framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
+            var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
+                                framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
+            if let structured = layout.structured, structured.afterTrailer != .nextFile {
+                (plan.headerOffset, plan.trailerOffset) = singleFileBounds(bytes: bytes, framing: framing, layout: structured, strict: strict)
+            }
+            return plan
         }
         let framing = framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
         var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,

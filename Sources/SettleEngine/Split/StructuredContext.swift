@@ -24,9 +24,63 @@ public struct StructuredContext: Sendable, Equatable, Codable {
 }
 
 extension PartitionPlanner {
+    /// Where a structured file's first record starts: after a UTF-8 byte order mark, unless
+    /// `--strict` (which reads the mark as part of the first record).
+    static func firstRecordOffset(_ bytes: UnsafeRawBufferPointer, strict: Bool) -> Int {
+        !strict && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+
+    /// A layout of one logical file per physical file: its file header is the first record (after a
+    /// byte order mark) and its file trailer the last record recognised as one. Any other file
+    /// header or trailer is rejected as unexpected, so these offsets, found once, decide the file's
+    /// structure whatever the partitions.
+    static func singleFileBounds(bytes: UnsafeRawBufferPointer, framing: Framing, layout: StructuredLayout,
+                                 strict: Bool) -> (header: Int?, trailer: Int?) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return (nil, nil) }
+        let start = firstRecordOffset(bytes, strict: strict)
+        var header: Int?
+        var cursor = RecordCursor(bytes: bytes, range: start..<bytes.count, recordLength: layout.recordLength, framing: framing)
+        if let first = cursor.next(),
+           let index = layout.classify(base, offset: first.offset, length: first.length, whenHolds: nil),
+           layout.records[index].kind == .fileHeader {
+            header = first.offset
+        }
+        guard layout.hasFileTrailers else { return (header, nil) }
+        var end = bytes.count
+        if framing == .none {
+            // Fixed blocks start on multiples of the record length.
+            end = start + (bytes.count - start + layout.recordLength - 1) / layout.recordLength * layout.recordLength
+        }
+        while end > start {
+            var record = recordBefore(base, end: end, lowerBound: start, framing: framing, recordLength: layout.recordLength)
+            if framing == .none { record.length = min(record.length, bytes.count - record.offset) }
+            end = record.offset
+            // Several records on one line (read cut every record length): its last one.
+            if record.length > layout.recordLength && record.length % layout.recordLength == 0
+                && !layout.records.contains(where: { $0.length == record.length }) {
+                let last = record.offset + record.length - layout.recordLength
+                if let index = layout.classify(base, offset: last, length: layout.recordLength, whenHolds: nil),
+                   layout.records[index].kind == .fileTrailer {
+                    return (header, last)
+                }
+            }
+            if let index = layout.classify(base, offset: record.offset, length: record.length, whenHolds: nil),
+               layout.records[index].kind == .fileTrailer, record.offset != header {
+                return (header, record.offset)
+            }
+            if record.offset == header { break }
+        }
+        return (header, nil)
+    }
+
     /// The context at each partition's start, in partition order (all partitions of one file).
     static func structuredContexts(bytes: UnsafeRawBufferPointer, framing: Framing, layout: StructuredLayout,
-                                   starts: [Int]) -> [StructuredContext] {
+                                   starts: [Int], fileHeader planHeader: Int? = nil, fileTrailer planTrailer: Int? = nil,
+                                   strict: Bool = false) -> [StructuredContext] {
+        let fileStart = firstRecordOffset(bytes, strict: strict)
+        // One logical file: its bounds are known, only groups are looked for (back to the nearest
+        // group header, normally a short walk).
+        let singleFile = layout.afterTrailer != .nextFile
         guard let base = bytes.baseAddress else { return starts.map { _ in StructuredContext() } }
         var contexts: [StructuredContext] = []
         var previousStart = 0
@@ -46,13 +100,21 @@ extension PartitionPlanner {
             var trailerBeforeGroupEvent = false
             var previousFound = false
             var end = start
-            while end > previousStart {
-                let record = recordBefore(base, end: end, lowerBound: previousStart, framing: framing, recordLength: layout.recordLength)
+            let lowerBound = max(previousStart, fileStart)
+            while end > lowerBound {
+                let record = recordBefore(base, end: end, lowerBound: lowerBound, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
                 let kind = layout.classify(base, offset: record.offset, length: record.length, whenHolds: nil).map { layout.records[$0].kind }
                 if !previousFound, let kind, kind != .continuation {
                     context.previousKind = kind
                     previousFound = true
+                }
+                if singleFile {
+                    if kind == .groupHeader && groupHeader == nil { groupHeader = record.offset }
+                    if kind == .groupTrailer && firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
+                    if kind == .groupHeader && firstGroupEvent == nil { firstGroupEvent = .groupHeader }
+                    if (groupHeader != nil && previousFound) || record.offset == planHeader { break }
+                    continue
                 }
                 switch kind {
                 case .fileHeader?:
@@ -71,7 +133,15 @@ extension PartitionPlanner {
                 if fileHeader != nil { break }
             }
             if !previousFound { context.previousKind = previous.previousKind }
-            if let fileHeader {
+            if singleFile {
+                context.fileHeader = planHeader
+                context.groupHeader = groupHeader ?? previous.groupHeader
+                context.groupOpen = firstGroupEvent.map { $0 == .groupHeader } ?? previous.groupOpen
+                if let planTrailer, start > planTrailer {
+                    context.fileClosed = true
+                    context.groupOpen = false
+                }
+            } else if let fileHeader {
                 context.fileHeader = fileHeader
                 context.fileClosed = fileTrailerSeen
                 context.groupHeader = groupHeader
