@@ -24,7 +24,7 @@ enum RealWorld {
 }
 
 /// What realworld/README.md says Settle must make of a file.
-enum Verdict: Sendable, Equatable {
+enum Verdict: Sendable {
     /// Exit 0: every check passed; no warning, no reject.
     case valid
     /// Exit 0 with exactly these warning kinds and no reject; exit 1 under `--strict`.
@@ -49,7 +49,7 @@ enum Verdict: Sendable, Equatable {
 }
 
 /// One merchant's expected row of totals.csv; net is derived as the README defines it.
-struct MerchantTotal: Sendable, Equatable {
+struct MerchantTotal: Sendable {
     var merchant: String
     var currency: String
     var debit: (count: Int, amount: Int64)
@@ -68,8 +68,6 @@ struct MerchantTotal: Sendable, Equatable {
         [merchant, currency, String(debit.count), String(debit.amount), String(credit.count), String(credit.amount),
          String(fee), String(debit.amount - credit.amount - fee)]
     }
-
-    static func == (lhs: Self, rhs: Self) -> Bool { lhs.row == rhs.row }
 }
 
 /// One file of the real-world folder: the layout to read it with and the README's ground truth.
