@@ -143,7 +143,7 @@ records:
     name: santander_batch_trailer
     code: "5"
     when: {field: bank_code, in: ["033"]}
-    fields:
+    fields: &batch_trailer_fields
       - {name: bank_code,          start: 1,   length: 3,  type: digits}
       - {name: batch_number,       start: 4,   length: 4,  type: digits}
       - {name: batch_records,      start: 18,  length: 6,  type: digits}
@@ -157,12 +157,7 @@ records:
   - kind: group_trailer
     name: batch_trailer
     code: "5"
-    fields:
-      - {name: bank_code,          start: 1,   length: 3,  type: digits}
-      - {name: batch_number,       start: 4,   length: 4,  type: digits}
-      - {name: batch_records,      start: 18,  length: 6,  type: digits}
-      - {name: simple_count,       start: 24,  length: 6,  type: digits, optional: true}
-      - {name: simple_total,       start: 30,  length: 17, type: amount, scale: 2, optional: true}
+    fields: *batch_trailer_fields
     controls:
       - {name: batch_records, field: batch_records, count: [group_header, detail, continuation, group_trailer]}
       # Several banks (BB, Caixa) zero-fill the simple-collection figures.
