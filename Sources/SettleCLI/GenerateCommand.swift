@@ -22,6 +22,18 @@ struct GenerateCommand: ParsableCommand {
           expected/ledger_faults.csv  arn,fault,settled_amount,ledger_amount of each ledger difference
           expected/summary.json     counts, control totals, valid sums and the reconciliation's figures
 
+        With --layout nacha, writes a valid NACHA ACH file instead (no ledger, no faults):
+          settlement.ach            a file header; batches of 1 to 3,000 entries (PPD, CCD, WEB and TEL
+                                    mostly, plus IAT with their 7+ addenda, ADV with 12-digit amounts,
+                                    and COR); prenotes, zero-dollar entries, returns (99), notifications
+                                    of change (98) and 05 addenda; batch controls and the file control,
+                                    exact; lines of 9s to a multiple of 10. 94-byte records, LF.
+          expected/totals.csv       per merchant (company id|company name; IAT: the id alone), USD
+          expected/summary.json     entries, addenda, batches (IAT, ADV), lines, blocks, file control
+        RECORDS counts entry detail records (type 6), at most \(NachaGeneratorOptions.maxEntries): NACHA's
+        6-digit block count caps a file at 9,999,990 lines. The last batch is never ADV, so the file
+        control is always the standard one (12-digit totals), as nacha.yaml expects after a non-ADV batch.
+
         The same seed and options always give the same bytes. With --faults RATE, about RATE of the
         detail records get one fault each (bad_amount, bad_code, bad_date or a duplicated record) and
         about 2 x RATE of the ledger rows differ (amount, currency, merchant, direction, missing, doubled,
@@ -34,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Detail records to write, duplicates included.", valueName: "N"))
+    @Option(help: ArgumentHelp("Detail records to write, duplicates included (nacha: entry detail records).", valueName: "N"))
     var records: Int
 
     @Option(help: ArgumentHelp("Merchants in the population; a few get most records.", valueName: "M"))
@@ -46,7 +58,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory to write into (created if missing; files in it are replaced).", valueName: "DIR"))
     var out: String
 
-    @Option(help: ArgumentHelp("Built-in layout name (\(BuiltinLayouts.names.joined(separator: ", "))) or path to a layout YAML file.",
+    @Option(help: ArgumentHelp("Built-in layout name (\(BuiltinLayouts.names.joined(separator: ", "))) or path to a layout YAML file; "
+                               + "nacha writes a NACHA ACH file (settlement.ach).",
                                valueName: "NAME|PATH"))
     var layout: String = "reference"
 
@@ -59,7 +72,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Ledger files the rows are dealt over.", valueName: "N"))
     var ledgerFiles: Int = 1
 
+    /// `--layout nacha` selects the NACHA generator (its own format, not a flat layout's records).
+    var isNacha: Bool { layout == "nacha" }
+
     func validate() throws {
+        if isNacha {
+            try validateNacha()
+            return
+        }
         if let problem = GeneratorOptions.problem(records: records, merchants: merchants, seed: seed, faultRate: faults,
                                                   ledgerFiles: ledgerFiles) {
             throw ValidationError(problem)
@@ -71,12 +91,33 @@ struct GenerateCommand: ParsableCommand {
         if out.isEmpty { throw ValidationError("--out must name a directory") }
     }
 
+    private func validateNacha() throws {
+        if let problem = NachaGeneratorOptions.problem(entries: records, merchants: merchants, seed: seed) {
+            throw ValidationError(problem)
+        }
+        if faults != 0 {
+            throw ValidationError("--faults is not supported with --layout nacha: the NACHA generator writes valid files only")
+        }
+        if ledgerStyle != LedgerStyle.plain.rawValue || ledgerFiles != 1 {
+            throw ValidationError("--ledger-style and --ledger-files do not apply to --layout nacha: it writes no ledger")
+        }
+        if out.isEmpty { throw ValidationError("--out must name a directory") }
+    }
+
     func run() throws {
+        if isNacha {
+            try runNacha()
+            return
+        }
         let clock = ContinuousClock()
         let started = clock.now
         let report: GenerationReport
         do {
             let spec = try LayoutLoader.load(layout)
+            if spec.structure != nil {
+                throw SettleError(.usage, "layout \(layout) is a structured layout: the generator writes flat layouts, "
+                    + "and NACHA files with --layout nacha")
+            }
             let options = try GeneratorOptions(records: records, merchants: merchants, seed: seed, faultRate: faults,
                                                layout: spec, outputDirectory: out,
                                                ledgerStyle: LedgerStyle(rawValue: ledgerStyle) ?? .plain,
@@ -92,5 +133,23 @@ struct GenerateCommand: ParsableCommand {
             + "\(report.duplicates) duplicates), \(report.ledgerRows) ledger rows (\(report.ledgerRejected) unreadable), "
             + "\(report.mismatches) mismatches, \(report.settlementBytes) bytes "
             + "in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) records/s)")
+    }
+
+    private func runNacha() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let report: NachaGenerationReport
+        do {
+            let options = try NachaGeneratorOptions(entries: records, merchants: merchants, seed: seed, outputDirectory: out)
+            report = try NachaGenerator.run(options)
+        } catch {
+            throw fail(error)
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let perSecond = seconds > 0 ? Int(Double(report.entries) / seconds) : 0
+        printError("settle generate: \(report.entries) NACHA entries, \(report.addenda) addenda, \(report.batches) batches "
+            + "(\(report.iatBatches) IAT, \(report.advBatches) ADV), \(report.lines) lines, \(report.fileBytes) bytes, "
+            + "\(report.totalsRows) merchants in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) entries/s)")
     }
 }

@@ -2,7 +2,7 @@
 # tools/bench/run.sh: wall time, scaling, memory and allocations of `settle aggregate`, with DuckDB
 # as the baseline on the same file. See tools/bench/README.md for what each section measures.
 #
-#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | clean]...
+#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | nacha | clean]...
 #
 # Every figure comes from this run: the binary is built (or taken from SETTLE_BIN), the files are
 # generated with a fixed seed, and each output is checked against the generator's ground truth.
@@ -31,6 +31,9 @@ ALLOC_WORKERS=${ALLOC_WORKERS:-2}
 ALLOC_PER_RECORD_LIMIT=${ALLOC_PER_RECORD_LIMIT:-0.05}  # fitted allocations per record still called flat
 RECON_MEMORY=(${RECON_MEMORY:-1GiB 256MiB})  # settle --memory and DuckDB memory_limit (reconcile section)
 RECON_DUCKDB_MODES=${RECON_DUCKDB_MODES:-"join exact"}  # DuckDB queries: plain full outer join, exact pairing
+NACHA_RECORDS=${NACHA_RECORDS:-}        # entries of the NACHA file (default: RECORDS, at most NACHA_MAX_ENTRIES)
+NACHA_MAX_ENTRIES=8500000               # the most `settle generate --layout nacha` writes (6-digit block count)
+NACHA_MERCHANTS=${NACHA_MERCHANTS:-20000}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}         # seconds before one settle or DuckDB run counts as hung
 KEEP_DATA=${KEEP_DATA:-0}               # 1: keep generated files and outputs for the next run
 SETTLE_BIN=${SETTLE_BIN:-}              # use this binary instead of building one
@@ -48,6 +51,8 @@ sections (default: all):
   resume    resume overhead: re-publishing a completed job, and finishing after a SIGKILL half way
   reconcile settle aggregate --ledger vs DuckDB's join at the same memory limits (${RECON_MEMORY[*]}),
             peak anonymous memory against --memory + ${MEM_ALLOWANCE_MIB} MiB, outputs against the ground truth
+  nacha     settle aggregate --layout nacha on a generated NACHA file (entries/s, lines/s) next to the
+            reference layout's records/s in the same run, and DuckDB (a window function) on the same file
   all       all of the above
   clean     remove the whole scratch directory ($SCRATCH)
 
@@ -61,7 +66,7 @@ options (each also an environment variable):
   --settle-bin PATH  SETTLE_BIN, use this binary instead of building
   --keep-data        KEEP_DATA=1, keep generated files for the next run (default: deleted at exit)
 more: SEED, SCALING_WORKERS, MEM_RECORDS, MEM_MERCHANTS, MEM_BUDGET, MEM_ALLOWANCE_MIB,
-      ALLOC_RECORDS, ALLOC_MERCHANTS, ALLOC_WORKERS (see the top of this script).
+      ALLOC_RECORDS, ALLOC_MERCHANTS, ALLOC_WORKERS, NACHA_RECORDS, NACHA_MERCHANTS, VENV (see the top of this script).
 EOF
 }
 
@@ -77,22 +82,22 @@ while (($#)); do
         --settle-bin) SETTLE_BIN=$2; shift 2 ;;
         --keep-data) KEEP_DATA=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        all|duckdb|scaling|memory|alloc|resume|reconcile|clean) SECTIONS+=("$1"); shift ;;
+        all|duckdb|scaling|memory|alloc|resume|reconcile|nacha|clean) SECTIONS+=("$1"); shift ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
 ((${#SECTIONS[@]})) || SECTIONS=(all)
-if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc resume reconcile); fi
+if [[ " ${SECTIONS[*]} " == *" all "* ]]; then SECTIONS=(duckdb scaling memory alloc resume reconcile nacha); fi
 
 PYTHON=${PYTHON:-python3}
 DATA="$SCRATCH/data"
 OUT="$SCRATCH/out"
 LOGS="$SCRATCH/logs"
-VENV="$SCRATCH/venv"
+VENV=${VENV:-$SCRATCH/venv}             # DuckDB's venv (installed there when missing)
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume reconcile; do
+for part in common timing memory alloc resume reconcile nacha; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
@@ -110,7 +115,11 @@ mkdir -p "$SCRATCH" "$DATA" "$OUT" "$LOGS"
 trap cleanup EXIT
 print_machine
 build_settle
-if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* ]]; then install_duckdb; else SKIP_DUCKDB=1; fi
+if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* || " ${SECTIONS[*]} " == *" nacha "* ]]; then
+    install_duckdb
+else
+    SKIP_DUCKDB=1
+fi
 
 for section in "${SECTIONS[@]}"; do
     [[ -n $section ]] && "section_$section"

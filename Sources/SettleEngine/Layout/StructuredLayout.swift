@@ -116,6 +116,10 @@ public struct StructuredLayout: Sendable {
 
     public let records: [Record]
     public let recognizers: [Recognizer]
+    /// When every spec that is not filler reads its code from the same first position, the index of
+    /// the first such spec whose code starts with each byte (255: none). Filler specs come first in
+    /// any layout that has them and are checked apart. Nil when the layout does not allow it.
+    public let firstCandidate: [UInt8]?
     /// Context slots: names, byte capacity and offset in one flat buffer; group slots first.
     public let slotNames: [String]
     public let slotOffsets: [Int]
@@ -342,6 +346,26 @@ public struct StructuredLayout: Sendable {
             recognizer.hasWhen = record.whenSlot >= 0
             return recognizer
         }
+        firstCandidate = Self.candidates(recognizers)
+    }
+
+    static func candidates(_ recognizers: [Recognizer]) -> [UInt8]? {
+        let coded = recognizers.filter { !$0.hasFill }
+        guard recognizers.count < 255, !coded.isEmpty, coded.allSatisfy({ $0.hasCode && $0.codeCount > 0 }) else { return nil }
+        let first = coded[0].code0
+        guard coded.allSatisfy({ $0.code0 == first }) else { return nil }
+        // Fill specs must all come before the coded ones (they are checked first).
+        guard let firstCoded = recognizers.firstIndex(where: { !$0.hasFill }),
+              recognizers[firstCoded...].allSatisfy({ !$0.hasFill }) else { return nil }
+        var table = [UInt8](repeating: 255, count: 256)
+        for (index, recognizer) in recognizers.enumerated() where !recognizer.hasFill {
+            let totalLength = (0..<recognizer.codeCount).reduce(0) { sum, at in
+                sum + (at == 0 ? recognizer.code0.length : at == 1 ? recognizer.code1.length : recognizer.code2.length)
+            }
+            let byte = Int(UInt8(truncatingIfNeeded: recognizer.code >> UInt64(8 * (totalLength - 1))))
+            if table[byte] == 255 { table[byte] = UInt8(index) }
+        }
+        return table
     }
 
     /// The plain role values of a record.
@@ -388,6 +412,39 @@ public struct StructuredLayout: Sendable {
     @inline(__always)
     public func classify(_ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
         recognizers.withUnsafeBufferPointer { Self.classify($0, base, offset: offset, length: length, whenHolds: whenHolds) }
+    }
+
+    /// `classify`, starting at the first spec whose code can match the record's first code byte
+    /// (after the filler specs, which are tried first).
+    @inline(__always)
+    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, firstCandidate: UnsafeMutablePointer<UInt8>?,
+                         _ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
+        guard let firstCandidate else { return classify(recognizers, base, offset: offset, length: length, whenHolds: whenHolds) }
+        var index = 0
+        while index < recognizers.count && recognizers[index].hasFill {
+            let recognizer = recognizers[index]
+            if length == recognizer.length && length > 0 && base.load(fromByteOffset: offset, as: UInt8.self) == recognizer.fill {
+                var all = true
+                for position in 1..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
+                    all = false
+                    break
+                }
+                if all { return index }
+            }
+            index += 1
+        }
+        let position = recognizers[index].code0
+        guard position.offset < length else { return nil }
+        let start = Int(firstCandidate[Int(base.load(fromByteOffset: offset + position.offset, as: UInt8.self))])
+        guard start != 255 else { return nil }
+        for index in start..<recognizers.count {
+            let recognizer = recognizers[index]
+            if !recognizer.codeMatches(base, offset: offset, length: length) { continue }
+            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
+            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
+            return index
+        }
+        return nil
     }
 
     /// The recognition loop over plain values: fill, code, matches, condition, in order.

@@ -20,6 +20,9 @@ final class StructuredScanner {
 
     // Per record spec, as plain values in buffers allocated once: the loop copies nothing reference counted.
     let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
+    let recognizerView: UnsafeBufferPointer<StructuredLayout.Recognizer>
+    /// By the first byte of the record-type code: the first spec that can match (see `StructuredLayout.firstCandidate`).
+    let firstCandidate: UnsafeMutablePointer<UInt8>?
     let kinds: UnsafeMutablePointer<StructuredKind>
     let lengths: UnsafeMutablePointer<Int>
     let roles: UnsafeMutablePointer<StructuredLayout.Roles>
@@ -94,6 +97,13 @@ final class StructuredScanner {
         let count = layout.records.count
         recognizers = .allocate(capacity: count)
         _ = recognizers.initialize(from: layout.recognizers)
+        recognizerView = UnsafeBufferPointer(recognizers)
+        if let table = layout.firstCandidate {
+            firstCandidate = .allocate(capacity: 256)
+            firstCandidate!.initialize(from: table, count: 256)
+        } else {
+            firstCandidate = nil
+        }
         kinds = .allocate(capacity: count)
         kinds.initialize(from: layout.records.map(\.kind), count: count)
         lengths = .allocate(capacity: count)
@@ -186,6 +196,7 @@ final class StructuredScanner {
 
     deinit {
         recognizers.deallocate()
+        firstCandidate?.deallocate()
         kinds.deallocate()
         lengths.deallocate()
         roles.deallocate()
@@ -216,7 +227,8 @@ final class StructuredScanner {
 
     @inline(__always)
     private func classify(_ pointer: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
-        StructuredLayout.classify(UnsafeBufferPointer(recognizers), pointer, offset: offset, length: length, whenHolds: whenHolds)
+        StructuredLayout.classify(recognizerView, firstCandidate: firstCandidate, pointer, offset: offset, length: length,
+                                  whenHolds: whenHolds)
     }
 
     func run(result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
@@ -501,8 +513,10 @@ final class StructuredScanner {
             return
         }
         let currency = currencyCode(index, pointer, offset: offset)
-        if table.isFull { try onFull() }
-        table.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee)
+        // Unretained: the worker keeps its table alive, and the loop must not retain it per record.
+        let table = Unmanaged.passUnretained(self.table)
+        if table._withUnsafeGuaranteedRef({ $0.isFull }) { try onFull() }
+        table._withUnsafeGuaranteedRef { $0.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee) }
         validDetails &+= 1
         if isDebit {
             debitCount &+= 1
