@@ -3,14 +3,30 @@
 
 Built-in layouts are compiled into the binary so `--layout NAME` works anywhere; a unit test
 checks that each compiled text equals its YAML file byte for byte. Run this after editing a layout.
+Every datasets/layouts/*.yaml is a built-in, keyed by its file name (`cnab400-itau`); the Swift
+constant holding it gets that name made an identifier (`cnab400_itau`). Example layouts that are
+not built in live in datasets/layouts/examples/, which this script does not read.
 """
 import pathlib
+import re
+
+
+def identifier(name):
+    """A Swift identifier for a layout name: every character outside [A-Za-z0-9_] becomes `_`."""
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return "_" + text if text[0].isdigit() else text
+
 
 root = pathlib.Path(__file__).resolve().parent.parent
 layouts = sorted((root / "datasets" / "layouts").glob("*.yaml"))
-entries = "\n".join(f'        "{p.stem}": {p.stem},' for p in layouts)
+names = [p.stem for p in layouts]
+identifiers = [identifier(name) for name in names]
+clashes = {i for i in identifiers if identifiers.count(i) > 1}
+if clashes:
+    raise SystemExit(f"layout names that map to the same Swift identifier: {sorted(clashes)}")
+entries = "\n".join(f'        "{name}": {identifier(name)},' for name in names)
 bodies = "\n".join(
-    f'    static let {p.stem} = #"""\n{p.read_text()}\n"""#\n' for p in layouts
+    f'    static let {identifier(p.stem)} = #"""\n{p.read_text()}\n"""#\n' for p in layouts
 )
 swift = f'''/// Layouts compiled into the binary, so `--layout NAME` works from any directory and on a host that
 /// has only the `settle` binary. Each text equals `datasets/layouts/NAME.yaml` byte for byte (a test
