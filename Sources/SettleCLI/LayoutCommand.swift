@@ -18,7 +18,13 @@ struct LayoutCommand: ParsableCommand {
         func run() throws {
             do {
                 let compiled = try LayoutLoader.compile(layout)
-                print("\(layout): ok (layout '\(compiled.spec.name)', \(compiled.records.count) record kinds, record length \(compiled.recordLength))")
+                if let structured = compiled.structured {
+                    let controls = structured.records.reduce(0) { $0 + $1.spec.controls.count }
+                    print("\(layout): ok (structured layout '\(compiled.spec.name)', \(structured.records.count) record specs, "
+                          + "\(controls) controls, record length \(compiled.recordLength))")
+                } else {
+                    print("\(layout): ok (layout '\(compiled.spec.name)', \(compiled.records.count) record kinds, record length \(compiled.recordLength))")
+                }
             } catch {
                 throw fail(error)
             }

@@ -272,6 +272,12 @@ final class StructuredScanner {
     private func physical(offset: Int, length: Int, local: inout Int, result: inout PartitionResult, rejects: inout RejectLog,
                           onFull: () throws -> Void) throws {
         let recordLength = layout.recordLength
+        // After the trailer of a layout that ignores what follows: whatever the line is.
+        if fileClosed && layout.afterTrailer == .ignore && !(file.framing == .none && isOnlyLineEnds(offset: offset, length: length)) {
+            try afterTrailer(byteOffset: offset, rawLength: length, local: local, result: &result, rejects: &rejects)
+            local += 1
+            return
+        }
         if length == 0 || (file.framing == .none && isOnlyLineEnds(offset: offset, length: length)) {
             if length == 0 && strict {
                 try reject(.shortRecord, spec: -1, field: -1, byteOffset: offset, rawLength: 0, local: local, result: &result, rejects: &rejects)

@@ -12,37 +12,40 @@ public enum RecordValidator {
     @inline(__always)
     public static func firstFailure(_ base: UnsafeRawPointer, offset: Int,
                                     fields: UnsafeBufferPointer<CompiledLayout.Field>) -> Failure? {
-        for field in fields {
-            let at = offset + field.offset
-            if field.optional && FieldDecoder.isBlank(base, offset: at, length: field.length) { continue }
-            switch field.type {
+        // By index: a field is read in place (copying one would retain its code list per record).
+        for index in fields.indices {
+            let at = offset + fields[index].offset
+            let length = fields[index].length
+            let optional = fields[index].optional
+            if optional && FieldDecoder.isBlank(base, offset: at, length: length) { continue }
+            switch fields[index].type {
             case .text:
-                if !FieldDecoder.isText(base, offset: at, length: field.length) {
-                    return Failure(reason: .badText, fieldIndex: field.index)
+                if !FieldDecoder.isText(base, offset: at, length: length) {
+                    return Failure(reason: .badText, fieldIndex: fields[index].index)
                 }
-                if !field.optional && FieldDecoder.isBlank(base, offset: at, length: field.length) {
-                    return Failure(reason: .blankField, fieldIndex: field.index)
+                if !optional && FieldDecoder.isBlank(base, offset: at, length: length) {
+                    return Failure(reason: .blankField, fieldIndex: fields[index].index)
                 }
             case .digits:
-                if !FieldDecoder.isDigits(base, offset: at, length: field.length) {
-                    return Failure(reason: .badDigits, fieldIndex: field.index)
+                if !FieldDecoder.isDigits(base, offset: at, length: length) {
+                    return Failure(reason: .badDigits, fieldIndex: fields[index].index)
                 }
             case .amount:
-                if !FieldDecoder.isDigits(base, offset: at, length: field.length) {
-                    return Failure(reason: .badAmount, fieldIndex: field.index)
+                if !FieldDecoder.isDigits(base, offset: at, length: length) {
+                    return Failure(reason: .badAmount, fieldIndex: fields[index].index)
                 }
             case .signedAmount:
-                if FieldDecoder.signedAmount(base, offset: at, length: field.length) == nil {
-                    return Failure(reason: .badAmount, fieldIndex: field.index)
+                if FieldDecoder.signedAmount(base, offset: at, length: length) == nil {
+                    return Failure(reason: .badAmount, fieldIndex: fields[index].index)
                 }
             case .date:
-                if field.length != 8 || !FieldDecoder.isDate(base, offset: at) {
-                    return Failure(reason: .badDate, fieldIndex: field.index)
+                if length != 8 || !FieldDecoder.isDate(base, offset: at) {
+                    return Failure(reason: .badDate, fieldIndex: fields[index].index)
                 }
             case .code:
-                let value = FieldDecoder.pack(base, offset: at, length: min(field.length, 8))
-                if field.length > 8 || !field.codes.contains(value) {
-                    return Failure(reason: .badCode, fieldIndex: field.index)
+                let value = FieldDecoder.pack(base, offset: at, length: min(length, 8))
+                if length > 8 || !fields[index].codes.contains(value) {
+                    return Failure(reason: .badCode, fieldIndex: fields[index].index)
                 }
             }
         }
