@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SettleEngine
 
@@ -187,5 +188,26 @@ struct StructuredLayoutUnitTests {
             #expect(context.previousKind == expected[index].2, "record \(index + 1)")
             #expect(index == 0 || context.fileHeader == 0)
         }
+    }
+}
+
+@Suite("Structured partials in markers")
+struct StructuredPartialCodingTests {
+    @Test func roundTripThroughJSON() throws {
+        var partial = StructuredPartial()
+        partial.scopes = [
+            .init(isFile: true, key: -1, measures: ["0", "-17", "170141183460469231731687303715884105727"], header: nil, headerValues: nil,
+                  trailer: .init(spec: 12, partition: 3, local: 7, offset: 9_000_000_000), trailerValues: [
+                    .init(value: "5", other: nil), .init(value: nil, other: nil), .init(value: "a,b;c:d %-~\tz", other: "-6505"),
+                    .init(value: "", other: ""),
+                  ], records: 42),
+            .init(isFile: false, key: 95, measures: [], header: .init(spec: 1, partition: 0, local: 1, offset: 95), headerValues: [],
+                  trailer: nil, trailerValues: nil, records: 0),
+        ]
+        partial.warnings = [.init(kind: "trimmed", count: 9, first: [[0, 1], [2, 30]]), .init(kind: "bom", count: 1, first: [])]
+        let data = try JSONEncoder().encode(partial)
+        let decoded = try JSONDecoder().decode(StructuredPartial.self, from: data)
+        #expect(decoded == partial)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(StructuredPartial.self, from: Data("\"S\\t1\"".utf8)) }
     }
 }
