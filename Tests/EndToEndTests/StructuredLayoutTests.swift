@@ -336,6 +336,20 @@ struct StructuredLayoutTests {
         }
     }
 
+    @Test("layout show prints a structured layout: its specs, variants, roles and controls")
+    func layoutShow() async throws {
+        let outcome = try await Subprocess.settle(["layout", "show", "nacha"])
+        #expect(outcome.exitStatus == 0, "\(outcome)")
+        #expect(outcome.stdout.contains("structured: merchant = company_id | company_name; currency USD"))
+        #expect(outcome.stdout.contains("detail adv_entry (code \"6\" at 1-1) when sec_code in ADV"))
+        #expect(outcome.stdout.contains("group_header iat_batch_header (code \"5\" at 1-1) [51: \"IAT\"]"))
+        #expect(outcome.stdout.contains("control entry_hash: entry_hash = sum of rdfi_routing mod 10000000000"))
+        #expect(outcome.stdout.contains("control block_count: block_count = count of every record per 10, rounded up"))
+        #expect(outcome.stdout.contains("debit=26|27|28|29"))
+        let check = try await Subprocess.settle(["layout", "check", "nacha"])
+        #expect(check.stdout.contains("structured layout 'nacha', 13 record specs, 25 controls"), "\(check)")
+    }
+
     @Test("plan, map, reduce and finalize as separate tasks give the outputs of aggregate")
     func taskCommands() async throws {
         let built = Self.build()
