@@ -18,8 +18,6 @@ nacha.yaml defines it, writing merchant_id,currency,debit_count,debit_amount,cre
 credit_amount,fee_amount,net_amount ordered by merchant (bytewise), currency USD, fee 0.
 Positions are the 1-based ones of the NACHA specification, as datasets/layouts/nacha.yaml gives them.
 """
-import sys
-import time
 
 import duckdb
 
@@ -81,21 +79,6 @@ COPY (
 """
 
 
-def sql_string(text):
-    return "'" + text.replace("'", "''") + "'"
-
-
-def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: duckdb_nacha.py FILE OUT_CSV THREADS")
-    source, target, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    connection = duckdb.connect()
-    connection.execute(f"SET threads = {threads}")
-    started = time.perf_counter()
-    connection.execute(QUERY.format(source=sql_string(source), target=sql_string(target)))
-    print(f"duckdb {duckdb.__version__}: query {time.perf_counter() - started:.3f} s with {threads} threads",
-          file=sys.stderr)
-
-
 if __name__ == "__main__":
-    main()
+    from duckdb_totals import run
+    run(QUERY, "duckdb_nacha.py")

@@ -50,17 +50,18 @@ def sql_string(text):
     return "'" + text.replace("'", "''") + "'"
 
 
-def main():
+def run(query, name):
+    """Runs QUERY (with {source} and {target} placeholders) as the script NAME FILE OUT_CSV THREADS."""
     if len(sys.argv) != 4:
-        sys.exit("usage: duckdb_totals.py FILE OUT_CSV THREADS")
+        sys.exit(f"usage: {name} FILE OUT_CSV THREADS")
     source, target, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     connection = duckdb.connect()
     connection.execute(f"SET threads = {threads}")
     started = time.perf_counter()
-    connection.execute(QUERY.format(source=sql_string(source), target=sql_string(target)))
+    connection.execute(query.format(source=sql_string(source), target=sql_string(target)))
     print(f"duckdb {duckdb.__version__}: query {time.perf_counter() - started:.3f} s with {threads} threads",
           file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    run(QUERY, "duckdb_totals.py")

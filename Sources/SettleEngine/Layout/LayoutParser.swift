@@ -190,6 +190,20 @@ private struct Reader {
         return StructuredSpec(currency: currency, merchant: merchant, afterTrailer: afterTrailer, records: records)
     }
 
+    /// The items of an optional list, each read by `read(item, path)`; a value that is not a list is an issue.
+    mutating func list<Item>(_ node: Node?, _ path: String, of what: String, _ read: (inout Reader, Node, String) -> Item?) -> [Item] {
+        guard let node else { return [] }
+        guard let sequence = node.sequence else {
+            fail(.badValue, path, "expected a list of \(what)", node)
+            return []
+        }
+        var items: [Item] = []
+        for (index, item) in sequence.enumerated() {
+            if let value = read(&self, item, "\(path)[\(index)]") { items.append(value) }
+        }
+        return items
+    }
+
     mutating func positions(_ node: Node, _ path: String) -> [Position] {
         if let list = node.sequence {
             return list.enumerated().compactMap { position($1, "\(path)[\($0)]") }
@@ -235,26 +249,8 @@ private struct Reader {
         }
         let length = map["length"] != nil ? int(map, "length", path, mapNode: node) : nil
         let fill = string(map, "fill", path, required: false)
-        var fields: [FieldSpec] = []
-        if let list = map["fields"] {
-            if let sequence = list.sequence {
-                for (index, item) in sequence.enumerated() {
-                    if let field = field(item, "\(path).fields[\(index)]") { fields.append(field) }
-                }
-            } else {
-                fail(.badValue, "\(path).fields", "expected a list of fields", list)
-            }
-        }
-        var controls: [ControlSpec] = []
-        if let list = map["controls"] {
-            if let sequence = list.sequence {
-                for (index, item) in sequence.enumerated() {
-                    if let control = control(item, "\(path).controls[\(index)]") { controls.append(control) }
-                }
-            } else {
-                fail(.badValue, "\(path).controls", "expected a list of controls", list)
-            }
-        }
+        let fields = list(map["fields"], "\(path).fields", of: "fields") { $0.field($1, $2) }
+        let controls = list(map["controls"], "\(path).controls", of: "controls") { $0.control($1, $2) }
         guard let kind else { return nil }
         return StructuredRecordSpec(kind: kind, name: name ?? kind.rawValue, code: code, codeAt: codeAt, match: matches, when: when,
                                     length: length, fill: fill, fields: fields, controls: controls, line: node.mark?.line)
@@ -329,16 +325,7 @@ private struct Reader {
         let path = "records.\(kind.rawValue)"
         guard let map = mapping(node, path, allowed: ["code", "fields"]) else { return nil }
         let code = string(map, "code", path)
-        var fields: [FieldSpec] = []
-        if let list = map["fields"] {
-            if let sequence = list.sequence {
-                for (index, item) in sequence.enumerated() {
-                    if let field = field(item, "\(path).fields[\(index)]") { fields.append(field) }
-                }
-            } else {
-                fail(.badValue, "\(path).fields", "expected a list of fields", list)
-            }
-        }
+        let fields = list(map["fields"], "\(path).fields", of: "fields") { $0.field($1, $2) }
         guard let code else { return nil }
         return RecordSpec(kind: kind, code: code, fields: fields)
     }

@@ -152,30 +152,25 @@ public struct StructuredLayout: Sendable {
         usesWhen = specs.contains { $0.when != nil }
         // Context slots: group header fields, then file header fields.
         var names: [String] = [], capacities: [Int] = []
-        var groupSlot: [String: Int] = [:], fileSlot: [String: Int] = [:]
-        for record in specs where record.kind == .groupHeader {
-            for field in record.fields {
-                if let slot = groupSlot[field.name] {
-                    capacities[slot] = max(capacities[slot], field.position.length)
-                } else {
-                    groupSlot[field.name] = names.count
-                    names.append(field.name)
-                    capacities.append(field.position.length)
+        // One slot per field name of the headers of `kind`, as long as its longest variant.
+        func slots(of kind: StructuredKind) -> [String: Int] {
+            var slots: [String: Int] = [:]
+            for record in specs where record.kind == kind {
+                for field in record.fields {
+                    if let slot = slots[field.name] {
+                        capacities[slot] = max(capacities[slot], field.position.length)
+                    } else {
+                        slots[field.name] = names.count
+                        names.append(field.name)
+                        capacities.append(field.position.length)
+                    }
                 }
             }
+            return slots
         }
+        let groupSlot = slots(of: .groupHeader)
         groupSlotCount = names.count
-        for record in specs where record.kind == .fileHeader {
-            for field in record.fields {
-                if let slot = fileSlot[field.name] {
-                    capacities[slot] = max(capacities[slot], field.position.length)
-                } else {
-                    fileSlot[field.name] = names.count
-                    names.append(field.name)
-                    capacities.append(field.position.length)
-                }
-            }
-        }
+        let fileSlot = slots(of: .fileHeader)
         var offsets: [Int] = []
         var total = 0
         for capacity in capacities {
