@@ -18,14 +18,7 @@ struct LayoutTests {
           - {name: dir, start: 18, length: 1, type: code, role: direction, debit: "D", credit: "C"}
     """
 
-    func issues(_ yaml: String) -> [LayoutIssue] {
-        do {
-            _ = try LayoutParser.parse(yaml: yaml, source: "test.yaml")
-            return []
-        } catch {
-            return error.issues
-        }
-    }
+    func issues(_ yaml: String) -> [LayoutIssue] { TestSupport.layoutIssues(yaml) }
 
     @Test func parsesTheReferenceLayout() throws {
         let spec = try LayoutLoader.load("reference")

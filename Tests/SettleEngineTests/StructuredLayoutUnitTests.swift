@@ -43,14 +43,7 @@ struct StructuredLayoutUnitTests {
           - {name: d, field: d, sum: debit}
     """
 
-    func issues(_ yaml: String) -> [LayoutIssue] {
-        do {
-            _ = try LayoutParser.parse(yaml: yaml, source: "test.yaml")
-            return []
-        } catch {
-            return error.issues
-        }
-    }
+    func issues(_ yaml: String) -> [LayoutIssue] { TestSupport.layoutIssues(yaml) }
 
     @Test func minimalCompiles() throws {
         let spec = try LayoutParser.parse(yaml: Self.minimal, source: "t")

@@ -3,6 +3,16 @@ import Foundation
 
 /// Helpers shared by the engine's unit tests.
 enum TestSupport {
+    /// Every issue a layout text has (empty when it parses and validates).
+    static func layoutIssues(_ yaml: String) -> [LayoutIssue] {
+        do {
+            _ = try LayoutParser.parse(yaml: yaml, source: "test.yaml")
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
     /// The package root, found from this file's path.
     static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)

@@ -135,8 +135,7 @@ public final class MapWorker {
         let hasFee = layout.fee != nil
         var cursor = RecordCursor(bytes: bytes, range: partition.byteRange, recordLength: recordLength, framing: file.framing)
         var local = 0
-        var validDetails = 0, debitCount = 0, creditCount = 0
-        var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
+        var sums = ValidSums()
         var pendingCount = 0
         try withUnsafeTemporaryAllocation(of: PendingRecord.self, capacity: Self.prefetchDistance) { pending in
         try layout.detail.fields.withUnsafeBufferPointer { fields in
@@ -184,16 +183,7 @@ public final class MapWorker {
                                 _ = references._withUnsafeGuaranteedRef { $0.append(key, value) }
                             }
                         }
-                        // Amounts are below 10^18 and a partition holds far fewer than 2^60 records.
-                        validDetails &+= 1
-                        if isDebit {
-                            debitCount &+= 1
-                            debitSum &+= Int128(amount)
-                        } else {
-                            creditCount &+= 1
-                            creditSum &+= Int128(amount)
-                        }
-                        feeSum &+= Int128(fee)
+                        sums.add(isDebit: isDebit, amount: amount, fee: fee)
                         continue
                     }
                 }
@@ -217,12 +207,7 @@ public final class MapWorker {
         }
         }
         result.records = local
-        result.validDetails += validDetails
-        result.validDebitCount += debitCount
-        result.validCreditCount += creditCount
-        result.validDebit += debitSum
-        result.validCredit += creditSum
-        result.validFee += feeSum
+        sums.add(to: &result)
     }
 
     /// The reference of a rejected record that still counts for reconciliation: its record-type

@@ -55,3 +55,33 @@ public struct RejectExplanation: Sendable, Equatable {
         unreadableFees += other.unreadableFees
     }
 }
+
+/// The sums of a partition's valid detail records, kept in locals by the map loops and added to the
+/// partition's result at the end. Amounts are below 10^18 and a partition holds far fewer than 2^60
+/// records, so the wrapping adds cannot wrap.
+struct ValidSums {
+    var details = 0, debitCount = 0, creditCount = 0
+    var debit: Int128 = 0, credit: Int128 = 0, fee: Int128 = 0
+
+    @inline(__always)
+    mutating func add(isDebit: Bool, amount: Int64, fee: Int64) {
+        details &+= 1
+        if isDebit {
+            debitCount &+= 1
+            debit &+= Int128(amount)
+        } else {
+            creditCount &+= 1
+            credit &+= Int128(amount)
+        }
+        self.fee &+= Int128(fee)
+    }
+
+    func add(to result: inout PartitionResult) {
+        result.validDetails += details
+        result.validDebitCount += debitCount
+        result.validCreditCount += creditCount
+        result.validDebit += debit
+        result.validCredit += credit
+        result.validFee += fee
+    }
+}

@@ -81,8 +81,7 @@ final class StructuredScanner {
     var warningFirst = [[[Int]]](repeating: [], count: StructuredWarning.allCases.count)
 
     // Sums of valid details.
-    var validDetails = 0, debitCount = 0, creditCount = 0
-    var debitSum: Int128 = 0, creditSum: Int128 = 0, feeSum: Int128 = 0
+    var sums = ValidSums()
 
     init(layout: StructuredLayout, base: UnsafeRawPointer, partition: Partition, file: FilePlan, table: AggregateTable) {
         self.layout = layout
@@ -255,12 +254,7 @@ final class StructuredScanner {
         flushGroup()
         flushFile()
         result.records = local
-        result.validDetails += validDetails
-        result.validDebitCount += debitCount
-        result.validCreditCount += creditCount
-        result.validDebit += debitSum
-        result.validCredit += creditSum
-        result.validFee += feeSum
+        sums.add(to: &result)
         for (index, warning) in StructuredWarning.allCases.enumerated() where warningCounts[index] > 0 {
             partial.warnings.append(.init(kind: warning.rawValue, count: warningCounts[index], first: warningFirst[index]))
         }
@@ -523,15 +517,7 @@ final class StructuredScanner {
         let table = Unmanaged.passUnretained(self.table)
         if table._withUnsafeGuaranteedRef({ $0.isFull }) { try onFull() }
         table._withUnsafeGuaranteedRef { $0.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee) }
-        validDetails &+= 1
-        if isDebit {
-            debitCount &+= 1
-            debitSum &+= Int128(amount)
-        } else {
-            creditCount &+= 1
-            creditSum &+= Int128(amount)
-        }
-        feeSum &+= Int128(fee)
+        sums.add(isDebit: isDebit, amount: amount, fee: fee)
         try applyUpdates(index, pointer, offset: offset, valid: true, isDebit: isDebit, amount: amount, fee: fee)
     }
 
