@@ -336,6 +336,33 @@ struct StructuredLayoutTests {
         }
     }
 
+    @Test("an id equal once trimmed but justified differently: a justification warning; --strict fails the check")
+    func justification() async throws {
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: 94 - text.count) }
+        let lines = [
+            pad("101 231380104 1210428821908161055A094101Federal Reserve Bank   My Bank Name"),
+            pad("5200Shop Name" + String(repeating: " ", count: 27) + "123456789 PPDPAYROLL   1908161908161  1121042880000001"),
+            pad("62723138010412345678         0000012345ID             NAME                    0121042880000001"),
+            pad("82000000010023138010000000012345000000000000 123456789" + String(repeating: " ", count: 25) + "121042880000001"),
+            pad("9000001000001000000010023138010000000012345000000000000"),
+        ] + Array(repeating: String(repeating: "9", count: 94), count: 5)
+        let work = try TemporaryDirectory(prefix: "structured-justified")
+        defer { work.remove() }
+        try writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: work.file("file.ach"))
+        let lenient = try await AggregateRun.run(["file.ach", "--layout", "nacha", "--quiet"], out: "out", in: work.path)
+        #expect(lenient.outcome.exitStatus == 0, "\(lenient.outcome)")
+        let file = try #require(try lenient.summary()["result"]?["files"]?[0])
+        #expect(file["warnings"]?["justification"]?["count"]?.int == 1, "\(file)")
+        #expect(file["warnings"]?["justification"]?["first_records"]?.array?.first?.int == 4)
+        #expect(file["checks_failed"]?.int == 0)
+        #expect(try lenient.totals() == Array((totalsHeaderLine + "\n123456789|Shop Name,USD,1,12345,0,0,0,12345\n").utf8))
+        let strict = try await AggregateRun.run(["file.ach", "--layout", "nacha", "--quiet", "--strict"], out: "strict", in: work.path)
+        #expect(strict.outcome.exitStatus == 1, "\(strict.outcome)")
+        let failed = Self.failed(try strict.summary())
+        #expect(failed.map { $0["name"]?.string } == ["company_id"])
+        #expect(failed.first?["found"]?.string == "123456789 (justified differently)")
+    }
+
     @Test("layout show prints a structured layout: its specs, variants, roles and controls")
     func layoutShow() async throws {
         let outcome = try await Subprocess.settle(["layout", "show", "nacha"])

@@ -15,6 +15,15 @@ public struct StructuredPartial: Sendable, Codable, Equatable {
     public struct Declared: Sendable, Codable, Equatable {
         public var value: String?
         public var other: String?
+        /// For `equals`: the two values are equal trimmed but justified differently (one has
+        /// leading blanks the other has not): read with a `justification` warning.
+        public var justified = false
+
+        public init(value: String?, other: String?, justified: Bool = false) {
+            self.value = value
+            self.other = other
+            self.justified = justified
+        }
     }
 
     /// One group (`isFile` false) or logical file, keyed by its header's byte offset (-1: records
@@ -53,6 +62,8 @@ public enum StructuredWarning: String, Sendable, CaseIterable {
     case terminator, bom, trimmed, multibyte, unseparated
     case blankLine = "blank_line"
     case afterTrailer = "after_trailer"
+    /// An `equals` control whose values are equal trimmed but justified differently.
+    case justification
 }
 
 /// A partition of a file with many groups carries one scope per group into its marker: encoded
@@ -116,7 +127,8 @@ extension StructuredPartial {
 
     private static func declared(_ values: [Declared]?) -> String {
         guard let values else { return "-" }
-        return values.map { (($0.value.map(escape) ?? "~") + "," + ($0.other.map(escape) ?? "~")) }.joined(separator: ";")
+        return values.map { (($0.value.map(escape) ?? "~") + "," + ($0.other.map(escape) ?? "~") + ($0.justified ? ",j" : "")) }
+            .joined(separator: ";")
     }
 
     private static func declared(_ text: Substring) -> [Declared]? {
@@ -128,7 +140,7 @@ extension StructuredPartial {
                 guard index < parts.count, parts[index] != "~" else { return nil }
                 return unescape(parts[index])
             }
-            return Declared(value: value(0), other: value(1))
+            return Declared(value: value(0), other: value(1), justified: parts.count > 2 && parts[2] == "j")
         }
     }
 

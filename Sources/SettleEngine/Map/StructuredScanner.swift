@@ -52,6 +52,8 @@ final class StructuredScanner {
     // Context: one flat buffer of slots, the length of each slot's (trimmed) value.
     let context: UnsafeMutablePointer<UInt8>
     let slotLengths: UnsafeMutablePointer<Int>
+    /// Leading blanks of each slot's value as read (before trimming), for justification.
+    let slotLeading: UnsafeMutablePointer<Int>
     let whenHolds: UnsafeMutablePointer<Bool>
     var contextVersion = 0
     let merchantCache: UnsafeMutablePointer<MerchantKey>
@@ -175,6 +177,8 @@ final class StructuredScanner {
         context = .allocate(capacity: max(1, layout.contextBytes))
         slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
         slotLengths.initialize(repeating: 0, count: max(1, layout.slotNames.count))
+        slotLeading = .allocate(capacity: max(1, layout.slotNames.count))
+        slotLeading.initialize(repeating: 0, count: max(1, layout.slotNames.count))
         whenHolds = .allocate(capacity: max(1, layout.records.count))
         whenHolds.initialize(repeating: false, count: max(1, layout.records.count))
         merchantCache = .allocate(capacity: max(1, layout.records.count))
@@ -212,6 +216,7 @@ final class StructuredScanner {
         currencySources.deallocate()
         context.deallocate()
         slotLengths.deallocate()
+        slotLeading.deallocate()
         whenHolds.deallocate()
         merchantCache.deallocate()
         merchantCacheVersion.deallocate()
@@ -707,11 +712,13 @@ final class StructuredScanner {
                 let (start, count) = Self.trimmed(pointer, offset: at, length: length)
                 let own = String(decoding: UnsafeRawBufferPointer(start: pointer + start, count: count), as: UTF8.self)
                 var other: String?
+                var justified = false
                 if let slot = layout.slotNames.prefix(layout.groupSlotCount).firstIndex(of: name) {
                     other = String(decoding: UnsafeRawBufferPointer(start: context + layout.slotOffsets[slot], count: slotLengths[slot]),
                                    as: UTF8.self)
+                    justified = other == own && count > 0 && slotLeading[slot] != start - at
                 }
-                return .init(value: own, other: other)
+                return .init(value: own, other: other, justified: justified)
             }
             switch field.type {
             case .signedAmount:
@@ -775,6 +782,7 @@ final class StructuredScanner {
             let (start, count) = Self.trimmed(pointer, offset: offset + write.offset, length: write.length)
             (context + layout.slotOffsets[write.slot]).update(from: pointer.advanced(by: start).assumingMemoryBound(to: UInt8.self), count: count)
             slotLengths[write.slot] = count
+            slotLeading[write.slot] = start - (offset + write.offset)
         }
         contextVersion += 1
         updateWhen()

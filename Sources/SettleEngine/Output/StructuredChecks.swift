@@ -16,6 +16,8 @@ public struct StructuredReport: Sendable {
         public var passed: Bool
         /// `unless_zero` with a declared zero: not checked.
         public var skipped: Bool
+        /// An `equals` check whose values are equal trimmed but justified differently.
+        public var justified = false
     }
 
     public struct Warning: Sendable {
@@ -92,10 +94,6 @@ public struct StructuredReport: Sendable {
                 }
             }
         }
-        report.warnings = StructuredWarning.allCases.compactMap { warning in
-            warnings[warning.rawValue].map { Warning(kind: warning.rawValue, count: $0.count,
-                                                     records: Array($0.records.sorted().prefix(StructuredPartial.warningPositions))) }
-        }
         let scopes = order.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 && !$1.0) }.compactMap { merged["\($0.0 ? "f" : "g")\($0.1)"] }
         var groupOrdinal = 0
         var sawFile = false
@@ -133,6 +131,22 @@ public struct StructuredReport: Sendable {
                 }
             }
         }
+        // Ids equal but justified differently: a warning, or under --strict a failed check.
+        for index in report.checks.indices where report.checks[index].justified {
+            if file.strict {
+                report.checks[index].passed = false
+                report.checks[index].found += " (justified differently)"
+            } else {
+                var entry = warnings["justification"] ?? (0, [])
+                entry.count += 1
+                entry.records.append(report.checks[index].record)
+                warnings["justification"] = entry
+            }
+        }
+        report.warnings = StructuredWarning.allCases.compactMap { warning in
+            warnings[warning.rawValue].map { Warning(kind: warning.rawValue, count: $0.count,
+                                                     records: Array($0.records.sorted().prefix(StructuredPartial.warningPositions))) }
+        }
         if !sawFile && layout.hasFileHeaders {
             report.checks.append(Check(name: "file_header", scope: "file", group: nil, groupRecord: nil, record: 0,
                                        expected: "a file header", found: "none (empty file)", passed: false, skipped: false))
@@ -150,6 +164,7 @@ public struct StructuredReport: Sendable {
                 check.expected = declared.value ?? "unreadable"
                 check.found = declared.other ?? "none"
                 check.passed = declared.value != nil && declared.value == declared.other
+                check.justified = check.passed && declared.justified
                 return check
             }
             var computed: Int128 = layout.measureIndex(control).map { measures.indices.contains($0) ? measures[$0] : 0 } ?? 0
