@@ -165,7 +165,12 @@ extension ConformanceCase {
               gap: "a record shorter than its kind is read blank-padded with a `trimmed` warning (as ppd-debit.ach, which the README calls lenient): invalid only under --strict"),
         .init(file: nachaDir + "invalid/long-line.ach", layout: "nacha",
               // Counts and the entry hash take every entry, rejected or not (as the README's iat-invalidEntryDetail figures do).
-              expected: .invalid(failed: ["file.file_trailer", "group.total_debit"], rejects: ["overlong_record": 3]),
+              // The last record recognised as a file control (98 bytes) is the file's trailer: rejected as overlong, it
+              // still ends the file, and its figures are unreadable, so every file check fails; the 101-byte control
+              // before it is an unexpected trailer.
+              expected: .invalid(failed: ["file.batch_count", "file.block_count", "file.entry_addenda_count", "file.entry_hash",
+                                          "file.total_credit", "file.total_debit", "group.total_debit"],
+                                 rejects: ["overlong_record": 2, "unexpected_trailer": 1]),
               totals: [], readme: "invalid: entry 98, filler 98 and control 101 bytes"),
         .init(file: nachaDir + "invalid/return-no-batch-header.ach", layout: "nacha",
               expected: .invalid(failed: ["file.file_header", "file.file_trailer"], rejects: ["no_group": 2]),
@@ -184,7 +189,8 @@ extension ConformanceCase {
               totals: [M("111111112|Name on Account", "USD", debit: (1, 100000000))],
               readme: "invalid: file entry count [1] vs 13; multi-byte UTF-8 addenda, trimmed lines"),
         .init(file: nachaDir + "invalid/ppd-debit-fixedLengthInvalid.ach", layout: "nacha",
-              expected: .invalid(failed: ["file.file_header", "file.file_trailer"], rejects: ["overlong_record": 1]),
+              // The 471-byte line is recognised as the file header: rejected as overlong, it still opens the file.
+              expected: .invalid(failed: ["file.file_trailer"], rejects: ["overlong_record": 1]),
               totals: [], readme: "invalid: one 471-byte line (not a multiple of 94)"),
         .init(file: nachaDir + "invalid/shr-credit.ach", layout: "nacha",
               expected: .invalid(failed: ["file.batch_count", "file.block_count", "file.entry_addenda_count", "file.entry_hash",
@@ -204,14 +210,14 @@ extension ConformanceCase {
         .init(file: brc + "remessa-bancoob-cnab240.rem", layout: "cnab240", expected: .valid,
               totals: [M("074576177000177", "BRL", credit: (1, 5000))], readme: "valid (Bancoob remittance, CRLF)"),
         .init(file: lb + "cnab240/banco_brasil.ret", layout: "cnab240",
-              // With its batch header rejected, the batch's T segments have no group and its trailer comes unexpected;
-              // the file counts (1 batch, 14 records) hold, as the README says.
-              expected: .invalid(failed: [], rejects: ["overlong_record": 1, "no_group": 5, "unexpected_trailer": 1]),
-              totals: [], readme: "invalid: batch header 241 bytes"),
+              // The 241-byte batch header is rejected but still opens its batch, so the five T segments count, as the
+              // README computes them (fee: U-paid 12880 - U-net 10380); the batch and file counts hold.
+              expected: .invalid(failed: [], rejects: ["overlong_record": 1]),
+              totals: [M("002659953000176", "BRL", credit: (5, 12880), fee: 2500)], readme: "invalid: batch header 241 bytes"),
         .init(file: lb + "cnab240/btg.ret", layout: "cnab240",
-              // The header (308 bytes after the BOM) is overlong; the T tariffs and the trailer total end in blanks, so
-              // both T are rejected and the simple-collection total is unreadable.
-              expected: .invalid(failed: ["file.file_header", "file.record_count", "group.batch_records", "group.simple_count",
+              // The header (308 bytes after the BOM) is overlong: rejected, it still opens the file. The T tariffs and the
+              // trailer total end in blanks, so both T are rejected and the simple-collection total is unreadable.
+              expected: .invalid(failed: ["file.record_count", "group.batch_records", "group.simple_count",
                                           "group.simple_total"],
                                  rejects: ["overlong_record": 1, "bad_amount": 3], warnings: ["bom", "trimmed"]),
               totals: [], readme: "invalid: BOM, lines of 311/227/233 bytes, batch and file counts [1]"),

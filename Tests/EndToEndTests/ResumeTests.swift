@@ -239,7 +239,9 @@ struct ResumeTests {
         try FileManager.default.copyItem(atPath: dataset.settlementPath, toPath: input)
         let out = scratch.path + "/out"
         let arguments = ["aggregate", input, "--out", out, "--keep-work"] + Self.jobOptions
-        let process = try Self.start(arguments)
+        // The crash is expected: no backtrace (Swift's backtracer was seen to hang on this SIGBUS, and
+        // the test with it).
+        let process = try Self.start(arguments, environment: ["SWIFT_BACKTRACE": "enable=no"])
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: out + "/.settle-work/manifest.json") && Date() < deadline { usleep(1000) }
         #expect(truncate(input, 1_000_000) == 0)

@@ -363,6 +363,40 @@ struct StructuredLayoutTests {
         #expect(failed.first?["found"]?.string == "123456789 (justified differently)")
     }
 
+    /// Damage of every kind (bytes cut out, garbage lines, a line doubled, a truncated end): no crash,
+    /// and the same totals, rejects, checks and warnings whatever the partition size and workers.
+    @Test("damaged files give the same results whatever the partitions", arguments: 1...12)
+    func damagedInvariance(seed: Int) async throws {
+        var random = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            random = random &* 6364136223846793005 &+ 1442695040888963407
+            return Int((random >> 33) % UInt64(bound))
+        }
+        var bytes = Self.build(seed: UInt64(seed), files: 2, longGroup: 60).bytes()
+        for _ in 0..<(3 + next(4)) {
+            let at = next(bytes.count)
+            switch next(5) {
+            case 0: bytes.removeSubrange(at..<min(bytes.count, at + 1 + next(60)))
+            case 1: bytes.insert(contentsOf: Array("GARBAGE LINE \(next(1000))\n".utf8), at: at)
+            case 2:
+                let start = bytes[..<at].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+                let end = bytes[at...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
+                bytes.insert(contentsOf: Array(bytes[start..<end]), at: end)
+            case 3: bytes[at] = UInt8(ascii: ["D", "C", "T", "B", "Z", "A", "9"][next(7)])
+            default: bytes.removeLast(next(30))
+            }
+        }
+        let base = try await aggregate(bytes)
+        try #require(base.run.outcome.exitStatus == 0 || base.run.outcome.exitStatus == 1, "\(base.run.outcome)")
+        for (size, workers) in [("41", "2"), ("97", "1"), ("500", "2"), ("3000", "2")] {
+            let run = try await aggregate(bytes, ["--partition-size", size, "--workers", workers])
+            #expect(run.run.outcome.exitStatus == base.run.outcome.exitStatus, "seed \(seed), \(size): \(run.run.outcome)")
+            #expect(run.totals == base.totals, "seed \(seed), partition size \(size)")
+            #expect(run.rejectsBytes == base.rejectsBytes, "seed \(seed), partition size \(size)")
+            #expect(run.summary["result"] == base.summary["result"], "seed \(seed), partition size \(size)")
+        }
+    }
+
     @Test("layout show prints a structured layout: its specs, variants, roles and controls")
     func layoutShow() async throws {
         let outcome = try await Subprocess.settle(["layout", "show", "nacha"])

@@ -28,6 +28,24 @@ struct PartitionTests {
         }
     }
 
+    /// A short line followed by another that ends exactly a record's length after the first one's
+    /// start: two records, not one (the fast path once read them as one, so the record count
+    /// depended on where partitions started).
+    @Test(arguments: [false, true])
+    func shortLineThenLineEndingAtRecordLength(crlf: Bool) {
+        let terminator: [UInt8] = crlf ? [0x0D, 0x0A] : [0x0A]
+        let lengths = crlf ? [4, 4, 10, 3, 5] : [4, 5, 10, 3, 6]
+        var bytes: [UInt8] = []
+        var expected: [(Int, Int)] = []
+        for (index, length) in lengths.enumerated() {
+            expected.append((bytes.count, length))
+            bytes += [UInt8](repeating: UInt8(ascii: "a") + UInt8(index), count: length) + terminator
+        }
+        let found = walk(bytes, ranges: [0..<bytes.count], framing: crlf ? .crlf : .lf, recordLength: 10)
+        #expect(found.map(\.0) == expected.map(\.0))
+        #expect(found.map(\.1) == expected.map(\.1))
+    }
+
     @Test(arguments: [1, 2, 9, 10, 11, 12, 13, 37, 100, 1 << 20], [false, true])
     func everyRecordInExactlyOnePartition(partitionSize: Int, crlf: Bool) {
         for unterminated in [false, true] {

@@ -351,17 +351,19 @@ final class StructuredScanner {
         } else if spec == nil && length < layout.recordLength {
             target = layout.recordLength
         }
+        // A record of the wrong length is rejected, but still plays its part in the structure (a
+        // group header opens its group, a trailer closes it), read padded or cut to its kind's
+        // length: so the structure never depends on where partitions start.
+        var lengthReject: RejectReason?
         if target > 0 {
             pad(pointer, offset: offset, length: length, to: target)
             if let padded = classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: whenHolds),
                lengths[padded] == target {
                 if strict {
-                    try count(spec: padded, UnsafeRawPointer(scratch), offset: 0)
-                    try reject(.shortRecord, spec: padded, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
-                               result: &result, rejects: &rejects)
-                    return
+                    lengthReject = .shortRecord
+                } else {
+                    warn(.trimmed, local: local)
                 }
-                warn(.trimmed, local: local)
                 pointer = UnsafeRawPointer(scratch)
                 offset = 0
                 length = target
@@ -386,10 +388,8 @@ final class StructuredScanner {
             lastKind = .continuation
         }
         if length > lengths[index] {
-            try count(spec: index, pointer, offset: offset)
-            try reject(.overlongRecord, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
-                       result: &result, rejects: &rejects)
-            return
+            lengthReject = .overlongRecord
+            length = lengths[index]
         }
         let kind = kinds[index]
         if fileClosed && kind != .filler && !(kind == .fileHeader && layout.afterTrailer == .nextFile) {
@@ -406,21 +406,33 @@ final class StructuredScanner {
         }
         switch kind {
         case .detail:
+            if let lengthReject {
+                if fileKey == nil { fileKey = -1 }
+                try count(spec: index, pointer, offset: offset)
+                try reject(lengthReject, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+                return
+            }
             try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
         case .continuation:
             let orphan = !attached
             try count(spec: index, pointer, offset: offset)
-            if orphan {
+            if let lengthReject {
+                try reject(lengthReject, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            } else if orphan {
                 try reject(.orphanContinuation, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
                            result: &result, rejects: &rejects)
             } else {
-                try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+                try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
             }
         case .other:
             try count(spec: index, pointer, offset: offset)
-            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
         case .filler:
             try count(spec: index, pointer, offset: offset)
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
         case .groupHeader:
             closeGroup()
             groupKey = byteOffset
@@ -428,18 +440,20 @@ final class StructuredScanner {
             clearSlots(from: 0, to: layout.groupSlotCount)
             writeContext(index, pointer, offset: offset)
             try count(spec: index, pointer, offset: offset)
-            groupHeaderValues = records[index].spec.controls.isEmpty ? nil : declared(index, pointer, offset: offset)
-            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            groupHeaderValues = records[index].spec.controls.isEmpty ? nil : declared(index, pointer, offset: offset, readable: lengthReject == nil)
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
         case .groupTrailer:
             if groupKey == nil && layout.hasGroupHeaders {
                 try count(spec: index, pointer, offset: offset)
-                try reject(.unexpectedTrailer, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
+                try reject(lengthReject ?? .unexpectedTrailer, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
                            result: &result, rejects: &rejects)
                 return
             }
             try count(spec: index, pointer, offset: offset)
-            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
-            flushGroup(trailer: ref, trailerValues: declared(index, pointer, offset: offset))
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
+            flushGroup(trailer: ref, trailerValues: declared(index, pointer, offset: offset, readable: lengthReject == nil))
         case .fileHeader:
             closeGroup()
             flushFile()
@@ -449,14 +463,16 @@ final class StructuredScanner {
             clearSlots(from: 0, to: layout.slotNames.count)
             writeContext(index, pointer, offset: offset)
             try count(spec: index, pointer, offset: offset)
-            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
         case .fileTrailer:
             closeGroup()
             if fileKey == nil { fileKey = -1 }
             try count(spec: index, pointer, offset: offset)
-            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+            try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
+                      rejects: &rejects)
             fileTrailer = ref
-            fileTrailerValues = declared(index, pointer, offset: offset)
+            fileTrailerValues = declared(index, pointer, offset: offset, readable: lengthReject == nil)
             fileClosed = true
         }
     }
@@ -702,9 +718,11 @@ final class StructuredScanner {
         fileRecords = 0
     }
 
-    /// The values a record's controls declare, read from its fields.
-    private func declared(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> [StructuredPartial.Declared] {
+    /// The values a record's controls declare, read from its fields; none when the record has the
+    /// wrong length (`readable` false): its checks then fail as unreadable.
+    private func declared(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, readable: Bool) -> [StructuredPartial.Declared] {
         let spec = records[index].spec
+        guard readable else { return spec.controls.map { _ in .init(value: nil, other: nil) } }
         return spec.controls.map { control in
             guard let field = spec.fields.first(where: { $0.name == control.field }) else { return .init(value: nil, other: nil) }
             let at = offset + field.position.offset, length = field.position.length
@@ -858,6 +876,16 @@ final class StructuredScanner {
     }
 
     // MARK: - Rejects
+
+    /// The record's length reject if it has one, else its first invalid field.
+    private func check(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+                       lengthReject: RejectReason?, result: inout PartitionResult, rejects: inout RejectLog) throws {
+        if let lengthReject {
+            try reject(lengthReject, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+        } else {
+            try validate(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+        }
+    }
 
     private func validate(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                           result: inout PartitionResult, rejects: inout RejectLog) throws {

@@ -46,8 +46,10 @@ public struct RecordCursor {
             position = start + length
             return (start, length)
         case .lf:
+            // A newline right after a record's length, and none inside it: a short line followed by
+            // another that ends there must not be read as one record.
             let fast = start + recordLength
-            if fast < end && base.load(fromByteOffset: fast, as: UInt8.self) == 0x0A {
+            if fast < end && base.load(fromByteOffset: fast, as: UInt8.self) == 0x0A && memchr(base + start, 0x0A, recordLength) == nil {
                 position = fast + 1
                 return (start, recordLength)
             }
@@ -55,7 +57,7 @@ public struct RecordCursor {
         case .crlf:
             let fast = start + recordLength
             if fast + 1 < end && base.load(fromByteOffset: fast + 1, as: UInt8.self) == 0x0A
-                && base.load(fromByteOffset: fast, as: UInt8.self) == 0x0D {
+                && base.load(fromByteOffset: fast, as: UInt8.self) == 0x0D && memchr(base + start, 0x0A, recordLength) == nil {
                 position = fast + 2
                 return (start, recordLength)
             }

@@ -83,6 +83,8 @@ extension PartitionPlanner {
         let singleFile = layout.afterTrailer != .nextFile
         guard let base = bytes.baseAddress else { return starts.map { _ in StructuredContext() } }
         var contexts: [StructuredContext] = []
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: layout.maxLength + 16, alignment: 8)
+        defer { scratch.deallocate() }
         var previousStart = 0
         var previous = StructuredContext()
         for start in starts {
@@ -97,40 +99,45 @@ extension PartitionPlanner {
             var fileTrailerSeen = false
             var groupHeader: Int?
             var firstGroupEvent: StructuredKind?
-            var trailerBeforeGroupEvent = false
             var previousFound = false
             var end = start
             let lowerBound = max(previousStart, fileStart)
             while end > lowerBound {
                 let record = recordBefore(base, end: end, lowerBound: lowerBound, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
-                let kind = layout.classify(base, offset: record.offset, length: record.length, whenHolds: nil).map { layout.records[$0].kind }
-                if !previousFound, let kind, kind != .continuation {
-                    context.previousKind = kind
-                    previousFound = true
+                var stop = false
+                for (at, kind) in lineKinds(base, offset: record.offset, length: record.length, layout: layout, scratch: scratch) {
+                    if !previousFound, let kind, kind != .continuation {
+                        context.previousKind = kind
+                        previousFound = true
+                    }
+                    if singleFile {
+                        if kind == .groupHeader && groupHeader == nil { groupHeader = at }
+                        if kind == .groupTrailer && firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
+                        if kind == .groupHeader && firstGroupEvent == nil { firstGroupEvent = .groupHeader }
+                        if (groupHeader != nil && previousFound) || at == planHeader { stop = true; break }
+                        continue
+                    }
+                    switch kind {
+                    case .fileHeader?:
+                        fileHeader = at
+                    case .fileTrailer?:
+                        // Group records after a file trailer are rejected (they change nothing): the
+                        // group in force is the last one before the trailer.
+                        fileTrailerSeen = true
+                        groupHeader = nil
+                        firstGroupEvent = nil
+                    case .groupHeader?:
+                        if groupHeader == nil { groupHeader = at }
+                        if firstGroupEvent == nil { firstGroupEvent = .groupHeader }
+                    case .groupTrailer?:
+                        if firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
+                    default:
+                        break
+                    }
+                    if fileHeader != nil { stop = true; break }
                 }
-                if singleFile {
-                    if kind == .groupHeader && groupHeader == nil { groupHeader = record.offset }
-                    if kind == .groupTrailer && firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
-                    if kind == .groupHeader && firstGroupEvent == nil { firstGroupEvent = .groupHeader }
-                    if (groupHeader != nil && previousFound) || record.offset == planHeader { break }
-                    continue
-                }
-                switch kind {
-                case .fileHeader?:
-                    fileHeader = record.offset
-                case .fileTrailer?:
-                    fileTrailerSeen = true
-                    if firstGroupEvent == nil { trailerBeforeGroupEvent = true }
-                case .groupHeader?:
-                    if groupHeader == nil { groupHeader = record.offset }
-                    if firstGroupEvent == nil { firstGroupEvent = .groupHeader }
-                case .groupTrailer?:
-                    if firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
-                default:
-                    break
-                }
-                if fileHeader != nil { break }
+                if stop { break }
             }
             if !previousFound { context.previousKind = previous.previousKind }
             if singleFile {
@@ -145,13 +152,21 @@ extension PartitionPlanner {
                 context.fileHeader = fileHeader
                 context.fileClosed = fileTrailerSeen
                 context.groupHeader = groupHeader
-                context.groupOpen = firstGroupEvent == .groupHeader && !trailerBeforeGroupEvent
+                context.groupOpen = firstGroupEvent == .groupHeader && !fileTrailerSeen
+            } else if previous.fileClosed && !fileTrailerSeen {
+                // Still after the previous partition's trailer: nothing in between counts.
+                context.fileHeader = previous.fileHeader
+                context.fileClosed = true
+                context.groupHeader = previous.groupHeader
+                context.groupOpen = false
             } else {
                 context.fileHeader = previous.fileHeader
                 context.fileClosed = fileTrailerSeen || previous.fileClosed
                 context.groupHeader = groupHeader ?? previous.groupHeader
-                if firstGroupEvent != nil || fileTrailerSeen {
-                    context.groupOpen = firstGroupEvent == .groupHeader && !trailerBeforeGroupEvent
+                if fileTrailerSeen {
+                    context.groupOpen = false
+                } else if firstGroupEvent != nil {
+                    context.groupOpen = firstGroupEvent == .groupHeader
                 } else {
                     context.groupOpen = previous.groupOpen
                 }
@@ -161,6 +176,49 @@ extension PartitionPlanner {
             previousStart = start
         }
         return contexts
+    }
+
+    /// The kinds of the records on one line, last first, recognised as the map stage reads them: a
+    /// line of another kind's length as is, multi-byte characters as one byte each, several records
+    /// back to back cut apart, a short line padded with blanks. `scratch` holds `maxLength + 16` bytes.
+    static func lineKinds(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: StructuredLayout,
+                          scratch: UnsafeMutableRawPointer) -> [(offset: Int, kind: StructuredKind?)] {
+        let recordLength = layout.recordLength
+        func kind(_ pointer: UnsafeRawPointer, _ at: Int, _ count: Int) -> StructuredKind? {
+            layout.classify(pointer, offset: at, length: count, whenHolds: nil).map { layout.records[$0].kind }
+        }
+        let raw = layout.classify(base, offset: offset, length: length, whenHolds: nil)
+        if length == recordLength || raw.map({ layout.records[$0].length == length }) == true {
+            return [(offset, raw.map { layout.records[$0].kind })]
+        }
+        if length > recordLength {
+            var characters = 0
+            for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
+            if characters != length && characters <= layout.maxLength
+                && (characters == recordLength || layout.records.contains(where: { $0.length == characters })) {
+                var out = 0
+                for index in 0..<length {
+                    let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
+                    if byte & 0xC0 == 0x80 { continue }
+                    scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
+                    out += 1
+                }
+                return [(offset, kind(UnsafeRawPointer(scratch), 0, characters))]
+            }
+            if length % recordLength == 0 {
+                return stride(from: length - recordLength, through: 0, by: -recordLength).map { (offset + $0, kind(base, offset + $0, recordLength)) }
+            }
+            return [(offset, raw.map { layout.records[$0].kind })]
+        }
+        let target = raw.map { layout.records[$0].length } ?? recordLength
+        guard length > 0, target > length, target <= layout.maxLength else { return [(offset, raw.map { layout.records[$0].kind })] }
+        scratch.copyMemory(from: base + offset, byteCount: length)
+        (scratch + length).initializeMemory(as: UInt8.self, repeating: 0x20, count: target - length)
+        if let padded = layout.classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: nil),
+           layout.records[padded].length == target {
+            return [(offset, layout.records[padded].kind)]
+        }
+        return [(offset, raw.map { layout.records[$0].kind })]
     }
 
     /// The record that ends just before `end` (a record boundary), not starting before `lowerBound`.
