@@ -386,14 +386,17 @@ struct StructuredLayoutTests {
             default: bytes.removeLast(next(30))
             }
         }
-        let base = try await aggregate(bytes)
-        try #require(base.run.outcome.exitStatus == 0 || base.run.outcome.exitStatus == 1, "\(base.run.outcome)")
-        for (size, workers) in [("41", "2"), ("97", "1"), ("500", "2"), ("3000", "2")] {
-            let run = try await aggregate(bytes, ["--partition-size", size, "--workers", workers])
-            #expect(run.run.outcome.exitStatus == base.run.outcome.exitStatus, "seed \(seed), \(size): \(run.run.outcome)")
-            #expect(run.totals == base.totals, "seed \(seed), partition size \(size)")
-            #expect(run.rejectsBytes == base.rejectsBytes, "seed \(seed), partition size \(size)")
-            #expect(run.summary["result"] == base.summary["result"], "seed \(seed), partition size \(size)")
+        for strict in [[], ["--strict"]] {
+            let base = try await aggregate(bytes, strict)
+            try #require(base.run.outcome.exitStatus == 0 || base.run.outcome.exitStatus == 1, "\(base.run.outcome)")
+            for (size, workers) in [("41", "2"), ("97", "1"), ("500", "2"), ("3000", "2")] {
+                let run = try await aggregate(bytes, strict + ["--partition-size", size, "--workers", workers])
+                let label = "seed \(seed) \(strict), partition size \(size)"
+                #expect(run.run.outcome.exitStatus == base.run.outcome.exitStatus, "\(label): \(run.run.outcome)")
+                #expect(run.totals == base.totals, "\(label)")
+                #expect(run.rejectsBytes == base.rejectsBytes, "\(label)")
+                #expect(run.summary["result"] == base.summary["result"], "\(label)")
+            }
         }
     }
 

@@ -363,6 +363,27 @@ public struct StructuredLayout: Sendable {
         return table
     }
 
+    /// A line longer than a record whose UTF-8 characters number a record's length: read with each
+    /// multi-byte character as one byte. Returns that character count, or nil.
+    func multibyteLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int? {
+        var characters = 0
+        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
+        guard characters != length, characters <= maxLength,
+              characters == recordLength || records.contains(where: { $0.length == characters }) else { return nil }
+        return characters
+    }
+
+    /// Copies a line into `scratch`, each multi-byte character as one `?`.
+    static func transcode(_ base: UnsafeRawPointer, offset: Int, length: Int, into scratch: UnsafeMutableRawPointer) {
+        var out = 0
+        for index in 0..<length {
+            let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
+            if byte & 0xC0 == 0x80 { continue }
+            scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
+            out += 1
+        }
+    }
+
     /// The plain role values of a record.
     public func roles(_ index: Int) -> Roles {
         let record = records[index]

@@ -294,29 +294,18 @@ final class StructuredScanner {
             return
         }
         if length > recordLength {
-            // Multi-byte characters in a record whose character count is right.
-            let characters = characterCount(offset: offset, length: length)
-            if characters != length && (characters == recordLength || records.contains(where: { $0.length == characters })) && characters <= scratchCapacity {
-                if strict {
-                    try reject(.overlongRecord, spec: -1, field: -1, byteOffset: offset, rawLength: length, local: local,
-                               result: &result, rejects: &rejects)
-                } else {
-                    warn(.multibyte, local: local)
-                    transcode(offset: offset, length: length)
-                    try record(UnsafeRawPointer(scratch), offset: 0, length: characters, byteOffset: offset, rawLength: length,
-                               local: local, result: &result, rejects: &rejects, onFull: onFull)
-                }
+            // Multi-byte characters in a record whose character count is right (under --strict the line
+            // is read as it is: an overlong record).
+            if !strict, let characters = layout.multibyteLength(base, offset: offset, length: length) {
+                warn(.multibyte, local: local)
+                StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
+                try record(UnsafeRawPointer(scratch), offset: 0, length: characters, byteOffset: offset, rawLength: length,
+                           local: local, result: &result, rejects: &rejects, onFull: onFull)
                 local += 1
                 return
             }
-            // Several records on one line.
-            if length % recordLength == 0 {
-                if strict {
-                    try reject(.overlongRecord, spec: -1, field: -1, byteOffset: offset, rawLength: length, local: local,
-                               result: &result, rejects: &rejects)
-                    local += 1
-                    return
-                }
+            // Several records on one line (under --strict: one overlong record).
+            if !strict && length % recordLength == 0 {
                 warn(.unseparated, local: local)
                 for piece in 0..<(length / recordLength) {
                     let at = offset + piece * recordLength
@@ -836,24 +825,6 @@ final class StructuredScanner {
         (0..<length).allSatisfy {
             let byte = base.load(fromByteOffset: offset + $0, as: UInt8.self)
             return byte == 0x0A || byte == 0x0D
-        }
-    }
-
-    /// UTF-8 characters in a line (bytes that do not continue a multi-byte sequence).
-    private func characterCount(offset: Int, length: Int) -> Int {
-        var count = 0
-        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { count += 1 }
-        return count
-    }
-
-    /// Copies a line into the scratch record, each multi-byte character as one `?`.
-    private func transcode(offset: Int, length: Int) {
-        var out = 0
-        for index in 0..<length {
-            let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
-            if byte & 0xC0 == 0x80 { continue }
-            scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
-            out += 1
         }
     }
 

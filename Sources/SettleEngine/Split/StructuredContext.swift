@@ -106,7 +106,7 @@ extension PartitionPlanner {
                 let record = recordBefore(base, end: end, lowerBound: lowerBound, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
                 var stop = false
-                for (at, kind) in lineKinds(base, offset: record.offset, length: record.length, layout: layout, scratch: scratch) {
+                for (at, kind) in lineKinds(base, offset: record.offset, length: record.length, layout: layout, strict: strict, scratch: scratch) {
                     if !previousFound, let kind, kind != .continuation {
                         context.previousKind = kind
                         previousFound = true
@@ -181,7 +181,7 @@ extension PartitionPlanner {
     /// The kinds of the records on one line, last first, recognised as the map stage reads them: a
     /// line of another kind's length as is, multi-byte characters as one byte each, several records
     /// back to back cut apart, a short line padded with blanks. `scratch` holds `maxLength + 16` bytes.
-    static func lineKinds(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: StructuredLayout,
+    static func lineKinds(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: StructuredLayout, strict: Bool,
                           scratch: UnsafeMutableRawPointer) -> [(offset: Int, kind: StructuredKind?)] {
         let recordLength = layout.recordLength
         func kind(_ pointer: UnsafeRawPointer, _ at: Int, _ count: Int) -> StructuredKind? {
@@ -191,18 +191,9 @@ extension PartitionPlanner {
         if length == recordLength || raw.map({ layout.records[$0].length == length }) == true {
             return [(offset, raw.map { layout.records[$0].kind })]
         }
-        if length > recordLength {
-            var characters = 0
-            for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
-            if characters != length && characters <= layout.maxLength
-                && (characters == recordLength || layout.records.contains(where: { $0.length == characters })) {
-                var out = 0
-                for index in 0..<length {
-                    let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
-                    if byte & 0xC0 == 0x80 { continue }
-                    scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
-                    out += 1
-                }
+        if length > recordLength && !strict {
+            if let characters = layout.multibyteLength(base, offset: offset, length: length) {
+                StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
                 return [(offset, kind(UnsafeRawPointer(scratch), 0, characters))]
             }
             if length % recordLength == 0 {
