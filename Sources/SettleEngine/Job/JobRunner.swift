@@ -20,19 +20,28 @@ struct JobRunner {
             $0.stage = "map"
         }
 
-        // What is already done: markers first (cheap), and a full check of the spill runs only when
-        // some reduce is still to run (a completed job is only re-published).
+        // What is already done: markers first (their own checksums; the rejects files, which
+        // finalize merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the
+        // partitions' spill runs by CRC-32C only when some reduce is still to run (a completed job
+        // is only re-published).
         var results: [PartitionResult?] = (0..<partitionCount).map { index in
-            let (result, warning) = job.donePartition(index, verifyRuns: false)
+            let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
             if let warning { logger.warning("\(warning)") }
             return result
         }
         var allBucketsDone = false
+        var checkedBuckets: [BucketOutput?]?
+        var bucketWarnings: [String] = []
         if results.allSatisfy({ $0 != nil }) {
             let inputs = try job.bucketInputs(results.map { $0! })
-            allBucketsDone = (0..<job.bucketCount).allSatisfy { bucket in
-                inputs[bucket].isEmpty || job.doneBucket(bucket, inputs: inputs[bucket], verify: false).output != nil
+            let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
+                guard !inputs[bucket].isEmpty else { return nil }
+                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+                if let warning { bucketWarnings.append(warning) }
+                return output
             }
+            allBucketsDone = (0..<job.bucketCount).allSatisfy { inputs[$0].isEmpty || checked[$0] != nil }
+            checkedBuckets = checked
         }
         if !allBucketsDone {
             for index in 0..<partitionCount where results[index] != nil {
@@ -88,9 +97,15 @@ struct JobRunner {
         let inputs = try job.bucketInputs(partitions)
         var outputs = [BucketOutput?](repeating: nil, count: buckets)
         let locator = RecordLocator(plan: job.plan, partitions: partitions)
-        var bucketWarnings: [String] = []
+        // Buckets checked above over the same runs (no partition was mapped again) are not read twice.
+        let reuse = pending.isEmpty ? checkedBuckets : nil
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
-            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: !allBucketsDone)
+            if let reuse {
+                outputs[bucket] = reuse[bucket]
+                if reuse[bucket] == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
+                continue
+            }
+            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
             if let warning { bucketWarnings.append(warning) }
             outputs[bucket] = output
             if output == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }

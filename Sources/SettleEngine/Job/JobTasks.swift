@@ -30,7 +30,9 @@ public enum JobTasks {
         guard partition >= 0 && partition < job.partitionCount else {
             throw SettleError(.usage, "--partition \(partition) is out of range: the job has partitions 0 to \(job.partitionCount - 1)")
         }
-        if job.donePartition(partition, verifyRuns: false).result != nil { return .alreadyDone }
+        let (done, warning) = job.donePartition(partition, verifyRuns: true, verifyRejects: true)
+        if done != nil { return .alreadyDone }
+        if let warning { logger.warning("\(warning)") }
         let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
                                    bucketCount: job.bucketCount, reconciling: job.reconciling)
         let result = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
@@ -49,7 +51,10 @@ public enum JobTasks {
         }
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)[bucket]
-        if inputs.isEmpty || job.doneBucket(bucket, inputs: inputs, verify: false).output != nil { return .alreadyDone }
+        if inputs.isEmpty { return .alreadyDone }
+        let (done, warning) = job.doneBucket(bucket, inputs: inputs, verify: true)
+        if done != nil { return .alreadyDone }
+        if let warning { logger.warning("\(warning)") }
         let table = AggregateTable(memoryBytes: memoryBytes / 2)
         let encoder = try LZ4FrameEncoder()
         _ = try SchedulerAttempt.$current.withValue(schedulerAttempt) {

@@ -2,19 +2,24 @@
 /// marker published last with no-overwrite semantics.
 extension Job {
     /// The partition's result from its marker, or nil when it is not done. A marker that does not
-    /// hold up (unreadable, for another byte range, files missing or of the wrong size, or with
-    /// `verifyRuns` a spill run that fails its checksums) is removed and reported in `warning`,
-    /// and the partition counts as not done.
-    public func donePartition(_ index: Int, verifyRuns: Bool) -> (result: PartitionResult?, warning: String?) {
+    /// hold up (unreadable, without or against its own checksum, for another byte range, files
+    /// missing or of the wrong size, or with `verifyRuns` a spill run, with `verifyRejects` the
+    /// rejects file, whose CRC-32C is not the marker's) is removed and reported in `warning`, and
+    /// the partition counts as not done.
+    public func donePartition(_ index: Int, verifyRuns: Bool, verifyRejects: Bool = false) -> (result: PartitionResult?, warning: String?) {
         let partition = plan.partitions[index]
         let taskDirectory = directory.partitionDirectory(index)
         let markerPath = directory.partitionMarker(index)
-        guard FileIO.exists(markerPath) else { return (nil, nil) }
         func invalid(_ why: String) -> (PartitionResult?, String?) {
             FileIO.unlink(markerPath)
             return (nil, "partition \(index): \(why); it will be recomputed")
         }
-        guard let marker = MarkerIO.decode(PartitionMarker.self, path: markerPath) else { return invalid("marker is unreadable") }
+        let marker: PartitionMarker
+        switch MarkerIO.read(PartitionMarker.self, path: markerPath) {
+        case .missing: return (nil, nil)
+        case .invalid(let why): return invalid(why)
+        case .valid(let read): marker = read
+        }
         guard marker.partition == index, marker.file == partition.fileIndex, marker.byteStart == partition.byteStart,
               marker.byteEnd == partition.byteEnd else { return invalid("marker describes another byte range") }
         let result: PartitionResult
@@ -23,21 +28,19 @@ extension Job {
         } catch {
             return invalid("marker is invalid: \(error)")
         }
-        for run in result.runs + result.referenceRuns where FileIO.fileSize(run.path) != run.sizeBytes {
-            return invalid("spill file \(run.path) is missing or has the wrong size")
+        let files = marker.runs + (marker.referenceRuns ?? []) + (marker.rejects.map { [$0] } ?? [])
+        guard MarkerIO.isPlainName(marker.attempt), files.allSatisfy({ MarkerIO.isPlainName($0.name) }) else {
+            return invalid("marker names a file outside its attempt directory")
         }
-        if let rejects = result.rejectsPath, FileIO.fileSize(rejects) != marker.rejects?.sizeBytes {
-            return invalid("rejects file \(rejects) is missing or has the wrong size")
-        }
-        if verifyRuns {
-            for (run, isReferences) in result.runs.map({ ($0, false) }) + result.referenceRuns.map({ ($0, true) }) {
-                do {
-                    let entries = try isReferences ? RunReader(path: run.path).verify(codec: ReferenceCodec.self) : RunReader(path: run.path).verify()
-                    if entries != run.entries { return invalid("spill file \(run.path) holds \(entries) entries, marker says \(run.entries)") }
-                } catch {
-                    return invalid("\(error)")
-                }
+        let attempt = taskDirectory + "/" + marker.attempt + "/"
+        for entry in marker.runs + (marker.referenceRuns ?? []) {
+            if let problem = MarkerIO.problem(entry, path: attempt + entry.name, what: "spill file", verify: verifyRuns) {
+                return invalid(problem)
             }
+        }
+        if let rejects = marker.rejects,
+           let problem = MarkerIO.problem(rejects, path: attempt + rejects.name, what: "rejects file", verify: verifyRejects) {
+            return invalid(problem)
         }
         return (result, nil)
     }
@@ -56,7 +59,7 @@ extension Job {
                                             directory: attemptDirectory)
                 result.attempts = attempt
                 let marker = PartitionMarker(result: result, attemptDirectory: attemptDirectory, attempts: attempt)
-                if try MarkerIO.publishOnce(try MarkerIO.encode(marker), to: directory.partitionMarker(index)) {
+                if try MarkerIO.publishOnce(try MarkerIO.encodeChecked(marker), to: directory.partitionMarker(index)) {
                     return result
                 }
                 // Another attempt won; use its result.

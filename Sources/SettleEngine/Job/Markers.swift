@@ -2,15 +2,37 @@ import Foundation
 
 /// A partition's marker (`partitions/pNNNNNN/marker.json`): what the partition covered, what it
 /// counted, and the spill runs and rejects file it produced (in its attempt directory) with their
-/// sizes. Written last; the partition is done if and only if this file is there and valid.
-public struct PartitionMarker: Codable, Sendable, Equatable {
+/// sizes and CRC-32C checksums. Written last; the partition is done if and only if this file is
+/// there and valid: its own checksum holds (`CheckedMarker`) and so do its files'.
+public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
+    /// A file the marker vouches for. `crc32c` is nil only in markers of an older Settle, which are
+    /// therefore never trusted.
     public struct FileEntry: Codable, Sendable, Equatable {
         public var name: String
         public var sizeBytes: Int
         public var entries: Int
+        public var crc32c: UInt32?
+
+        init(name: String, sizeBytes: Int, entries: Int, crc32c: UInt32?) {
+            self.name = name
+            self.sizeBytes = sizeBytes
+            self.entries = entries
+            self.crc32c = crc32c
+        }
+
+        init(_ run: SpillRunInfo) {
+            self.init(name: AtomicFile.split(run.path).name, sizeBytes: run.sizeBytes, entries: run.entries, crc32c: run.checksum)
+        }
+
+        /// The run this entry describes, in `directory`.
+        func run(in directory: String) -> SpillRunInfo {
+            SpillRunInfo(path: directory + "/" + name, sizeBytes: sizeBytes, entries: entries, checksum: crc32c)
+        }
     }
 
     public var schema = 1
+    /// CRC-32C of the marker itself (see `CheckedMarker`).
+    public var checksum: UInt32?
     public var partition: Int
     public var file: Int
     public var byteStart: Int
@@ -62,11 +84,11 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
         }
         rejectsByReason = reasons
         rejects = result.rejectsPath.map {
-            FileEntry(name: AtomicFile.split($0).name, sizeBytes: FileIO.fileSize($0) ?? 0, entries: result.rejected)
+            FileEntry(name: AtomicFile.split($0).name, sizeBytes: FileIO.fileSize($0) ?? 0, entries: result.rejected,
+                      crc32c: result.rejectsChecksum)
         }
-        runs = result.runs.map { FileEntry(name: AtomicFile.split($0.path).name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
-        referenceRuns = result.referenceRuns.isEmpty ? nil
-            : result.referenceRuns.map { FileEntry(name: AtomicFile.split($0.path).name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
+        runs = result.runs.map(FileEntry.init)
+        referenceRuns = result.referenceRuns.isEmpty ? nil : result.referenceRuns.map(FileEntry.init)
         validDebitCount = result.validDebitCount
         validCreditCount = result.validCreditCount
         validDebit = String(result.validDebit)
@@ -98,10 +120,9 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
             result.rejectsByReason[Int(reason.rawValue)] = count
         }
         result.rejectsPath = rejects.map { attemptDirectory + "/" + $0.name }
-        result.runs = runs.map { SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries) }
-        result.referenceRuns = (referenceRuns ?? []).map {
-            SpillRunInfo(path: attemptDirectory + "/" + $0.name, sizeBytes: $0.sizeBytes, entries: $0.entries)
-        }
+        result.rejectsChecksum = rejects?.crc32c
+        result.runs = runs.map { $0.run(in: attemptDirectory) }
+        result.referenceRuns = (referenceRuns ?? []).map { $0.run(in: attemptDirectory) }
         result.structured = structured
         result.validDebitCount = validDebitCount
         result.validCreditCount = validCreditCount
@@ -125,9 +146,11 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
 }
 
 /// A bucket's marker (`buckets/bNNNNN/marker.json`): the merged output of the bucket and the
-/// spill runs it was merged from.
-public struct BucketMarker: Codable, Sendable, Equatable {
+/// spill runs it was merged from, with the CRC-32C of each file it wrote and of itself.
+public struct BucketMarker: CheckedMarker, Sendable, Equatable {
     public var schema = 1
+    /// CRC-32C of the marker itself (see `CheckedMarker`).
+    public var checksum: UInt32?
     public var bucket: Int
     public var attempt: String
     public var attempts: Int
@@ -166,8 +189,21 @@ enum MarkerError: Error, CustomStringConvertible {
     }
 }
 
+/// A marker that carries its own CRC-32C: of its JSON encoding with `checksum` absent. A marker
+/// whose checksum is missing (an older Settle) or does not match (edited, damaged) is not trusted.
+protocol CheckedMarker: Codable {
+    var checksum: UInt32? { get set }
+}
+
 /// Reading and publishing markers.
 enum MarkerIO {
+    /// What reading a marker found.
+    enum Reading<T> {
+        case missing
+        case invalid(String)
+        case valid(T)
+    }
+
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -175,11 +211,65 @@ enum MarkerIO {
         return Array(try encoder.encode(value)) + [0x0A]
     }
 
+    /// The marker's JSON with its own checksum filled in.
+    static func encodeChecked<T: CheckedMarker>(_ value: T) throws -> [UInt8] {
+        var marker = value
+        marker.checksum = nil
+        marker.checksum = CRC32C.of(try encode(marker))
+        return try encode(marker)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, path: String) -> T? {
         guard let bytes = try? FileIO.readBytes(path: path) else { return nil }
+        return decode(type, bytes: bytes)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) -> T? {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try? decoder.decode(type, from: Data(bytes))
+    }
+
+    /// Reads a marker and checks its own checksum; never throws or traps on any bytes.
+    static func read<T: CheckedMarker>(_ type: T.Type, path: String) -> Reading<T> {
+        guard FileIO.exists(path) else { return .missing }
+        guard let bytes = try? FileIO.readBytes(path: path) else { return .invalid("marker is unreadable") }
+        return check(type, bytes: bytes)
+    }
+
+    static func check<T: CheckedMarker>(_ type: T.Type, bytes: [UInt8]) -> Reading<T> {
+        guard let marker = decode(type, bytes: bytes) else { return .invalid("marker is unreadable") }
+        guard let recorded = marker.checksum else {
+            return .invalid("marker has no checksum (written by an older Settle), so its files are not trusted")
+        }
+        var unchecked = marker
+        unchecked.checksum = nil
+        guard let encoded = try? encode(unchecked), CRC32C.of(encoded) == recorded else {
+            return .invalid("marker does not match its checksum (edited or damaged)")
+        }
+        return .valid(marker)
+    }
+
+    /// A file name within its directory: not empty, no `/`, not `.` or `..`.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/")
+    }
+
+    /// Whether the file `entry` describes is there, of its size, and of its CRC-32C (read whole
+    /// when `verify`); nil when it holds up, else why not. `what` names it ("spill file").
+    static func problem(_ entry: PartitionMarker.FileEntry, path: String, what: String, verify: Bool) -> String? {
+        guard FileIO.fileSize(path) == entry.sizeBytes else { return "\(what) \(path) is missing or has the wrong size" }
+        guard verify else { return nil }
+        guard let recorded = entry.crc32c else { return "\(what) \(path) has no checksum in its marker" }
+        do {
+            let actual = try CRC32C.ofFile(path)
+            if actual != recorded {
+                return "\(what) \(path) is corrupt: its CRC-32C is \(CRC32C.hex(actual)), the marker says \(CRC32C.hex(recorded))"
+            }
+        } catch {
+            return "\(error)"
+        }
+        return nil
     }
 
     /// Writes `bytes` to a temporary name beside `path`, fsyncs it, and links it to `path` unless

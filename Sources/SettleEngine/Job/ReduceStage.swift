@@ -47,42 +47,36 @@ extension Job {
     }
 
     /// The bucket's merged output from its marker, or nil when it is not done (or its marker is
-    /// over other inputs, or its output is missing or corrupt: then the marker is removed).
+    /// unreadable, without or against its own checksum, over other inputs, or its outputs are
+    /// missing, of the wrong size or, with `verify`, of another CRC-32C than the marker's: then the
+    /// marker is removed and `warning` says why).
     public func doneBucket(_ bucket: Int, inputs: BucketInputs, verify: Bool) -> (output: BucketOutput?, warning: String?) {
         let markerPath = directory.bucketMarker(bucket)
-        guard FileIO.exists(markerPath) else { return (nil, nil) }
         func invalid(_ why: String) -> (BucketOutput?, String?) {
             FileIO.unlink(markerPath)
             return (nil, "bucket \(bucket): \(why); it will be reduced again")
         }
-        guard let marker = MarkerIO.decode(BucketMarker.self, path: markerPath), marker.bucket == bucket else {
-            return invalid("marker is unreadable")
+        let marker: BucketMarker
+        switch MarkerIO.read(BucketMarker.self, path: markerPath) {
+        case .missing: return (nil, nil)
+        case .invalid(let why): return invalid(why)
+        case .valid(let read): marker = read
         }
+        guard marker.bucket == bucket else { return invalid("marker is for bucket \(marker.bucket)") }
         guard marker.inputs == relativeInputs(inputs.runs), (marker.references ?? []) == relativeInputs(inputs.references) else {
             return invalid("marker was made from other spill runs")
         }
         guard inputs.references.isEmpty || marker.join != nil else { return invalid("marker has no join output") }
+        var files = [marker.output]
+        if let join = marker.join { files += [join.mismatches] + join.contributions }
+        guard MarkerIO.isPlainName(marker.attempt), files.allSatisfy({ MarkerIO.isPlainName($0.name) }) else {
+            return invalid("marker names a file outside its attempt directory")
+        }
         let attempt = directory.bucketDirectory(bucket) + "/" + marker.attempt + "/"
-        let path = attempt + marker.output.name
-        var files: [(PartitionMarker.FileEntry, String, Bool)] = [(marker.output, path, false)]
-        if let join = marker.join {
-            files.append((join.mismatches, attempt + join.mismatches.name, true))
-            files += join.contributions.map { ($0, attempt + $0.name, false) }
+        for entry in files {
+            if let problem = MarkerIO.problem(entry, path: attempt + entry.name, what: "output", verify: verify) { return invalid(problem) }
         }
-        for (entry, file, _) in files where FileIO.fileSize(file) != entry.sizeBytes {
-            return invalid("output \(file) is missing or has the wrong size")
-        }
-        if verify {
-            for (entry, file, isMismatches) in files {
-                do {
-                    let entries = try isMismatches ? RunReader(path: file).verify(codec: MismatchCodec.self) : RunReader(path: file).verify()
-                    if entries != entry.entries { return invalid("output \(file) holds \(entries) entries, marker says \(entry.entries)") }
-                } catch {
-                    return invalid("\(error)")
-                }
-            }
-        }
-        var output = BucketOutput(totals: MergeInput(path: path, bucket: 0, entries: marker.output.entries))
+        var output = BucketOutput(totals: MergeInput(path: attempt + marker.output.name, bucket: 0, entries: marker.output.entries))
         if let join = marker.join {
             output.mismatches = attempt + join.mismatches.name
             output.contributions = join.contributions.map { MergeInput(path: attempt + $0.name, bucket: 0, entries: $0.entries) }
@@ -111,20 +105,17 @@ extension Job {
                     output.mismatches = result.mismatches.path
                     output.contributions = result.contributions.map { MergeInput(path: $0.path, bucket: 0, entries: $0.entries) }
                     output.counts = result.counts
-                    func entry(_ info: SpillRunInfo) -> PartitionMarker.FileEntry {
-                        .init(name: AtomicFile.split(info.path).name, sizeBytes: info.sizeBytes, entries: info.entries)
-                    }
-                    join = BucketMarker.Join(mismatches: entry(result.mismatches), contributions: result.contributions.map(entry),
+                    join = BucketMarker.Join(mismatches: .init(result.mismatches), contributions: result.contributions.map(PartitionMarker.FileEntry.init),
                                              counts: result.counts)
                 }
                 try Syscalls.fsyncDirectory(attemptDirectory)
                 let marker = BucketMarker(bucket: bucket, attempt: AtomicFile.split(attemptDirectory).name, attempts: attempt,
-                                          output: .init(name: "out.run", sizeBytes: info.sizeBytes, entries: keys),
+                                          output: .init(name: "out.run", sizeBytes: info.sizeBytes, entries: keys, crc32c: info.checksum),
                                           inputs: relativeInputs(inputs.runs),
                                           references: inputs.references.isEmpty ? nil : relativeInputs(inputs.references),
                                           join: join,
                                           seconds: Double(Syscalls.monotonicNanoseconds() - start) / 1e9)
-                if try MarkerIO.publishOnce(try MarkerIO.encode(marker), to: directory.bucketMarker(bucket)) {
+                if try MarkerIO.publishOnce(try MarkerIO.encodeChecked(marker), to: directory.bucketMarker(bucket)) {
                     return output
                 }
                 FileIO.removeTree(attemptDirectory)

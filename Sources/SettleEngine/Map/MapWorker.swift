@@ -83,6 +83,7 @@ public final class MapWorker {
         result.runs = runs
         result.referenceRuns = referenceRuns
         result.rejectsPath = try rejects.finish()
+        result.rejectsChecksum = result.rejectsPath == nil ? nil : rejects.checksum.value
         do {
             try Syscalls.fsyncDirectory(directory)
         } catch {

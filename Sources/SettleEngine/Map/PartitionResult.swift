@@ -9,6 +9,8 @@ public struct PartitionResult: Sendable {
     /// Reject counts indexed by `RejectReason.rawValue`.
     public var rejectsByReason = [Int](repeating: 0, count: 32)
     public var rejectsPath: String?
+    /// CRC-32C of the rejects file, as written.
+    public var rejectsChecksum: UInt32?
     public var runs: [SpillRunInfo] = []
     /// Runs of occurrences by reference (only when the job reconciles).
     public var referenceRuns: [SpillRunInfo] = []

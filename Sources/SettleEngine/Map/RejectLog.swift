@@ -28,6 +28,8 @@ public struct RejectLog: ~Copyable {
     private var buffer: [UInt8] = []
     private var fd: FileDescriptor?
     public private(set) var count = 0
+    /// CRC-32C of the bytes written so far (the whole file after `finish`), for the marker.
+    private(set) var checksum = CRC32C()
 
     /// Written under this name, renamed to `path` when complete.
     var temporaryPath: String { path + ".tmp" }
@@ -63,6 +65,7 @@ public struct RejectLog: ~Copyable {
             }
         }
         try FaultInjection.check(.write, path: path)
+        checksum.update(buffer)
         do {
             _ = try fd!.writeAll(buffer)
         } catch {

@@ -57,19 +57,47 @@ public struct ControlCheck: Sendable {
         if figures.allSatisfy({ $0.difference == 0 }) {
             status = .agree
         } else {
-            let explained = figures.allSatisfy { figure in
-                if figure.unexplained == 0 { return true }
-                // An amount left over can only be carried by rejects whose amount is unreadable.
-                switch figure.name {
-                case "debit", "credit": return explanation.unreadableAmounts > 0
-                case "fee": return explanation.unreadableFees > 0 || explanation.unreadableAmounts > 0
-                default: return false
-                }
-            }
-            status = explained ? .explained : .unexplained
+            let capacity = unreadableCapacity(layout: file.layout, explanation: explanation)
+            status = carried(figures, capacity: capacity) ? .explained : .unexplained
         }
         return ControlCheck(file: file.path, status: status, figures: figures, unreadableAmounts: explanation.unreadableAmounts,
                             unreadableFees: explanation.unreadableFees)
+    }
+
+    /// The most the rejects whose amount or fee is unreadable can carry, in the totals' minor units:
+    /// per such reject `10^digits - 1`, `digits` the length of its amount (or fee) field. Saturates
+    /// at `Int128.max` (it cannot: 2^63 rejects of 18 digits are below 10^37).
+    static func unreadableCapacity(layout: CompiledLayout, explanation: RejectExplanation) -> (amount: Int128, fee: Int128) {
+        func capacity(_ rejects: Int, digits: Int?) -> Int128 {
+            guard let digits, rejects > 0 else { return 0 }
+            var largest: Int128 = 1
+            for _ in 0..<min(digits, 37) { largest *= 10 }
+            let (total, overflow) = Int128(rejects).multipliedReportingOverflow(by: largest - 1)
+            return overflow ? .max : total
+        }
+        return (capacity(explanation.unreadableAmounts, digits: layout.amount.length),
+                capacity(explanation.unreadableFees, digits: layout.fee?.length))
+    }
+
+    /// Whether the rejects can carry every difference: what their readable figures leave over is
+    /// never negative and fits in their unreadable fields (one amount each, debit or credit; the
+    /// count has no unreadable part).
+    static func carried(_ figures: [Figure], capacity: (amount: Int128, fee: Int128)) -> Bool {
+        var amounts: Int128 = 0
+        for figure in figures {
+            let left = figure.unexplained
+            guard left >= 0 else { return false }
+            switch figure.name {
+            case "debit", "credit":
+                amounts += left
+                if amounts > capacity.amount { return false }
+            case "fee":
+                if left > capacity.fee { return false }
+            default:
+                if left != 0 { return false }
+            }
+        }
+        return true
     }
 
     /// One line for stderr.

@@ -41,6 +41,8 @@ public struct SpillRunInfo: Sendable, Equatable {
     public var path: String
     public var sizeBytes: Int
     public var entries: Int
+    /// CRC-32C of the whole file, as written (nil for a run read back from a marker without one).
+    public var checksum: UInt32? = nil
 }
 
 /// The spill run of partial aggregates (map spills, bucket outputs, merge passes).
@@ -86,7 +88,7 @@ public struct SpillWriter<Codec: SpillCodec>: ~Copyable {
         } catch {
             throw SettleError(.io, "cannot create spill file \(temporaryPath): \(error)")
         }
-        writer = BufferedWriter(fd: fd, path: temporaryPath, capacity: 1 << 17)
+        writer = BufferedWriter(fd: fd, path: temporaryPath, capacity: 1 << 17, checksumming: true)
         staging = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingLimit + Codec.maxSize, alignment: 16)
     }
 
@@ -176,7 +178,7 @@ public struct SpillWriter<Codec: SpillCodec>: ~Copyable {
             Syscalls.unlink(temporaryPath)
             throw SettleError(.io, "cannot publish spill file \(path): \(error)")
         }
-        return SpillRunInfo(path: path, sizeBytes: writer.bytesWritten, entries: totalEntries)
+        return SpillRunInfo(path: path, sizeBytes: writer.bytesWritten, entries: totalEntries, checksum: writer.checksum)
     }
 
     /// Removes the temporary file after a failure.

@@ -77,18 +77,23 @@ public struct BufferedWriter: ~Copyable {
     private var buffer: [UInt8]
     private let capacity: Int
     private var hasher: SHA256?
+    private var crc: CRC32C?
     /// Bytes handed to the file so far (flushed ones only).
     private var bytesFlushed: Int = 0
     /// Bytes accepted so far, buffered ones included: the logical end of the file.
     public var bytesWritten: Int { bytesFlushed + buffer.count }
 
-    init(fd: FileDescriptor, path: String, capacity: Int = 1 << 16, hashing: Bool = false) {
+    /// The CRC-32C of the bytes flushed so far, when `checksumming` (complete after `finish`).
+    var checksum: UInt32? { crc?.value }
+
+    init(fd: FileDescriptor, path: String, capacity: Int = 1 << 16, hashing: Bool = false, checksumming: Bool = false) {
         self.fd = fd
         self.path = path
         self.capacity = capacity
         self.buffer = []
         self.buffer.reserveCapacity(capacity)
         self.hasher = hashing ? SHA256() : nil
+        self.crc = checksumming ? CRC32C() : nil
     }
 
     public mutating func write(_ bytes: some Sequence<UInt8>) throws {
@@ -124,6 +129,7 @@ public struct BufferedWriter: ~Copyable {
     private mutating func writeOut(_ raw: UnsafeRawBufferPointer) throws {
         try FaultInjection.check(.write, path: path)
         hasher?.update(raw)
+        crc?.update(raw)
         do {
             _ = try fd.writeAll(raw)
         } catch {
