@@ -135,7 +135,8 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
             readableFee: try Self.money(readableFee), unreadableAmounts: unreadableAmounts, unreadableFees: unreadableFees)
         result.worker = worker
         result.attempts = attempts
-        result.endNanoseconds = UInt64(seconds * 1e9)
+        // A figure from a file: checked before conversion, so no marker can trap.
+        result.endNanoseconds = seconds.isFinite && seconds >= 0 && seconds < 1e9 ? UInt64(seconds * 1e9) : 0
         return result
     }
 

@@ -118,8 +118,8 @@ public struct RejectLog: ~Copyable {
         var entries: [RejectEntry] = []
         var at = 0
         while at < bytes.count {
-            guard let local = RunIndex.read(bytes, &at, as: UInt64.self),
-                  let offset = RunIndex.read(bytes, &at, as: UInt64.self),
+            guard let local = RunIndex.read(bytes, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  let offset = RunIndex.read(bytes, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
                   let reasonCode = RunIndex.read(bytes, &at, as: UInt8.self),
                   let kindCode = RunIndex.read(bytes, &at, as: UInt8.self),
                   let field = RunIndex.read(bytes, &at, as: Int16.self),
@@ -128,7 +128,7 @@ public struct RejectLog: ~Copyable {
                   at + Int(length) <= bytes.count else {
                 throw SettleError(.io, "rejects work file \(path) is corrupt at byte \(at)")
             }
-            var entry = RejectEntry(localRecordIndex: Int(local), byteOffset: Int(offset), reason: reason,
+            var entry = RejectEntry(localRecordIndex: local, byteOffset: offset, reason: reason,
                                     recordKind: kind(kindCode), fieldIndex: Int(field),
                                     raw: Array(bytes[at..<(at + Int(length))]))
             if kindCode >= 16 { entry.specIndex = Int(kindCode) - 16 }

@@ -78,14 +78,15 @@ public struct RunReader: Sendable {
         self.bucketCount = Int(bucketCount)
         var buckets: [Int: (offset: Int, length: Int, entries: Int)] = [:]
         for _ in 0..<count {
+            // Every figure is checked before it becomes an Int: a damaged index throws, never traps.
             guard let bucket = RunIndex.read(frame, &at, as: UInt32.self),
-                  let offset = RunIndex.read(frame, &at, as: UInt64.self),
-                  let length = RunIndex.read(frame, &at, as: UInt64.self),
-                  let entries = RunIndex.read(frame, &at, as: UInt64.self),
-                  Int(offset) + Int(length) <= size - frameLength else {
+                  let offset = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  let length = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  let entries = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  offset <= size - frameLength, length <= size - frameLength - offset else {
                 throw corrupt("index entry out of range")
             }
-            buckets[Int(bucket)] = (Int(offset), Int(length), Int(entries))
+            buckets[Int(bucket)] = (offset, length, entries)
         }
         self.buckets = buckets
     }
