@@ -11,8 +11,7 @@ public enum RejectsCSV {
         }
         let record = entry.recordKind.flatMap { kind in layout.records.first { $0.kind == kind } }
         let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
-        var raw = entry.raw
-        for range in (record ?? layout.detail).sensitiveRanges { RecordText.mask(&raw, range: range) }
+        let raw = RecordMask.masked(entry.raw, layout: layout, truncated: entry.raw.count >= RejectLog.maxRawBytes)
         var value: [UInt8]?
         if let fieldSpec {
             let range = fieldSpec.position.offset..<(fieldSpec.position.offset + fieldSpec.position.length)
@@ -42,8 +41,7 @@ public enum RejectsCSV {
                                     to out: inout [UInt8]) {
         let record = layout.records.indices.contains(entry.specIndex) ? layout.records[entry.specIndex] : nil
         let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
-        var raw = entry.raw
-        for range in record?.sensitiveRanges ?? [] { RecordText.mask(&raw, range: range) }
+        let raw = RecordMask.masked(entry.raw, layout: layout, specIndex: entry.specIndex, truncated: entry.raw.count >= RejectLog.maxRawBytes)
         var value: [UInt8]?
         if let fieldSpec {
             let range = fieldSpec.position.offset..<(fieldSpec.position.offset + fieldSpec.position.length)

@@ -69,6 +69,9 @@ public enum RecordInspector {
             record.reason = .overlongRecord
             record.detail = "line is \(length) bytes, the layout's record_length is \(layout.recordLength)"
         }
+        // A record of the wrong length: its values are read from a copy masked as rejects.csv shows it.
+        let shown = length == layout.recordLength ? nil
+            : RecordMask.masked(Array(UnsafeRawBufferPointer(start: base + offset, count: length)), layout: layout)
         for (index, spec) in kind.spec.fields.enumerated() {
             let field = kind.fields[index]
             guard field.offset + field.length <= length else {
@@ -78,7 +81,8 @@ public enum RecordInspector {
             let problem = [field].withUnsafeBufferPointer {
                 RecordValidator.firstFailure(base, offset: offset, fields: $0)?.reason
             }
-            var raw = Array(UnsafeRawBufferPointer(start: base + offset + field.offset, count: field.length))
+            var raw = shown.map { Array($0[field.offset..<(field.offset + field.length)]) }
+                ?? Array(UnsafeRawBufferPointer(start: base + offset + field.offset, count: field.length))
             if spec.type == .text || spec.type == .code {
                 while raw.last == 0x20 { raw.removeLast() }
             }
@@ -159,6 +163,12 @@ public enum RecordInspector {
                     record.detail = "line is \(line.count) bytes, its kind allows \(compiled.length)"
                 }
                 var values: [(String, String)] = []
+                // A line of another length than its kind's: its values are shown from a masked copy.
+                var shown: [UInt8]?
+                if rawLength != compiled.length {
+                    shown = line
+                    RecordMask.maskDigitRuns(&shown!, within: RecordMask.spans(RecordMask.candidates(layout), length: rawLength))
+                }
                 line.withUnsafeBytes { raw in
                     let pointer = raw.baseAddress!
                     for (fieldIndex, spec) in compiled.spec.fields.enumerated() {
@@ -167,6 +177,7 @@ public enum RecordInspector {
                         let problem = [field].withUnsafeBufferPointer { RecordValidator.firstFailure(pointer, offset: 0, fields: $0)?.reason }
                         var bytes = Array(raw[field.offset..<(field.offset + field.length)])
                         values.append((spec.name, trimmed(bytes)))
+                        if let shown { bytes = Array(shown[field.offset..<(field.offset + field.length)]) }
                         if spec.type == .text || spec.type == .code { while bytes.last == 0x20 { bytes.removeLast() } }
                         if spec.sensitive { RecordText.mask(&bytes, range: 0..<bytes.count) }
                         record.fields.append(.init(name: spec.name, value: RecordText.escape(bytes), problem: problem))

@@ -148,7 +148,13 @@ public enum PartitionPlanner {
             if code == header.code && first.length == layout.recordLength {
                 plan.headerOffset = first.offset
                 plan.headerValues = header.spec.fields.map { field in
-                    (field.name, text(base, offset: first.offset + field.position.offset, length: field.position.length))
+                    var value = text(base, offset: first.offset + field.position.offset, length: field.position.length)
+                    if field.sensitive {  // summary.json shows the header: masked as every shown record
+                        var bytes = Array(value.utf8)
+                        RecordText.mask(&bytes, range: 0..<bytes.count)
+                        value = String(decoding: bytes, as: UTF8.self)
+                    }
+                    return (field.name, value)
                 }
             } else if code == header.code {
                 plan.headerOffset = first.offset  // a short header is rejected by the map stage
