@@ -85,22 +85,10 @@ struct RecordMaskTests {
             + TestSupport.padded("ID1", 15) + TestSupport.padded("JOHN DOE", 22) + "  " + "0" + "123456780000001")
     }
 
-    /// Type first, so `settle inspect` shows the fields of a record of the wrong length.
-    static let typeFirst = """
-        name: type-first
-        record_length: 40
-        terminator: lf
-        record_type: {start: 1, length: 1}
-        records:
-          detail:
-            code: "D"
-            fields:
-              - {name: merchant, start: 2, length: 5, type: text, role: merchant}
-              - {name: currency, start: 7, length: 3, type: text, role: currency}
-              - {name: amount, start: 10, length: 8, type: amount, role: amount}
-              - {name: direction, start: 18, length: 1, type: code, role: direction, debit: "D", credit: "C"}
-              - {name: pan, start: 19, length: 16, type: digits, sensitive: true}
-        """
+    /// Type first, so `settle inspect` shows the fields of a record of the wrong length: the layout
+    /// tests' minimal layout, 40 bytes, with a card number at 19-34.
+    static let typeFirst = LayoutTests.minimal.replacingOccurrences(of: "record_length: 20", with: "record_length: 40")
+        + "\n      - {name: pan, start: 19, length: 16, type: digits, sensitive: true}"
 
     @Test("settle inspect: a record of the wrong length shows no digit of the card number; an aligned one 6 + 4")
     func inspectMasksMisaligned() throws {

@@ -20,36 +20,9 @@ struct JobRunner {
             $0.stage = "map"
         }
 
-        // What is already done: markers first (their own checksums; the rejects files, which
-        // finalize merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the
-        // partitions' spill runs by CRC-32C only when some reduce is still to run (a completed job
-        // is only re-published).
-        var results: [PartitionResult?] = (0..<partitionCount).map { index in
-            let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
-            if let warning { logger.warning("\(warning)") }
-            return result
-        }
-        var allBucketsDone = false
-        var checkedBuckets: [BucketOutput?]?
-        var bucketWarnings: [String] = []
-        if results.allSatisfy({ $0 != nil }) {
-            let inputs = try job.bucketInputs(results.map { $0! })
-            let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
-                guard !inputs[bucket].isEmpty else { return nil }
-                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
-                if let warning { bucketWarnings.append(warning) }
-                return output
-            }
-            allBucketsDone = (0..<job.bucketCount).allSatisfy { inputs[$0].isEmpty || checked[$0] != nil }
-            checkedBuckets = checked
-        }
-        if !allBucketsDone {
-            for index in 0..<partitionCount where results[index] != nil {
-                let (result, warning) = job.donePartition(index, verifyRuns: true)
-                if let warning { logger.warning("\(warning)") }
-                results[index] = result
-            }
-        }
+        let done = try doneSoFar()
+        var results = done.partitions
+        var bucketWarnings = done.bucketWarnings
         for index in 0..<partitionCount where results[index] == nil {
             directory.removeStaleAttempts(in: directory.partitionDirectory(index), keep: nil)
         }
@@ -98,7 +71,7 @@ struct JobRunner {
         var outputs = [BucketOutput?](repeating: nil, count: buckets)
         let locator = RecordLocator(plan: job.plan, partitions: partitions)
         // Buckets checked above over the same runs (no partition was mapped again) are not read twice.
-        let reuse = pending.isEmpty ? checkedBuckets : nil
+        let reuse = pending.isEmpty ? done.buckets : nil
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
             if let reuse {
                 outputs[bucket] = reuse[bucket]
@@ -179,5 +152,39 @@ struct JobRunner {
             partitionsTotal: partitionCount,
             mismatches: reconciliation.map { output in MismatchKind.allCases.map { ($0.code, output.counts[$0.rawValue]) } },
             reconciliationRows: reconciliation?.rows ?? 0)
+    }
+
+    /// What is already done: markers first (their own checksums; the rejects files, which finalize
+    /// merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the partitions' spill
+    /// runs by CRC-32C only when some reduce is still to run (a completed job is only re-published).
+    /// What does not hold up is reported and counts as not done.
+    private func doneSoFar() throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
+        var results: [PartitionResult?] = (0..<job.partitionCount).map { index in
+            let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
+            if let warning { logger.warning("\(warning)") }
+            return result
+        }
+        var allBucketsDone = false
+        var checkedBuckets: [BucketOutput?]?
+        var bucketWarnings: [String] = []
+        if results.allSatisfy({ $0 != nil }) {
+            let inputs = try job.bucketInputs(results.map { $0! })
+            let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
+                guard !inputs[bucket].isEmpty else { return nil }
+                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+                if let warning { bucketWarnings.append(warning) }
+                return output
+            }
+            allBucketsDone = (0..<job.bucketCount).allSatisfy { inputs[$0].isEmpty || checked[$0] != nil }
+            checkedBuckets = checked
+        }
+        if !allBucketsDone {
+            for index in 0..<job.partitionCount where results[index] != nil {
+                let (result, warning) = job.donePartition(index, verifyRuns: true)
+                if let warning { logger.warning("\(warning)") }
+                results[index] = result
+            }
+        }
+        return (results, checkedBuckets, bucketWarnings)
     }
 }
