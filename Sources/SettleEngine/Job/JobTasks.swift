@@ -119,7 +119,7 @@ public struct JobStatus: Sendable {
         let manifest = try Job.readManifest(directory)
         var done = 0, records = 0, rejects = 0
         for index in manifest.partitions.indices {
-            guard let marker = MarkerIO.decode(PartitionMarker.self, path: directory.partitionMarker(index)) else { continue }
+            guard case .valid(let marker) = MarkerIO.read(PartitionMarker.self, path: directory.partitionMarker(index)) else { continue }
             done += 1
             records += marker.records
             rejects += marker.rejected
