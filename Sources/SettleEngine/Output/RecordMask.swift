@@ -65,8 +65,12 @@ enum RecordMask {
         var shown = raw
         var aligned: [Range<Int>]?
         if !truncated && raw.count == layout.recordLength {
-            let code = raw.withUnsafeBytes { bytes in
-                RecordCursor.typeCode(bytes.baseAddress!, offset: 0, length: bytes.count, positions: layout.typePositions)
+            // The type code as `RecordCursor.typeCode` packs it (the validator keeps the type
+            // positions within the record length; checked again, as this is no hot path).
+            var code: UInt64? = 0
+            for position in layout.typePositions {
+                guard let packed = code, position.offset + position.length <= raw.count else { code = nil; break }
+                code = packed << (8 * UInt64(position.length)) | FieldDecoder.pack(Array(raw[position.offset..<(position.offset + position.length)]))
             }
             aligned = code.flatMap { layout.record(code: $0) }?.sensitiveRanges
         }
