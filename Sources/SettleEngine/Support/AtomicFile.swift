@@ -18,7 +18,7 @@ public struct AtomicFile: ~Copyable {
         self.mode = mode
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(temporaryPath), .writeOnly,
+            fd = try FileDescriptor.open(FilePath(settlePath: temporaryPath), .writeOnly,
                                          options: [.create, .exclusiveCreate, .closeOnExec],
                                          permissions: FilePermissions(rawValue: CModeT(mode)))
         } catch {

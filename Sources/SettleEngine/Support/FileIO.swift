@@ -9,7 +9,7 @@ public enum FileIO {
     }
 
     public static func readBytes(path: String) throws -> [UInt8] {
-        let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        let fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         return try fd.closeAfter {
             var result: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
