@@ -15,7 +15,7 @@ struct ResumeCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 
-    @Option(help: "Memory Settle may allocate (64M, 1GiB, ...).")
+    @Option(parsing: .unconditional, help: "Memory Settle may allocate (64M, 1GiB, ...).")
     var memory: String = "1GiB"
 
     @OptionGroup var runOptions: RunOptions
@@ -38,7 +38,12 @@ struct ResumeCommand: ParsableCommand {
         guard let outDirectory = out ?? manifest.outDirectory else {
             throw fail(SettleError(.usage, "the job in \(directory) was planned without an output directory: give --out"))
         }
-        guard let memoryBytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read size '\(memory)'")) }
+        let memoryBytes: Int
+        do {
+            memoryBytes = try SizeArgument.bytes(memory, option: "--memory", example: "512M or 2GiB")
+        } catch {
+            throw fail(SettleError(.usage, error.message))
+        }
         let options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
                                        memoryBytes: memoryBytes, partitionSizeBytes: manifest.partitionSizeBytes,
                                        buckets: manifest.buckets, keepWork: runOptions.keepWork,
