@@ -7,10 +7,13 @@ enum YAMLProblem {
         guard let yaml = error as? YamlError else { return "not valid YAML: \(error)" }
         switch yaml {
         case let .duplicatedKeysInMapping(duplicates, context):
-            let key = duplicates.sorted().first ?? "?"
+            let name = duplicates.sorted().first ?? "?"
             let first = "\(context.mark.line):\(context.mark.column)"
-            let again = secondOccurrence(of: key, after: context.mark, in: text).map { " and again at line \($0.line):\($0.column)" } ?? ""
-            return "line \(first): key '\(EchoedValue.short(key))' appears twice in one mapping (first at line \(first)\(again)): keep one"
+            let key = "'\(EchoedValue.short(name))'"
+            guard let again = secondOccurrence(of: name, after: context.mark, in: text) else {
+                return "line \(first): key \(key) appears more than once in this mapping: keep one"
+            }
+            return "line \(again.line):\(again.column): key \(key) appears a second time in this mapping (first at line \(first)): keep one"
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let what = context.map { "\($0.text) " } ?? ""
             return "line \(mark.line):\(mark.column): not valid YAML: \(what)\(problem)"

@@ -176,7 +176,7 @@ struct LedgerRejectView {
         }
         guard let row else { return }
         columns = row.columnCount
-        lines = row.lines
+        lines = raw.filter { $0 == 0x0A }.count + 1  // the raw row has no terminator of its own
         if wanted[0] >= 0 {
             value = raw.withUnsafeBytes { LedgerCSV.text($0.baseAddress!, field[0]) }
         }

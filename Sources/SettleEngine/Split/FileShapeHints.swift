@@ -38,23 +38,15 @@ enum FileShapeHints {
     @inline(never)
     static func trailingBlankLine(_ base: UnsafeRawPointer, size: Int, framing: Framing) -> Int? {
         func byte(_ index: Int) -> UInt8 { base.load(fromByteOffset: index, as: UInt8.self) }
-        switch framing {
-        case .none:
-            return nil
-        case .lf:
-            // ...X\n\n: the blank line is the last byte.
-            guard size >= 3, byte(size - 1) == 0x0A, byte(size - 2) == 0x0A, byte(size - 3) != 0x0A else { return nil }
-            return size - 1
-        case .crlf:
-            // ...X\r\n\r\n, or a lone \n as the blank line's end (the cursor accepts one).
-            if size >= 5, byte(size - 1) == 0x0A, byte(size - 2) == 0x0D, byte(size - 3) == 0x0A, byte(size - 4) == 0x0D,
-               byte(size - 5) != 0x0A {
-                return size - 2
-            }
-            if size >= 3, byte(size - 1) == 0x0A, byte(size - 2) == 0x0A, byte(size - 3) != 0x0A, byte(size - 3) != 0x0D {
-                return size - 1
-            }
-            return nil
-        }
+        guard framing != .none, size >= 2, byte(size - 1) == 0x0A else { return nil }
+        // The last line: `\n`, or `\r\n` in a file of CRLF lines (where a lone `\n` ends a line too).
+        var blank = size - 1
+        if framing == .crlf && byte(blank - 1) == 0x0D { blank -= 1 }
+        // The line before it ends right there and is not blank itself.
+        guard blank >= 1, byte(blank - 1) == 0x0A else { return nil }
+        var end = blank - 1
+        if framing == .crlf && end >= 1 && byte(end - 1) == 0x0D { end -= 1 }
+        guard end >= 1, byte(end - 1) != 0x0A else { return nil }
+        return blank
     }
 }
