@@ -109,4 +109,30 @@ struct ClearErrorsTests {
         #expect(cr.outcome.stderr.contains("ledger cr.csv: its lines end in a carriage return alone"), "\(cr.outcome)")
         #expect(cr.outcome.stderr.utf8.count < 1000, "no ledger values in bulk: \(cr.outcome.stderr.utf8.count) bytes")
     }
+
+    @Test("a ledger reject quotes the column's real value (the release binary lost it)")
+    func ledgerRejectValues() async throws {
+        let dataset = try await SharedDatasets.shared.dataset(Self.clean)
+        let work = try TemporaryDirectory(prefix: "ledgervalue")
+        defer { work.remove() }
+        var lines = String(decoding: try readBytes(dataset.directory + "/ledger.csv"), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func set(_ line: Int, column: Int, _ value: String) {
+            var fields = lines[line - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[column] = value
+            lines[line - 1] = fields.joined(separator: ",")
+        }
+        set(3, column: 3, "12x")
+        set(4, column: 2, "US")
+        set(5, column: 4, "Q")
+        try writeBytes(Array(lines.joined(separator: "\n").utf8), to: work.file("l.csv"))
+        let run = try await AggregateRun.run([dataset.settlementPath, "--layout", "reference", "--ledger", "l.csv"], out: "o", in: work.path)
+        #expect(run.outcome.exitStatus == 1, "\(run.outcome)")
+        let rows = try run.rejects().rows.filter { $0[0] == "l.csv" }.map { [$0[1], $0[3], $0[4], $0[5]] }
+        #expect(rows == [
+            ["3", "bad_amount", "amount", "column amount holds '12x', expected an amount in minor units such as 1234"],
+            ["4", "bad_code", "currency", "column currency holds 'US', expected a 3-character currency code"],
+            ["5", "bad_code", "direction", "column direction holds 'Q', expected one of D, DEBIT, DR, SALE, C, CREDIT, CR, REFUND"],
+        ])
+    }
 }

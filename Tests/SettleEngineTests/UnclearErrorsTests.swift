@@ -193,5 +193,8 @@ struct UnclearErrorsTests {
         let lineless = [UInt8](repeating: UInt8(ascii: "a"), count: LedgerCSV.maxHeaderBytes + 1)
         #expect(lineless.withUnsafeBytes { LedgerCSV.headerProblem($0) }?.hasPrefix("no line end in its first 1.0 MiB") == true)
         #expect(Array("a,b\r\nc,d\r\n".utf8).withUnsafeBytes { LedgerCSV.headerProblem($0) } == nil, "CRLF is fine")
+        let wide = Array((String(repeating: ",", count: 500_000) + "\n").utf8)
+        #expect(wide.withUnsafeBytes { LedgerCSV.headerProblem($0) }
+            == "the header row has 500001 columns, more than 4096: is the delimiter right (--ledger-spec delimiter)?")
     }
 }

@@ -163,25 +163,26 @@ struct LedgerRejectView {
 
     init(entry: RejectEntry, ledger: LedgerFile) {
         let role = entry.fieldIndex
-        let wanted = [role >= 0 && role < ledger.columns.count ? ledger.columns[role] : -1]
-        var field = [LedgerCSV.Field()]
+        let column = role >= 0 && role < ledger.columns.count ? ledger.columns[role] : -1
         let raw = entry.raw
-        let row = raw.withUnsafeBytes { raw -> LedgerCSV.Row? in
+        // Parsed and read inside one scope, the field kept in a temporary allocation, as the map
+        // stage does it (the value was lost when the field lived in an array written through a pointer).
+        let parsed = raw.withUnsafeBytes { raw -> (row: LedgerCSV.Row, value: String?)? in
             guard let base = raw.baseAddress else { return nil }
-            return wanted.withUnsafeBufferPointer { wanted in
-                field.withUnsafeMutableBufferPointer { field in
-                    LedgerCSV.row(base, start: 0, limit: raw.count, delimiter: ledger.spec.delimiter, columns: wanted, fields: field)
+            return [column].withUnsafeBufferPointer { wanted in
+                withUnsafeTemporaryAllocation(of: LedgerCSV.Field.self, capacity: 1) { field in
+                    field.initialize(repeating: LedgerCSV.Field())
+                    let row = LedgerCSV.row(base, start: 0, limit: raw.count, delimiter: ledger.spec.delimiter, columns: wanted, fields: field)
+                    return (row, column >= 0 ? LedgerCSV.text(base, field[0]) : nil)
                 }
             }
         }
-        guard let row else { return }
-        columns = row.columnCount
+        guard let parsed else { return }
+        columns = parsed.row.columnCount
         lines = raw.filter { $0 == 0x0A }.count + 1  // the raw row has no terminator of its own
-        if wanted[0] >= 0 {
-            value = raw.withUnsafeBytes { LedgerCSV.text($0.baseAddress!, field[0]) }
-        }
-        if row.unclosedQuote >= 0 {
-            unclosedQuote = (row.unclosedQuote, raw[..<row.unclosedQuote].filter { $0 == 0x0A }.count)
+        value = parsed.value
+        if parsed.row.unclosedQuote >= 0 {
+            unclosedQuote = (parsed.row.unclosedQuote, raw[..<parsed.row.unclosedQuote].filter { $0 == 0x0A }.count)
         }
     }
 }

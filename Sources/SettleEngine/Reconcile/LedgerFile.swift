@@ -21,7 +21,7 @@ public struct LedgerFile: Sendable {
     public static func resolve(path: String, spec: LedgerSpec, referenceWidth: Int, mapped: MappedFile) throws -> LedgerFile {
         let shown = PathText.display(path)
         let header = try mapped.withBytes { bytes in
-            if let problem = LedgerCSV.headerProblem(bytes) { throw SettleError(.unreadableInput, "ledger \(shown): \(problem)") }
+            if let problem = LedgerCSV.headerProblem(bytes, delimiter: spec.delimiter) { throw SettleError(.unreadableInput, "ledger \(shown): \(problem)") }
             return LedgerCSV.header(bytes, delimiter: spec.delimiter)
         }
         guard let header, !header.names.isEmpty, header.names != [""] else {
@@ -49,8 +49,9 @@ extension LedgerCSV {
     public static let maxHeaderColumns = 4096
 
     /// Why the start of `bytes` cannot hold a header row, or nil: lines that end in a carriage
-    /// return alone, or no line end in the first `maxHeaderBytes`. Looks at that many bytes at most.
-    static func headerProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+    /// return alone, no line end in the first `maxHeaderBytes`, or more than `maxHeaderColumns`
+    /// columns. Looks at that many bytes at most.
+    static func headerProblem(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8 = UInt8(ascii: ",")) -> String? {
         guard let base = bytes.baseAddress else { return nil }
         let window = min(bytes.count, maxHeaderBytes)
         let newline = memchr(base, 0x0A, window).map { UnsafeRawPointer($0) - base }
@@ -60,6 +61,12 @@ extension LedgerCSV {
         }
         if newline == nil && bytes.count > window {
             return "no line end in its first \(ByteSize.format(window)), so no header row: is it a CSV ledger (or a fixed-width one, --ledger-layout)?"
+        }
+        // Counted before parsing, which wants every column and so costs columns squared.
+        let line = UnsafeRawBufferPointer(start: base, count: newline ?? window)
+        let delimiters = line.reduce(0) { $0 + ($1 == delimiter ? 1 : 0) }
+        if delimiters >= maxHeaderColumns {
+            return "the header row has \(delimiters + 1) columns, more than \(maxHeaderColumns): is the delimiter right (--ledger-spec delimiter)?"
         }
         return nil
     }

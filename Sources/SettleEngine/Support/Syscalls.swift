@@ -96,7 +96,9 @@ enum Syscalls {
     }
 
     static func listDirectory(_ path: String) -> [String] {
-        guard let dir = PathText.withCString(path, { opendir($0) }) else { return [] }
+        var opened = PathText.withCString(path) { opendir($0) }
+        while opened == nil && errno == EINTR { opened = PathText.withCString(path) { opendir($0) } }
+        guard let dir = opened else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
