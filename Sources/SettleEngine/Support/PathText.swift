@@ -89,19 +89,22 @@ package enum PathText {
     static func scalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
         let lead = bytes[index]
         if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
-        let length: Int
-        var value: UInt32
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // the second byte's range
+        // The sequence's length, the lead byte's value bits and the second byte's range.
+        let form: (length: Int, value: UInt32, low: UInt8, high: UInt8)
         switch lead {
-        case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F)
-        case 0xE0: length = 3; value = 0; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3; value = UInt32(lead & 0x0F)
-        case 0xED: length = 3; value = 0x0D; high = 0x9F
-        case 0xF0: length = 4; value = 0; low = 0x90
-        case 0xF1...0xF3: length = 4; value = UInt32(lead & 0x07)
-        case 0xF4: length = 4; value = 4; high = 0x8F
+        case 0xC2...0xDF: form = (2, UInt32(lead & 0x1F), 0x80, 0xBF)
+        case 0xE0: form = (3, 0, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: form = (3, UInt32(lead & 0x0F), 0x80, 0xBF)
+        case 0xED: form = (3, 0x0D, 0x80, 0x9F)
+        case 0xF0: form = (4, 0, 0x90, 0xBF)
+        case 0xF1...0xF3: form = (4, UInt32(lead & 0x07), 0x80, 0xBF)
+        case 0xF4: form = (4, 4, 0x80, 0x8F)
         default: return nil
         }
+        let length = form.length
+        var value = form.value
+        let low = form.low
+        let high = form.high
         guard index + length <= bytes.count else { return nil }
         for offset in 1..<length {
             let byte = bytes[index + offset]
