@@ -135,4 +135,29 @@ struct ClearErrorsTests {
             ["5", "bad_code", "direction", "column direction holds 'Q', expected one of D, DEBIT, DR, SALE, C, CREDIT, CR, REFUND"],
         ])
     }
+
+    @Test("one stray quote in a ledger: one bad_row, the rest read, the same at any partition size")
+    func strayQuote() async throws {
+        let dataset = try await SharedDatasets.shared.dataset(Self.clean)
+        let work = try TemporaryDirectory(prefix: "strayquote")
+        defer { work.remove() }
+        var lines = String(decoding: try readBytes(dataset.directory + "/ledger.csv"), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[2] = lines[2].replacingOccurrences(of: ",D", with: ",\"D").replacingOccurrences(of: ",C", with: ",\"C")
+        let offset = lines[0..<2].map { $0.utf8.count + 1 }.reduce(0, +) + lines[2].utf8.count - 2
+        try writeBytes(Array(lines.joined(separator: "\n").utf8), to: work.file("l.csv"))
+        var outputs: [[UInt8]] = []
+        for size in ["1K", "64M"] {
+            let run = try await AggregateRun.run([dataset.settlementPath, "--layout", "reference", "--ledger", "l.csv", "--partition-size", size],
+                                                 out: "o\(size)", in: work.path)
+            #expect(run.outcome.exitStatus == 1, "\(run.outcome)")
+            let rejects = try run.rejects().rows.filter { $0[0] == "l.csv" }
+            #expect(rejects.map { [$0[1], $0[3]] } == [["3", "bad_row"]], "\(rejects)")
+            #expect(rejects.first?[5] == "a quote opened at line 3 (byte offset \(offset)) is not closed on that line or within the next 100 lines: the row ends with that line and the next line is read as a new row; close the quote or double it (\"\") in the file")
+            let summary = try run.summary()
+            #expect(summary["result"]?["reconciliation"]?["ledger"]?["count"]?.int == lines.filter { !$0.isEmpty }.count - 2, "every other row read")
+            outputs.append(try readBytes(run.outDirectory + "/mismatches.csv") + (try run.totals()))
+        }
+        #expect(outputs[0] == outputs[1], "partition size changes nothing")
+    }
 }
