@@ -13,6 +13,12 @@ struct ClearErrorsTests {
         try await Subprocess.run("/bin/sh", ["-c", "SETTLE='\(try SettleBinary.path())'; " + script], in: directory)
     }
 
+    /// The dataset's ledger.csv, line by line (the last one empty).
+    static func ledgerLines(_ dataset: GeneratedDataset) throws -> [String] {
+        String(decoding: try readBytes(dataset.directory + "/ledger.csv"), as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
     @Test("inputs, ledger and out whose paths are not UTF-8 are read and written, and shown escaped")
     func pathsThatAreNotUTF8() async throws {
         let dataset = try await SharedDatasets.shared.dataset(Self.clean)
@@ -115,8 +121,7 @@ struct ClearErrorsTests {
         let dataset = try await SharedDatasets.shared.dataset(Self.clean)
         let work = try TemporaryDirectory(prefix: "ledgervalue")
         defer { work.remove() }
-        var lines = String(decoding: try readBytes(dataset.directory + "/ledger.csv"), as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = try Self.ledgerLines(dataset)
         func set(_ line: Int, column: Int, _ value: String) {
             var fields = lines[line - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             fields[column] = value
@@ -141,8 +146,7 @@ struct ClearErrorsTests {
         let dataset = try await SharedDatasets.shared.dataset(Self.clean)
         let work = try TemporaryDirectory(prefix: "strayquote")
         defer { work.remove() }
-        var lines = String(decoding: try readBytes(dataset.directory + "/ledger.csv"), as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = try Self.ledgerLines(dataset)
         lines[2] = lines[2].replacingOccurrences(of: ",D", with: ",\"D").replacingOccurrences(of: ",C", with: ",\"C")
         let offset = lines[0..<2].map { $0.utf8.count + 1 }.reduce(0, +) + lines[2].utf8.count - 2
         try writeBytes(Array(lines.joined(separator: "\n").utf8), to: work.file("l.csv"))
