@@ -39,10 +39,12 @@ struct ResumeCommand: ParsableCommand {
             throw fail(SettleError(.usage, "the job in \(directory) was planned without an output directory: give --out"))
         }
         guard let memoryBytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read size '\(memory)'")) }
-        let options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
+        var options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
                                        memoryBytes: memoryBytes, partitionSizeBytes: manifest.partitionSizeBytes,
                                        buckets: manifest.buckets, keepWork: runOptions.keepWork,
                                        retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
+        options.excelSafe = runOptions.excelSafe
+        options.metricsFile = observe.metricsFile
         try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }

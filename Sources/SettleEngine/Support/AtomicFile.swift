@@ -52,10 +52,17 @@ public struct AtomicFile: ~Copyable {
         }
     }
 
-    /// Seals and publishes in one step; returns the SHA-256 if hashing.
+    /// Seals and publishes in one step; returns the SHA-256 if hashing. On failure the temporary
+    /// file is gone too.
     @discardableResult
     public consuming func commit() throws -> String? {
-        let digest = try seal()
+        let digest: String?
+        do {
+            digest = try seal()
+        } catch {
+            abandon()
+            throw error
+        }
         try publish()
         return digest
     }
@@ -75,7 +82,12 @@ public struct AtomicFile: ~Copyable {
     public static func write(_ bytes: [UInt8], to path: String, mode: UInt16 = 0o640,
                              hashing: Bool = false) throws -> String? {
         var file = try AtomicFile(path: path, mode: mode, hashing: hashing)
-        try file.write(bytes)
+        do {
+            try file.write(bytes)
+        } catch {
+            file.abandon()
+            throw error
+        }
         return try file.commit()
     }
 
