@@ -13,6 +13,9 @@ struct AggregateCommand: ParsableCommand {
 
         The work directory (default OUT/.settle-work) is durable: running the same command again after
         a crash or a signal resumes, skipping the partitions already done, with identical results.
+        Settle removes only its own entries from it, never follows a symbolic link, and refuses (exit 2)
+        a work directory that is /, $HOME, the current directory, the output directory or contains it,
+        contains an input, or holds other files and no job; and any output that is a file the run reads.
         """)
 
     @OptionGroup var pipeline: PipelineOptions
