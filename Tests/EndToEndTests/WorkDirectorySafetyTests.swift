@@ -81,6 +81,21 @@ struct WorkDirectorySafetyTests {
         #expect(try readBytes(job.out + "/totals.csv") == Array(ReferenceRecords.totalsCSV(SmallJob.details).utf8))
     }
 
+    @Test("a symbolic link named lock in a job directory is refused, never written through")
+    func lockLinkNotFollowed() async throws {
+        let job = try SmallJob(prefix: "own-lock")
+        defer { job.scratch.remove() }
+        let first = try await job.aggregate(["--work", "jobs", "--keep-work"])
+        #expect(first.exitStatus == 0, "\(first)")
+        try writeBytes(Array("precious\n".utf8), to: job.scratch.file("precious.txt"))
+        try FileManager.default.removeItem(atPath: job.scratch.file("jobs/lock"))
+        try FileManager.default.createSymbolicLink(atPath: job.scratch.file("jobs/lock"), withDestinationPath: job.scratch.file("precious.txt"))
+        let run = try await job.aggregate(["--work", "jobs"])
+        #expect(run.exitStatus == 2, "\(run)")
+        #expect(run.stderr.contains("jobs/lock") && run.stderr.contains("symbolic link"), "\(run)")
+        #expect(try readBytes(job.scratch.file("precious.txt")) == Array("precious\n".utf8))
+    }
+
     @Test("a directory Settle did not create is emptied of its files but stays")
     func existingDirectoryStays() async throws {
         let job = try SmallJob(prefix: "own-existing")

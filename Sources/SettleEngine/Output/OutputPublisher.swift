@@ -54,7 +54,7 @@ struct OutputPublisher {
                                     }
                                     line.removeAll(keepingCapacity: true)
                                     TotalsCSV.appendRow(key, value, to: &line)
-                                    ExcelSafe.apply(excelSafe, .totals, to: &line)
+                                    if excelSafe { ExcelSafe.totals.apply(to: &line) }
                                     try totals.write(line)
                                     rows += 1
                                     var slot = byCurrency.firstIndex { $0.currency == key.currency } ?? -1
