@@ -68,6 +68,22 @@ struct OutputSafetyTests {
         #expect(!FileFacts.exists(job.out + "/.settle-work"), "work started before the check")
     }
 
+    @Test("resume and finalize check their --out against the job's inputs too")
+    func resumeAndFinalizeCheck() async throws {
+        let job = try SmallJob(prefix: "clash-tasks")
+        defer { job.scratch.remove() }
+        try FileManager.default.moveItem(atPath: job.input, toPath: job.scratch.file("totals.csv"))
+        let first = try await job.settle(["aggregate", "totals.csv", "--layout", "reference", "--out", "out", "--work", "jobs",
+                                          "--keep-work", "--quiet"])
+        #expect(first.exitStatus == 0, "\(first)")
+        let resumed = try await job.settle(["resume", "jobs", "--out", "."])
+        #expect(resumed.exitStatus == 2 && resumed.stderr.contains("./totals.csv") && resumed.stderr.contains("input totals.csv"), "\(resumed)")
+        let finalized = try await job.settle(["finalize", "--work", "jobs", "--out", job.scratch.path])
+        #expect(finalized.exitStatus == 2 && finalized.stderr.contains("input totals.csv"), "\(finalized)")
+        #expect(try readBytes(job.scratch.file("totals.csv")) == SmallJob.bytes)
+        #expect(!FileFacts.exists(job.scratch.file("summary.json")))
+    }
+
     @Test("settle report --output naming a file the report is made from is refused")
     func reportOverItsSource() async throws {
         let job = try SmallJob(prefix: "clash-report")
