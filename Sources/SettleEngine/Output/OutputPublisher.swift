@@ -82,20 +82,11 @@ struct OutputPublisher {
             throw error
         }
         let totalsBytes = totals.bytesWritten
-        var rejects: AtomicFile
+        var rejectsSHA256 = ""
+        let rejects: AtomicFile
         do {
-            rejects = try AtomicFile(path: options.outDirectory + "/rejects.csv", hashing: true)
+            rejects = try stageRejects(sha256: &rejectsSHA256)
         } catch {
-            totals.abandon()
-            reconciliation?.abandon()
-            throw error
-        }
-        let rejectsSHA256: String
-        do {
-            try writeRejects(to: &rejects)
-            rejectsSHA256 = try rejects.seal()!
-        } catch {
-            rejects.abandon()
             totals.abandon()
             reconciliation?.abandon()
             throw error
@@ -105,6 +96,19 @@ struct OutputPublisher {
                       totalsBytes: totalsBytes, rejectsBytes: rejectsBytes, totalsRows: rows,
                       currencyTotals: byCurrency.sorted { $0.currency < $1.currency }.map { ($0.currency.string, $0.value) },
                       grandTotal: grand, controlChecks: controlChecks(), reconciliation: reconciliation)
+    }
+
+    /// rejects.csv written and sealed (its SHA-256 in `sha256`), or nothing left of it.
+    private func stageRejects(sha256: inout String) throws -> AtomicFile {
+        var rejects = try AtomicFile(path: options.outDirectory + "/rejects.csv", hashing: true)
+        do {
+            try writeRejects(to: &rejects)
+            sha256 = try rejects.seal()!
+        } catch {
+            rejects.abandon()
+            throw error
+        }
+        return rejects
     }
 
     /// Rejects in command-line file order, then byte offset: file-level findings about a missing
