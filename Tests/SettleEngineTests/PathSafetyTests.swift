@@ -93,9 +93,9 @@ struct PathSafetyTests {
 
     @Test("temporary names: only .NAME.tmp-PID-STAMP of a known output, of a process that is gone")
     func temporaryPattern() throws {
-        #expect(OutputFiles.temporaryProcessID(".totals.csv.tmp-123-456", of: "totals.csv") == 123)
+        #expect(AtomicFile.temporaryProcessID(".totals.csv.tmp-123-456", of: "totals.csv") == 123)
         for other in [".totals.csv.tmp-123", ".totals.csv.tmp-12a-4", "totals.csv.tmp-1-2", ".totals.csv.tmp-1-2-3", ".totals.csv.tmp--2"] {
-            #expect(OutputFiles.temporaryProcessID(other, of: "totals.csv") == nil, "\(other)")
+            #expect(AtomicFile.temporaryProcessID(other, of: "totals.csv") == nil, "\(other)")
         }
         let scratch = try Scratch()
         let live = getpid()

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The durable job directory, laid out so that a person can read it. Created 0700 (it holds
 /// transaction data); files in it are 0600.
 ///
@@ -11,7 +13,8 @@
 ///         marker.json
 ///     WORK/scratch/                      intermediate merge passes
 ///     WORK/inputs/                       decompressed copies of gzip inputs
-///     WORK/created-by-settle             there when Settle created WORK itself
+///     WORK/created-by-settle             there when Settle created WORK itself (the default
+///                                        OUT/.settle-work is Settle's without it)
 ///
 /// Settle owns only these names (and its temporaries of the manifest): it removes nothing else,
 /// never follows a symbolic link when removing, and removes WORK itself only when it created it and
@@ -32,7 +35,8 @@ public struct JobDirectory: Sendable {
 
     /// The default work directory for an output directory: the same path every time, so an
     /// interrupted run's state is found again by running the same command.
-    public static func defaultPath(out: String) -> String { out + "/.settle-work" }
+    public static func defaultPath(out: String) -> String { out + "/" + defaultName }
+    static let defaultName = ".settle-work"
 
     public func partitionDirectory(_ index: Int) -> String { "\(partitions)/p\(pad(index, 6))" }
     public func bucketDirectory(_ index: Int) -> String { "\(buckets)/b\(pad(index, 5))" }
@@ -47,9 +51,11 @@ public struct JobDirectory: Sendable {
     static let ownNames: Set<String> = ["lock", "manifest.json", "partitions", "buckets", "scratch",
                                         CompressedInputs.directoryName, createdMarkerName]
 
-    /// True for a top-level name Settle makes: its own names and the manifest's temporaries.
+    /// True for a top-level name Settle makes: its own names and their temporaries
+    /// (`AtomicFile`'s `.NAME.tmp-PID-STAMP`, left when a write was killed).
     static func isOwnName(_ name: String) -> Bool {
-        ownNames.contains(name) || name.hasPrefix(".manifest.json.tmp-")
+        ownNames.contains(name)
+            || ["manifest.json", createdMarkerName].contains { AtomicFile.isTemporary(name, of: $0) }
     }
 
     /// The top-level entries that are Settle's: an own name that is not a symbolic link (Settle
@@ -68,11 +74,25 @@ public struct JobDirectory: Sendable {
 
     /// Creates the root (0700) if it is missing, and then records that Settle created it, so the
     /// end of the job may remove it. An existing directory is left as it is (and kept at the end).
+    /// The record is an empty file made at once (no temporary, no fsync), so a kill right after the
+    /// `mkdir` rarely misses it; the default location, a name of Settle's own, needs no record.
     public func claim() throws {
         let existed = Syscalls.entryKind(root) != nil
         try FileIO.makeDirectories(root, mode: 0o700)
         Syscalls.chmod(root, mode: 0o700)
-        if !existed { try AtomicFile.write([], to: root + "/" + Self.createdMarkerName, mode: 0o600) }
+        guard !existed else { return }
+        do {
+            let fd = try FileDescriptor.open(FilePath(root + "/" + Self.createdMarkerName), .writeOnly,
+                                             options: [.create, .exclusiveCreate, .closeOnExec], permissions: [.ownerReadWrite])
+            try fd.close()
+        } catch {
+            throw SettleError(.io, "cannot create \(root)/\(Self.createdMarkerName): \(error)")
+        }
+    }
+
+    /// Whether Settle made this directory: its record is there, or it is the default location.
+    var isCreatedBySettle: Bool {
+        FileIO.exists(root + "/" + Self.createdMarkerName) || FilePaths.lastComponent(root) == Self.defaultName
     }
 
     public func create() throws {
@@ -93,7 +113,7 @@ public struct JobDirectory: Sendable {
     /// Removes what Settle made (at the end of a job), and the directory itself only when Settle
     /// created it and nothing else is left in it.
     public func remove() {
-        let created = FileIO.exists(root + "/" + Self.createdMarkerName)
+        let created = isCreatedBySettle
         for name in ownEntries() { FileIO.removeTree(root + "/" + name) }
         // rmdir(2) removes only an empty directory: one holding anything else stays.
         if created { Syscalls.rmdir(root) }

@@ -39,15 +39,19 @@ package struct RunPreflight {
     /// inode) would count its records twice.
     package func checkDistinctInputs(allowSameInput: Bool) throws {
         guard !allowSameInput else { return }
-        var seen: [(path: String, identity: FileIdentity?, resolved: String)] = []
+        // The first path given for each file: by identity, or by resolved path for a file not there
+        // (the run then stops naming it anyway).
+        var byIdentity: [FileIdentity: String] = [:]
+        var byPath: [String: String] = [:]
         for path in inputs {
-            let identity = Syscalls.identity(path), resolved = FilePaths.resolved(path)
-            if let first = seen.first(where: { identity != nil ? $0.identity == identity : $0.resolved == resolved }) {
-                let how = first.path == path ? "twice" : "twice (\(first.path) and \(path) are the same file)"
-                throw SettleError(.usage, "input \(first.path) is given \(how): its records would be counted twice. "
+            let identity = Syscalls.identity(path)
+            let resolved = FilePaths.resolved(path)
+            if let first = identity.flatMap({ byIdentity[$0] }) ?? (identity == nil ? byPath[resolved] : nil) {
+                let how = first == path ? "twice" : "twice (\(first) and \(path) are the same file)"
+                throw SettleError(.usage, "input \(first) is given \(how): its records would be counted twice. "
                     + "Give each file once, or add --allow-same-input to count it twice on purpose.")
             }
-            seen.append((path, identity, resolved))
+            if let identity { byIdentity[identity] = path } else { byPath[resolved] = path }
         }
     }
 
@@ -71,7 +75,7 @@ package struct RunPreflight {
                     || identity != nil && Syscalls.identity(output.path) == identity
                 // A temporary beside the output is created, and removed when abandoned, by name.
                 let temporary = AtomicFile.split(named).directory == AtomicFile.split(target).directory
-                    && OutputFiles.isTemporary(AtomicFile.split(named).name, of: AtomicFile.split(target).name)
+                    && AtomicFile.isTemporary(AtomicFile.split(named).name, of: AtomicFile.split(target).name)
                 guard same || temporary else { continue }
                 let what = temporary ? "named like a temporary file of" : "the same file as"
                 throw SettleError(.usage, "the \(read.role) \(read.path) is \(what) \(output.label): Settle would replace the \(read.role). "

@@ -9,25 +9,12 @@ package enum OutputFiles {
         set + (reconciling ? reconciliation : []) + [MorningReport.fileName]
     }
 
-    /// The process id in `candidate` when it is a temporary name of `name` (`.NAME.tmp-PID-STAMP`).
-    static func temporaryProcessID(_ candidate: String, of name: String) -> Int? {
-        let prefix = ".\(name).tmp-"
-        guard candidate.hasPrefix(prefix) else { return nil }
-        let parts = candidate.dropFirst(prefix.count).split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return nil }
-        return Int(parts[0])
-    }
-
-    static func isTemporary(_ candidate: String, of name: String) -> Bool {
-        temporaryProcessID(candidate, of: name) != nil
-    }
-
     /// Removes temporaries of `names` in `directory` that `processID` made, or (nil) that a process
     /// no longer running on this host made: left by a run that was killed or stopped by a second
     /// signal. Only names of this exact pattern are ever removed.
     static func removeTemporaries(in directory: String, names: [String], processID: Int? = nil) {
         for entry in FileIO.listDirectory(directory) {
-            guard let owner = names.lazy.compactMap({ temporaryProcessID(entry, of: $0) }).first else { continue }
+            guard let owner = names.lazy.compactMap({ AtomicFile.temporaryProcessID(entry, of: $0) }).first else { continue }
             let abandoned = processID.map { owner == $0 } ?? !Syscalls.processExists(owner)
             if abandoned && Syscalls.entryKind(directory + "/" + entry) == .other { FileIO.unlink(directory + "/" + entry) }
         }

@@ -91,6 +91,20 @@ public struct AtomicFile: ~Copyable {
         return try file.commit()
     }
 
+    /// The process id in `candidate` when it is a temporary name of `name` (`.NAME.tmp-PID-STAMP`,
+    /// as `init` makes them).
+    static func temporaryProcessID(_ candidate: String, of name: String) -> Int? {
+        let prefix = ".\(name).tmp-"
+        guard candidate.hasPrefix(prefix) else { return nil }
+        let parts = candidate.dropFirst(prefix.count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return nil }
+        return Int(parts[0])
+    }
+
+    static func isTemporary(_ candidate: String, of name: String) -> Bool {
+        temporaryProcessID(candidate, of: name) != nil
+    }
+
     static func split(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let directory = String(path[..<slash])
