@@ -44,10 +44,12 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw fail(SettleError(.usage, error.message))
         }
-        let options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
+        var options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
                                        memoryBytes: memoryBytes, partitionSizeBytes: manifest.partitionSizeBytes,
                                        buckets: manifest.buckets, keepWork: runOptions.keepWork,
                                        retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
+        options.excelSafe = runOptions.excelSafe
+        options.metricsFile = observe.metricsFile
         try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }

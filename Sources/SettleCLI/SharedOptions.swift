@@ -27,6 +27,9 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Structured layouts: reject the physical forms otherwise read with a warning (trimmed, multi-byte, unseparated or blank lines, records after the trailer) and fail the terminator check.")
     var strict = false
 
+    @Flag(help: "Accept the same file given twice as an input (by another path or a link): its records then count twice.")
+    var allowSameInput = false
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 

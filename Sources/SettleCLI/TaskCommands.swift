@@ -25,7 +25,7 @@ struct PlanCommand: ParsableCommand {
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
                                     buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
                                     ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout, strict: pipeline.strict,
-                                    logger: SettleLogging.logger())
+                                    allowSameInput: pipeline.allowSameInput, logger: SettleLogging.logger())
         } catch {
             throw fail(error)
         }
@@ -121,6 +121,9 @@ struct FinalizeCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(help: "Begin CSV text cells that start with =, +, -, @, tab or CR with ' (see aggregate --help).")
+    var excelSafe = false
+
     func run() throws {
         let bytes: Int
         do {
@@ -130,7 +133,8 @@ struct FinalizeCommand: ParsableCommand {
         }
         let report: AggregateReport
         do {
-            let options = AggregateOptions(inputs: [], outDirectory: out, workDirectory: work, workers: 1, memoryBytes: bytes, keepWork: true)
+            var options = AggregateOptions(inputs: [], outDirectory: out, workDirectory: work, workers: 1, memoryBytes: bytes, keepWork: true)
+            options.excelSafe = excelSafe
             report = try JobTasks.finalize(directory: JobDirectory(root: work), options: options, logger: SettleLogging.logger())
         } catch {
             throw fail(error)
