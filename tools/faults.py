@@ -24,11 +24,13 @@ ap.add_argument("--records", type=int, default=2_000_000)
 ap.add_argument("--seed", type=int, default=15)
 ap.add_argument("--only", default="", help="comma-separated case groups: kill,enospc,eio,sigbus,lock")
 args = ap.parse_args()
-SETTLE = os.environ["SETTLE_BIN"]
 rng = random.Random(args.seed)
 only = set(filter(None, args.only.split(",")))
 base = os.environ.get("FAULTS_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())
 scratch = tempfile.mkdtemp(prefix="settle-faults-", dir=base)
+# A copy, so that a build during the campaign cannot change the binary under it.
+SETTLE = os.path.join(scratch, "settle")
+shutil.copy2(os.environ["SETTLE_BIN"], SETTLE)
 JOB = ["--layout", "reference", "--workers", "2", "--memory", "256MiB", "--partition-size", "8MiB", "--buckets", "16",
        "--max-attempts", "2"]
 QUIET = ["--quiet"]
