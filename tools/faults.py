@@ -16,7 +16,7 @@ One reference run of a generated file of 2M records, then, against it:
            first run completes identically
 Prints a table (case, how, outcome, records lost) and exits 1 if any case failed.
 """
-import argparse, json, os, random, shutil, signal, subprocess, sys, tempfile, time
+import argparse, json, os, random, re, shutil, signal, subprocess, sys, tempfile, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--kills", type=int, default=20)
@@ -207,63 +207,73 @@ def kill_when(process, condition, jitter_seconds, limit_seconds=120):
     return None
 
 
+def kill_condition(phase, work, out):
+    """When to kill a process in `phase`: a predicate, the jitter after it holds, and environment."""
+    if phase == "map":
+        before = markers(work, "partitions")
+        target = before + rng.randint(1, max(1, (PARTITIONS - before) // 3))
+        return (lambda: markers(work, "partitions") >= target), rng.uniform(0, 0.03), {}
+    if phase == "spill":
+        # The first spill of the process sleeps 150 ms before its first write (SETTLE_TEST_DELAY);
+        # the kill comes at a random moment of it or just after.
+        earlier = attempts(work, "partitions")
+        return (lambda: spill_in_progress(work, earlier)), rng.uniform(0, 0.2), {"SETTLE_TEST_DELAY": "/s0:150"}
+    if phase == "reduce":
+        before, earlier = markers(work, "buckets"), attempts(work, "buckets")
+        target = before + rng.randint(0, max(0, (BUCKETS - before) // 2))
+        return (lambda: markers(work, "buckets") >= target and bool(attempts(work, "buckets") - earlier)), rng.uniform(0, 0.02), {}
+    # Publishing and the report are short: the first write of the file sleeps 300 ms
+    # (SETTLE_TEST_DELAY), and the kill comes at a random moment of the write.
+    name = "totals.csv" if phase == "publish" else "report.html"
+    return (lambda: temporary(out, name)), rng.uniform(0, 0.28), {"SETTLE_TEST_DELAY": f"{name}:300"}
+
+
 def kill_campaign():
+    """Kills in phase order (map and spill first, publish and report last), ten to a job; a job
+    that completes before its next kill is finished, compared, and the next kills go to a new one."""
     phases = ["map", "spill", "map", "spill", "reduce", "reduce", "publish", "report", "publish", "report"]
-    rounds = [phases[:] for _ in range(args.kills // len(phases))]
-    if args.kills % len(phases):
-        rounds.append(sorted(rng.sample(phases, args.kills % len(phases)), key=phases.index))
-    kill_number = 0
-    for round_index, plan in enumerate(rounds):
-        out, work = fresh(f"kill-out-{round_index}"), fresh(f"kill-work-{round_index}")
+    queue = [phases[i % len(phases)] for i in range(args.kills)]
+    kill_number, job_number = 0, 0
+    while queue:
+        job_number += 1
+        out, work = fresh(f"kill-out-{job_number}"), fresh(f"kill-work-{job_number}")
         command = ["aggregate", INPUT, "--out", out, "--work", work, *JOB, *QUIET]
-        moments = []
-        for position, phase in enumerate(plan):
-            kill_number += 1
+        moments, problems = [], []
+        position = 0
+        while queue:
+            phase = queue[0]
             # Alternately the same command again and `settle resume WORK` (the first is a fresh start).
             arguments = command if position % 2 == 0 else ["resume", work, "--workers", "2", "--memory", "256MiB", *QUIET]
-            env = {}
-            if phase == "map":
-                before = markers(work, "partitions")
-                remaining = max(1, PARTITIONS - before)
-                target = before + rng.randint(1, max(1, remaining // 3))
-                condition = lambda work=work, target=target: markers(work, "partitions") >= target
-                jitter = rng.uniform(0, 0.03)
-            elif phase == "spill":
-                earlier = attempts(work, "partitions")
-                condition = lambda work=work, earlier=earlier: spill_in_progress(work, earlier)
-                jitter = rng.uniform(0, 0.002)
-            elif phase == "reduce":
-                before, earlier = markers(work, "buckets"), attempts(work, "buckets")
-                target = before + rng.randint(0, max(0, (BUCKETS - before) // 2))
-                condition = lambda work=work, target=target, earlier=earlier: \
-                    markers(work, "buckets") >= target and bool(attempts(work, "buckets") - earlier)
-                jitter = rng.uniform(0, 0.02)
-            else:
-                # Publishing and the report are short: the first write of the file sleeps 300 ms
-                # (SETTLE_TEST_DELAY), and the kill comes at a random moment of the write.
-                name = "totals.csv" if phase == "publish" else "report.html"
-                env = {"SETTLE_TEST_DELAY": f"{name}:300"}
-                condition = lambda out=out, name=name: temporary(out, name)
-                jitter = rng.uniform(0, 0.28)
+            position += 1
+            condition, jitter, env = kill_condition(phase, work, out)
             process = start(arguments, env)
             moment = kill_when(process, condition, jitter)
-            label = f"{moment:.3f}s" if moment is not None else "ended first"
-            moments.append(f"{phase}@{label}")
-            if moment is None and process.returncode not in (0, 1):
-                record(f"kill {kill_number} ({phase})", "SIGKILL", False, f"exit {process.returncode}: {process.stderr.read()[-300:]}", "?")
-        final = run(command)
+            if moment is None:
+                # The job completed first: check it, and give the rest of the kills to a new job.
+                if process.returncode != REFERENCE_STATUS:
+                    problems.append(f"{' '.join(arguments[:1])} ended with exit {process.returncode}: {process.stderr.read()[-200:]}")
+                moments.append(f"{phase}: completed first")
+                break
+            queue.pop(0)
+            kill_number += 1
+            moments.append(f"{phase}@{moment:.3f}s")
+        else:
+            final = run(command)
+            if final.returncode != REFERENCE_STATUS:
+                problems.append(f"final run: exit {final.returncode}: {final.stderr[-200:]}")
         differing, lost = compare(out, REFERENCE)
-        ok = final.returncode == REFERENCE_STATUS and not differing
-        outcome = (f"{len(plan)} kills ({', '.join(moments)}); resumed: exit {final.returncode}, "
-                   + ("outputs identical" if not differing else "DIFFERENT " + ", ".join(differing)))
-        record(f"kill round {round_index + 1} ({len(plan)} kills)", "SIGKILL + resume", ok, outcome, lost)
+        if differing:
+            problems.append("outputs differ: " + ", ".join(differing))
+        kills = sum("@" in m for m in moments)
+        outcome = "; ".join(problems) if problems else f"{', '.join(moments)}; outputs identical"
+        record(f"job {job_number}: {kills} SIGKILLs", "SIGKILL + resume", not problems, outcome, lost)
 
 
 # ---------------------------------------------------------------- full disk
 def enospc_case(stage):
     out, work_root = fresh(f"enospc-{stage}-out"), fresh(f"enospc-{stage}-work")
     tmpfs = work_root if stage in ("spill", "reduce") else out
-    size = {"spill": MAP_BYTES // 3, "reduce": MAP_BYTES + REDUCE_BYTES // 3 + (2 << 20), "publish": OUT_BYTES // 3}[stage]
+    size = {"spill": MAP_BYTES // 3, "reduce": MAP_BYTES + REDUCE_BYTES // 3 + (256 << 10), "publish": OUT_BYTES // 3}[stage]
     size = max(size, 64 << 10)
     work = os.path.join(work_root, "work")
     env = {}
@@ -296,8 +306,9 @@ def enospc_case(stage):
     else:
         problems.append("cannot grow the tmpfs")
         lost = "?"
-    message = failed.stderr.strip().splitlines()[-1][:110] if failed.stderr.strip() else ""
-    outcome = "; ".join(problems) if problems else f"exit 2 ({message}), nothing in --out; resumed identically"
+    task = re.search(r"(partition \d+|bucket \d+|cannot write \S*/)", failed.stderr)
+    named = ("publishing" if task.group(1).startswith("cannot") else task.group(1)) if task else "?"
+    outcome = "; ".join(problems) if problems else f"exit 2 ({named}: No space left on device), nothing in --out; resumed identically"
     record(f"ENOSPC in {stage}", how, not problems, outcome, lost)
     unmount_all()
 
