@@ -130,7 +130,8 @@ def tree_bytes(path):
 # ---------------------------------------------------------------- data and reference
 data = fresh("data")
 log(f"generating {args.records} records (seed {args.seed}) into {data}")
-generated = run(["generate", "--records", str(args.records), "--merchants", "20000", "--seed", str(args.seed), "--out", data])
+generated = run(["generate", "--records", str(args.records), "--merchants", "20000", "--seed", str(args.seed), "--faults", "0.0005",
+                 "--out", data])
 if generated.returncode != 0:
     sys.exit(f"settle generate failed: {generated.stderr}")
 INPUT = os.path.join(data, "settlement.dat")

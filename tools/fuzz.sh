@@ -19,7 +19,7 @@ binary="$("${build[@]}" --show-bin-path)/SettleFuzz"
 runs=.build-fuzz/runs
 findings=.build-fuzz/findings
 # Swift's runtime keeps caches for the life of the process: leak reports would be noise.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:malloc_context_size=8}"
 export SWIFT_BACKTRACE=enable=no
 failed=0
 rows=()
