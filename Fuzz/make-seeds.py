@@ -4,7 +4,10 @@ from the bundled sample, the layouts, and files `settle generate` and `settle ag
 make (never from real-world files). Deterministic; rerun after a format change:
     SETTLE_BIN=.build/release/settle Fuzz/make-seeds.py
 Inputs of the scanner, ledger and gzip targets start with the selector byte the target reads first
-(see Fuzz/Sources/SettleFuzz/*Fuzz.swift)."""
+(see Fuzz/Sources/SettleFuzz/*Fuzz.swift). The marker target's seeds are not made here: they are
+the markers of the job the target itself makes (its attempt directories renamed so that they hold
+in every process), which it writes into its corpus when it starts; refresh the committed ones with
+    SETTLE_FUZZ_TARGET=marker .build-fuzz/debug/SettleFuzz -runs=0 Fuzz/Corpus/marker"""
 import glob, gzip, os, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,7 +62,8 @@ def cnab400():
 def main():
     if not os.access(SETTLE, os.X_OK):
         sys.exit(f"no settle binary at {SETTLE}: build it (swift build -c release --product settle) or set SETTLE_BIN")
-    shutil.rmtree(CORPUS, ignore_errors=True)
+    for target in ("layout", "flat", "structured", "ledger", "gzip", "spill"):
+        shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     sample = open(os.path.join(ROOT, "datasets/sample/settlement.dat"), "rb").read().split(b"\n")
     sample_records = b"\n".join(sample[:12] + [line for line in sample if line.startswith(b"T")][-1:]) + b"\n"
     ledger_lines = open(os.path.join(ROOT, "datasets/sample/ledger.csv"), "rb").read().split(b"\n")
@@ -105,8 +109,8 @@ def main():
         put("gzip", "two-members-small-reads", b"\x07" + gzip.compress(head[:300], mtime=0) + gzip.compress(head[300:], mtime=0))
         put("gzip", "empty-member", b"\x00" + gzip.compress(b"", mtime=0))
 
-        # spill and marker: the work files of a small job with a ledger (runs of partial aggregates,
-        # of occurrences by reference, merged totals and mismatch rows; partition and bucket markers).
+        # spill: the work files of a small job with a ledger (runs of partial aggregates, of
+        # occurrences by reference, merged totals and mismatch rows).
         job = scratch + "/job"
         os.makedirs(job)
         open(job + "/settlement.dat", "wb").write(b"\n".join(sample[:40] + [line for line in sample if line.startswith(b"T")][-1:]) + b"\n")
@@ -122,11 +126,8 @@ def main():
                 continue
             seen.add(kind)
             put("spill", f"{os.path.basename(os.path.dirname(os.path.dirname(path)))}-{name}", open(path, "rb").read())
-        for path in sorted(glob.glob(job + "/work/partitions/*/marker.json"))[:2] + sorted(glob.glob(job + "/work/buckets/*/marker.json"))[:2]:
-            put("marker", f"{os.path.basename(os.path.dirname(path))}-marker.json", open(path, "rb").read())
-        for target in ("spill", "marker"):
-            if not os.path.isdir(os.path.join(CORPUS, target)):
-                sys.exit(f"no {target} seeds: the job in {job} did not keep its work files")
+        if not os.path.isdir(os.path.join(CORPUS, "spill")):
+            sys.exit(f"no spill seeds: the job in {job} did not keep its work files")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for target in sorted(os.listdir(CORPUS)):

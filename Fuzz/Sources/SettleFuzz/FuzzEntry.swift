@@ -8,7 +8,13 @@ import Foundation
 /// `SETTLE_FUZZ_TARGET` names the one a run drives (tools/fuzz.sh sets it).
 @_cdecl("SettleFuzz_main")
 func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    _ = FuzzTarget.selected
+    // The marker target's seeds come from the job it makes: write them into the first corpus
+    // directory (where libFuzzer adds inputs) before libFuzzer reads it.
+    if FuzzTarget.selected == .marker,
+       let corpus = (1..<Int(argc)).lazy.compactMap({ argv?[$0].map { String(cString: $0) } }).first(where: { !$0.hasPrefix("-") }),
+       (try? FileManager.default.attributesOfItem(atPath: corpus)[.type] as? FileAttributeType) == .typeDirectory {
+        MarkerFuzz.shared.prepare(corpus: corpus)
+    }
     var count = argc
     var arguments = argv
     return LLVMFuzzerRunDriver(&count, &arguments) { fuzzOneInput($0, $1) }

@@ -114,7 +114,11 @@ public struct PartitionMarker: Codable, Sendable, Equatable {
             readableFee: try Self.money(readableFee), unreadableAmounts: unreadableAmounts, unreadableFees: unreadableFees)
         result.worker = worker
         result.attempts = attempts
-        result.endNanoseconds = UInt64(seconds * 1e9)
+        // Read back from disk: a negative, huge or NaN `seconds` makes the marker invalid, not a trap.
+        guard let nanoseconds = UInt64(exactly: (seconds * 1e9).rounded(.down)) else {
+            throw MarkerError.invalid("bad seconds \(seconds)")
+        }
+        result.endNanoseconds = nanoseconds
         return result
     }
 

@@ -78,14 +78,16 @@ public struct RunReader: Sendable {
         self.bucketCount = Int(bucketCount)
         var buckets: [Int: (offset: Int, length: Int, entries: Int)] = [:]
         for _ in 0..<count {
+            // Checked conversions and no sum that can overflow: an index that passed its checksum can
+            // still be wrong (found by fuzzing: an offset of 2^63 trapped here).
             guard let bucket = RunIndex.read(frame, &at, as: UInt32.self),
-                  let offset = RunIndex.read(frame, &at, as: UInt64.self),
-                  let length = RunIndex.read(frame, &at, as: UInt64.self),
-                  let entries = RunIndex.read(frame, &at, as: UInt64.self),
-                  Int(offset) + Int(length) <= size - frameLength else {
+                  let offset = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  let length = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  let entries = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
+                  length <= size - frameLength, offset <= size - frameLength - length else {
                 throw corrupt("index entry out of range")
             }
-            buckets[Int(bucket)] = (Int(offset), Int(length), Int(entries))
+            buckets[Int(bucket)] = (offset, length, entries)
         }
         self.buckets = buckets
     }
