@@ -35,6 +35,8 @@ JOB = ["--layout", "reference", "--workers", "2", "--memory", "256MiB", "--parti
        "--max-attempts", "2"]
 QUIET = ["--quiet"]
 ENV = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+# A CI timeout's SIGTERM: unmount and clean up on the way out (the `finally` below).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 rows = []
 failures = 0
 started = time.monotonic()

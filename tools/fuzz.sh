@@ -28,9 +28,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$runs/$target/corpus" "$findings/$target"
   log="$runs/$target/log.txt"
   echo "== fuzz $target for ${seconds}s"
+  dictionary=()
+  [ -f "Fuzz/Dictionaries/$target.dict" ] && dictionary=(-dict="Fuzz/Dictionaries/$target.dict")
   set +e
   SETTLE_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-    -print_final_stats=1 -artifact_prefix="$findings/$target/" "$runs/$target/corpus" "Fuzz/Corpus/$target" >"$log" 2>&1
+    "${dictionary[@]}" -print_final_stats=1 -artifact_prefix="$findings/$target/" "$runs/$target/corpus" "Fuzz/Corpus/$target" \
+    >"$log" 2>&1
   status=$?
   set -e
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
