@@ -6,6 +6,7 @@
 # target crashed, leaked, timed out or ran out of memory (the input is kept in
 # .build-fuzz/findings/TARGET/ and named in the output: make it a regression test in Tests/).
 #   tools/fuzz.sh [SECONDS] [TARGET...]      e.g. tools/fuzz.sh 600, tools/fuzz.sh 60 ledger gzip
+# FUZZ_FLAGS: more libFuzzer flags (they win over the defaults), e.g. FUZZ_FLAGS=-max_len=65536.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -32,7 +33,7 @@ for target in "${targets[@]}"; do
   [ -f "Fuzz/Dictionaries/$target.dict" ] && dictionary=(-dict="Fuzz/Dictionaries/$target.dict")
   set +e
   SETTLE_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-    "${dictionary[@]}" -print_final_stats=1 -artifact_prefix="$findings/$target/" "$runs/$target/corpus" "Fuzz/Corpus/$target" \
+    "${dictionary[@]}" ${FUZZ_FLAGS:-} -print_final_stats=1 -artifact_prefix="$findings/$target/" "$runs/$target/corpus" "Fuzz/Corpus/$target" \
     >"$log" 2>&1
   status=$?
   set -e
