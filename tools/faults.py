@@ -99,6 +99,8 @@ def fresh(name):
 
 def mount_tmpfs(path, size_bytes):
     os.makedirs(path, exist_ok=True)
+    if os.environ.get("FAULTS_NO_MOUNT"):
+        return False
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes},mode=0700", "tmpfs", path],
                           capture_output=True, text=True)
     if done.returncode == 0:
@@ -283,9 +285,10 @@ def enospc_case(stage):
     if mount_tmpfs(tmpfs, size):
         how = f"tmpfs of {size // 1024} KiB"
     else:
-        how = "SETTLE_FAULT_INJECTION enospc (mount not permitted)"
-        part = {"spill": "/partitions/", "reduce": "/buckets/", "publish": out + "/"}[stage]
+        part = {"spill": "/partitions/", "reduce": "/buckets/", "publish": "-out/"}[stage]
         env = {"SETTLE_FAULT_INJECTION": f"enospc:{part}:1:*"}
+        why = "FAULTS_NO_MOUNT" if os.environ.get("FAULTS_NO_MOUNT") else "mount not permitted"
+        how = f"SETTLE_FAULT_INJECTION={env['SETTLE_FAULT_INJECTION']} ({why})"
     command = ["aggregate", INPUT, "--out", out, "--work", work, *JOB, *QUIET]
     failed = run(command, env)
     left = leftovers(out)

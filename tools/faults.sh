@@ -6,7 +6,8 @@
 # 2 cores with the defaults; longer: tools/faults.sh --kills 200.
 #   tools/faults.sh [--kills N] [--records N] [--seed S] [--only kill,enospc,eio,sigbus,lock]
 # SETTLE_BIN: the settle binary (default: the release build, built if missing); FAULTS_DIR: where
-# the data and jobs go (default /dev/shm, else the temporary directory).
+# the data and jobs go (default /dev/shm, else the temporary directory); FAULTS_NO_MOUNT=1: ENOSPC
+# from the fault injection even where mount is permitted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SETTLE_BIN:-}" ]; then
