@@ -208,6 +208,9 @@ def kill_when(process, condition, jitter_seconds, limit_seconds=120):
             process.wait()
             return time.monotonic() - t_start
         time.sleep(0.001)
+    if process.poll() is None:
+        # Hung past the limit: stop it; the caller sees exit -9 and fails the case.
+        process.kill()
     process.wait()
     return None
 
