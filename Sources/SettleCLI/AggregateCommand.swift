@@ -13,6 +13,9 @@ struct AggregateCommand: ParsableCommand {
 
         The work directory (default OUT/.settle-work) is durable: running the same command again after
         a crash or a signal resumes, skipping the partitions already done, with identical results.
+        Settle removes only its own entries from it, never follows a symbolic link, and refuses (exit 2)
+        a work directory that is /, $HOME, the current directory, the output directory or contains it,
+        contains an input, or holds other files and no job; and any output that is a file the run reads.
         """)
 
     @OptionGroup var pipeline: PipelineOptions
@@ -44,6 +47,9 @@ struct AggregateCommand: ParsableCommand {
             options.ledgerSpec = pipeline.ledgerSpec
             options.ledgerLayout = pipeline.ledgerLayout
             options.strict = pipeline.strict
+            options.allowSameInput = pipeline.allowSameInput
+            options.excelSafe = runOptions.excelSafe
+            options.metricsFile = observe.metricsFile
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }
@@ -68,6 +74,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(help: "In every CSV output, begin text cells that start with =, +, -, @, tab or CR with ' so a spreadsheet does not run them as formulas (numeric columns stay as they are). Default: exact.")
+    var excelSafe = false
+
     func check() throws {
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if graceSeconds == nil { throw ValidationError("--grace: cannot read '\(grace)' (try 30s, 2m or 45)") }
@@ -90,6 +99,13 @@ func runJob(_ options: AggregateOptions, run: RunOptions, observe: OperatorOptio
     let logger = session.logger
     let shutdown = Shutdown()
     let job = AggregateJob(options: options, shutdown: shutdown, logger: logger)
+    do {
+        // Before the metrics file is first written: it too must not replace a file the run reads.
+        try job.checkBeforeStart()
+    } catch {
+        session.end(exitStatus: ExitStatus.couldNotRun)
+        throw fail(error)
+    }
     session.begin(job.progress)
     let hint = "\(resumeHint)   (or: settle resume \(options.resolvedWorkDirectory))"
     let signals = SignalHandling()

@@ -15,7 +15,7 @@ struct ResumeCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 
-    @Option(help: "Memory Settle may allocate (64M, 1GiB, ...).")
+    @Option(parsing: .unconditional, help: "Memory Settle may allocate (64M, 1GiB, ...).")
     var memory: String = "1GiB"
 
     @OptionGroup var runOptions: RunOptions
@@ -38,11 +38,18 @@ struct ResumeCommand: ParsableCommand {
         guard let outDirectory = out ?? manifest.outDirectory else {
             throw fail(SettleError(.usage, "the job in \(directory) was planned without an output directory: give --out"))
         }
-        guard let memoryBytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read size '\(memory)'")) }
-        let options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
+        let memoryBytes: Int
+        do {
+            memoryBytes = try SizeArgument.bytes(memory, option: "--memory", example: "512M or 2GiB")
+        } catch {
+            throw fail(SettleError(.usage, error.message))
+        }
+        var options = AggregateOptions(inputs: [], outDirectory: outDirectory, workDirectory: directory, workers: workers,
                                        memoryBytes: memoryBytes, partitionSizeBytes: manifest.partitionSizeBytes,
                                        buckets: manifest.buckets, keepWork: runOptions.keepWork,
                                        retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
+        options.excelSafe = runOptions.excelSafe
+        options.metricsFile = observe.metricsFile
         try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }

@@ -29,7 +29,8 @@ struct Settle: ParsableCommand {
     static func main() {
         SettleLogging.configure(arguments: CommandLine.arguments)
         do {
-            var command = try parseAsRoot()
+            // Arguments decoded byte for byte, so a path that is not UTF-8 still names its file.
+            var command = try parseAsRoot(PathText.commandLineArguments())
             try command.run()
         } catch {
             if exitCode(for: error) == ExitCode.validationFailure {

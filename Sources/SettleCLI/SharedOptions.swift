@@ -27,13 +27,16 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Structured layouts: reject the physical forms otherwise read with a warning (trimmed, multi-byte, unseparated or blank lines, records after the trailer) and fail the terminator check.")
     var strict = false
 
+    @Flag(help: "Accept the same file given twice as an input (by another path or a link): its records then count twice.")
+    var allowSameInput = false
+
     @Option(help: "Worker threads (default: the number of cores).")
     var workers: Int?
 
-    @Option(help: "Memory Settle may allocate: tables, buffers, merge state (64M, 64MiB and 64MB all mean 64 MiB).")
+    @Option(parsing: .unconditional, help: "Memory Settle may allocate: tables, buffers, merge state (64M, 64MiB and 64MB all mean 64 MiB).")
     var memory: String = "1GiB"
 
-    @Option(help: "Target partition size.")
+    @Option(parsing: .unconditional, help: "Target partition size.")
     var partitionSize: String = "64MiB"
 
     @Option(help: "Reduce buckets.")
@@ -61,15 +64,11 @@ struct PipelineOptions: ParsableArguments {
     }
 
     func memoryBytes() throws -> Int {
-        guard let bytes = ByteSize.parse(memory) else { throw ValidationError("--memory: cannot read size '\(memory)' (try 512M or 2GiB)") }
-        return bytes
+        try SizeArgument.bytes(memory, option: "--memory", example: "512M or 2GiB")
     }
 
     func partitionSizeBytes() throws -> Int {
-        guard let bytes = ByteSize.parse(partitionSize), bytes > 0 else {
-            throw ValidationError("--partition-size: cannot read size '\(partitionSize)' (try 64M)")
-        }
-        return bytes
+        try SizeArgument.bytes(partitionSize, option: "--partition-size", example: "64M")
     }
 
     func validate() throws {

@@ -33,10 +33,11 @@ final class StderrSink: Sendable {
         state.withLock { state in
             var out = ""
             if state.liveLine != nil { out += "\r\u{1B}[2K" }
+            // Paths that are not UTF-8 show their odd bytes as \xNN (a JSON string escapes the backslash).
             if state.format == .json {
-                out += json ?? LogRecord.json(level: level, message: text, metadata: [])
+                out += PathText.display(json ?? LogRecord.json(level: level, message: text, metadata: []), inJSONString: true)
             } else {
-                out += text
+                out += PathText.display(text)
             }
             out += "\n"
             if let live = state.liveLine { out += live }

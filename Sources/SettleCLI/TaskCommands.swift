@@ -25,7 +25,7 @@ struct PlanCommand: ParsableCommand {
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
                                     buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
                                     ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout, strict: pipeline.strict,
-                                    logger: SettleLogging.logger())
+                                    allowSameInput: pipeline.allowSameInput, logger: SettleLogging.logger())
         } catch {
             throw fail(error)
         }
@@ -42,7 +42,7 @@ struct TaskOptions: ParsableArguments {
     @Option(help: "The job's work directory.")
     var work: String
 
-    @Option(help: "Memory for this task (the map table; the reduce merge fan-in).")
+    @Option(parsing: .unconditional, help: "Memory for this task (the map table; the reduce merge fan-in).")
     var memory: String = "256MiB"
 
     @Option(help: "Attempts when Settle's own files fail.")
@@ -52,7 +52,7 @@ struct TaskOptions: ParsableArguments {
     var schedulerAttempt: Int?
 
     func validate() throws {
-        if ByteSize.parse(memory) == nil { throw ValidationError("--memory: cannot read size '\(memory)' (try 256M)") }
+        _ = try SizeArgument.bytes(memory, option: "--memory", example: "256M")
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let schedulerAttempt, schedulerAttempt < 0 { throw ValidationError("--scheduler-attempt must be 0 or more") }
     }
@@ -115,17 +115,26 @@ struct FinalizeCommand: ParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
-    @Option(help: "Memory for the final merge.")
+    @Option(parsing: .unconditional, help: "Memory for the final merge.")
     var memory: String = "256MiB"
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(help: "Begin CSV text cells that start with =, +, -, @, tab or CR with ' (see aggregate --help).")
+    var excelSafe = false
+
     func run() throws {
-        guard let bytes = ByteSize.parse(memory) else { throw fail(SettleError(.usage, "--memory: cannot read '\(memory)'")) }
+        let bytes: Int
+        do {
+            bytes = try SizeArgument.bytes(memory, option: "--memory", example: "256M")
+        } catch {
+            throw fail(SettleError(.usage, error.message))
+        }
         let report: AggregateReport
         do {
-            let options = AggregateOptions(inputs: [], outDirectory: out, workDirectory: work, workers: 1, memoryBytes: bytes, keepWork: true)
+            var options = AggregateOptions(inputs: [], outDirectory: out, workDirectory: work, workers: 1, memoryBytes: bytes, keepWork: true)
+            options.excelSafe = excelSafe
             report = try JobTasks.finalize(directory: JobDirectory(root: work), options: options, logger: SettleLogging.logger())
         } catch {
             throw fail(error)

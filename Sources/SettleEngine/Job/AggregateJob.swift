@@ -46,17 +46,35 @@ public final class AggregateJob: Sendable {
 
     public var workDirectory: JobDirectory { JobDirectory(root: options.resolvedWorkDirectory) }
 
-    public func run() throws -> AggregateReport {
+    /// The checks made before anything is created or written (`RunPreflight`): the CLI calls this
+    /// before it starts the metrics file; `run` calls it again.
+    public func checkBeforeStart() throws {
         try options.validate(requireInputs: false)
+        let directory = workDirectory
+        let manifest = options.inputs.isEmpty && directory.hasManifest ? try Job.readManifest(directory) : nil
+        let preflight = RunPreflight(options: options, manifest: manifest)
+        try preflight.checkDistinctInputs(allowSameInput: options.allowSameInput || manifest != nil)
+        try preflight.checkWorkDirectory(directory, out: options.outDirectory)
+        let reconciling = options.inputs.contains(where: \.isLedger) || manifest?.inputs.contains { $0.layout == AggregateOptions.Input.ledgerLayout } == true
+        try preflight.checkOutputs(out: options.outDirectory, reconciling: reconciling, metricsFile: options.metricsFile)
+        if let metricsFile = options.metricsFile,
+           FilePaths.forms(metricsFile).contains(where: { FilePaths.isInside($0, FilePaths.resolved(directory.root)) }) {
+            throw SettleError(.usage, "--metrics-file \(metricsFile) is inside the work directory \(directory.root), which Settle empties when the job ends: write it elsewhere")
+        }
+    }
+
+    public func run() throws -> AggregateReport {
+        try checkBeforeStart()
         let sampler = MemorySampler()
         defer { _ = sampler.stop() }
         var timings = StageClock()
         let startedAt = Syscalls.wallClock()
         let directory = workDirectory
         try FileIO.makeDirectories(options.outDirectory)
-        try FileIO.makeDirectories(directory.root, mode: 0o700)
-        Syscalls.chmod(directory.root, mode: 0o700)
+        try directory.claim()
         let lock = try JobLock(directory: directory.root)
+        // Temporaries a killed run left in --out (only Settle's own names, of processes gone).
+        OutputFiles.removeTemporaries(in: options.outDirectory, names: OutputFiles.names(reconciling: true))
         // No inputs means `settle resume DIR`: everything comes from the job's manifest.
         let job = options.inputs.isEmpty
             ? try Job.open(directory, logger: logger)
@@ -101,9 +119,11 @@ public final class AggregateJob: Sendable {
         json.string("work_directory", options.resolvedWorkDirectory)
         json.string("resume_command", resumeCommand)
         json.endObject()
-        try? AtomicFile.write(json.bytes, to: options.outDirectory + "/summary.json")
+        _ = try? AtomicFile.write(json.bytes, to: options.outDirectory + "/summary.json")
         // The morning report then says the run was interrupted, how far it got and how to resume.
-        try? MorningReport.write(outDirectory: options.outDirectory)
+        _ = try? MorningReport.write(outDirectory: options.outDirectory)
+        // The process exits next: no temporary of it may stay in --out (a publish or a report in flight).
+        OutputFiles.removeTemporaries(in: options.outDirectory, names: OutputFiles.names(reconciling: true), processID: Syscalls.processID)
     }
 }
 

@@ -25,6 +25,13 @@ public struct AggregateOptions: Sendable {
     public var ledgerLayout: String?
     /// `--strict`: structured layouts reject the physical forms otherwise read with a warning.
     public var strict = false
+    /// `--allow-same-input`: one file may be given twice (its records then count twice).
+    public var allowSameInput = false
+    /// `--excel-safe`: text cells of the CSV outputs that a spreadsheet would run as a formula get a
+    /// leading `'` (see `CSVText.appendField`); numeric columns are never changed.
+    public var excelSafe = false
+    /// `--metrics-file` (written by the CLI): checked, like every output, against the files the run reads.
+    public var metricsFile: String?
 
     public static let defaultMemoryBytes = 1 << 30
     public static let defaultPartitionSizeBytes = 64 << 20

@@ -72,6 +72,7 @@ public final class Job: Sendable {
         let mapped = sources.map(\.mapped)
         let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
                                                        ledgerLayout: fixedLedgerLayout, mapped: mapped)
+        for warning in FileShapeHints.warnings(files: files, strict: existing?.strict ?? strict) { logger.warning("\(warning)") }
         if let existing {
             let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes,
                                              strict: existing.strict ?? false)

@@ -11,7 +11,11 @@ public final class JobLock {
 
     public init(directory: String) throws {
         path = directory + "/lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NOFOLLOW: a symbolic link named `lock` is not Settle's; the lock never truncates what it points at.
+        let fd = PathText.withCString(path) { open($0, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        if fd < 0 && errno == ELOOP {
+            throw SettleError(.usage, "\(path) is a symbolic link, not Settle's lock file: Settle will not write through it; remove it or give another --work")
+        }
         if fd < 0 { throw SettleError(.io, "cannot open lock file \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = (try? FileIO.readText(path: path))?.trimmingSpaces.replacingNewlines ?? "another process"
@@ -32,7 +36,7 @@ public final class JobLock {
     /// Who holds the lock of `directory`, or nil if nobody does.
     public static func holder(directory: String) -> String? {
         let path = directory + "/lock"
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+        let fd = PathText.withCString(path) { open($0, O_RDWR | O_CLOEXEC) }
         if fd < 0 { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 {

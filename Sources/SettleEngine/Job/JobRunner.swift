@@ -137,7 +137,7 @@ struct JobRunner {
                           spillFiles: partitions.reduce(0) { $0 + $1.runs.count },
                           spillBytes: partitions.reduce(0) { $0 + $1.runs.reduce(0) { $0 + $1.sizeBytes } },
                           partitionsResumed: resumed)
-        try publisher.publish(staged, run: run)
+        if let warning = try publisher.publish(staged, run: run) { logger.warning("\(warning)") }
         progress.update { $0.stage = "done" }
         let settlement = partitions.filter { !job.plan.files[$0.partition.fileIndex].isLedger }
 

@@ -15,8 +15,12 @@ public enum JobTasks {
     /// Creates the job directory's manifest and plan (or checks an existing one is for the same inputs).
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                             directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil,
-                            ledgerLayout: String? = nil, strict: Bool = false, logger: Logger = Logger(label: "settle")) throws -> Job {
-        try FileIO.makeDirectories(directory.root, mode: 0o700)
+                            ledgerLayout: String? = nil, strict: Bool = false, allowSameInput: Bool = false,
+                            logger: Logger = Logger(label: "settle")) throws -> Job {
+        let preflight = RunPreflight(inputs: inputs, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout)
+        try preflight.checkDistinctInputs(allowSameInput: allowSameInput)
+        try preflight.checkWorkDirectory(directory, out: nil)
+        try directory.claim()
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout,
                                strict: strict, logger: logger).job
@@ -79,6 +83,9 @@ public enum JobTasks {
         let startedAt = Syscalls.wallClock()
         var timings = StageClock()
         let job = try Job.open(directory, logger: logger)
+        let preflight = RunPreflight(options: AggregateOptions(inputs: [], outDirectory: options.outDirectory), manifest: job.manifest)
+        try preflight.checkWorkDirectory(directory, out: options.outDirectory)
+        try preflight.checkOutputs(out: options.outDirectory, reconciling: job.reconciling, metricsFile: nil)
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)
         let missing = (0..<job.bucketCount).filter { !inputs[$0].isEmpty && job.doneBucket($0, inputs: inputs[$0], verify: false).output == nil }
@@ -90,6 +97,7 @@ public enum JobTasks {
         jobOptions.buckets = job.bucketCount
         jobOptions.partitionSizeBytes = job.manifest.partitionSizeBytes
         try FileIO.makeDirectories(options.outDirectory)
+        OutputFiles.removeTemporaries(in: options.outDirectory, names: OutputFiles.names(reconciling: true))
         return try JobRunner(job: job, options: jobOptions, shutdown: Shutdown(), progress: JobProgress(), logger: logger)
             .run(timings: &timings, startedAt: startedAt, sampler: sampler)
     }

@@ -109,9 +109,7 @@ extension Manifest.InputIdentity {
     /// Size, mtime and a SHA-256 over 16 blocks of 4 KiB spread over the file (first and last
     /// included): cheap on a 100 GB file, and catches a file replaced or rewritten in place.
     static func of(path: String, layout: String, mapped: MappedFile) throws -> Self {
-        guard let status = Syscalls.stat(path) else {
-            throw SettleError(.unreadableInput, "cannot read input file \(path): no such file")
-        }
+        let status = try Syscalls.statusOrError(path, what: "input file")
         var hasher = SHA256()
         mapped.withBytes { bytes in
             let block = 4096

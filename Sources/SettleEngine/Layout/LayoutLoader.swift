@@ -19,9 +19,9 @@ public enum LayoutLoader {
         let source: String
         if isPath(value) {
             do {
-                text = try FileIO.readText(path: value)
+                text = try FileIO.readSmallText(path: value)
             } catch {
-                throw SettleError(.unreadableInput, "cannot read layout file \(value): \(error)")
+                throw SettleError(.unreadableInput, "cannot read layout file \(PathText.display(value)): \(error)")
             }
             source = value
         } else if let builtin = BuiltinLayouts.texts[value] {

@@ -15,7 +15,7 @@ public enum LayoutParser {
         } catch let error as LayoutError {
             throw error
         } catch {
-            throw LayoutError(source: source, issues: [LayoutIssue(.syntax, "document", "not valid YAML: \(error)")])
+            throw LayoutError(source: source, issues: [LayoutIssue(.syntax, "document", YAMLProblem.describe(error, text: yaml))])
         }
         var reader = Reader()
         let spec = reader.layout(root, source: source)

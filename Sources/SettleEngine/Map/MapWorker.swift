@@ -231,6 +231,11 @@ public final class MapWorker {
         var reason: RejectReason?
         var kind: RecordKind?
         var fieldIndex = -1
+        // One blank line ending the file is its end, not a record (planning warned about it).
+        if length == 0 && !file.strict
+            && FileShapeHints.trailingBlankLine(base, size: file.sizeBytes, framing: file.framing) == offset {
+            return
+        }
         if length < layout.recordLength {
             reason = .shortRecord
         } else if length > layout.recordLength {

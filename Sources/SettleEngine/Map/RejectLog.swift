@@ -56,7 +56,7 @@ public struct RejectLog: ~Copyable {
         guard !buffer.isEmpty else { return }
         if fd == nil {
             do {
-                fd = try FileDescriptor.open(FilePath(temporaryPath), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                fd = try FileDescriptor.open(FilePath(settlePath: temporaryPath), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                                              permissions: [.ownerReadWrite])
             } catch {
                 throw SettleError(.io, "cannot create rejects work file \(path): \(error)")

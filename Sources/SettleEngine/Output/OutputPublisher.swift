@@ -24,7 +24,8 @@ struct OutputPublisher {
     }
 
     func stage(bucketOutputs: [BucketOutput], fanIn: Int) throws -> Staged {
-        let reconciliation = plan.files.contains(where: \.isLedger) ? try ReconciliationOutput(outDirectory: options.outDirectory) : nil
+        let reconciliation = plan.files.contains(where: \.isLedger)
+            ? try ReconciliationOutput(outDirectory: options.outDirectory, excelSafe: options.excelSafe) : nil
         var totals: AtomicFile
         do {
             totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
@@ -36,6 +37,8 @@ struct OutputPublisher {
         // Few currencies, and rows come grouped by merchant: a short list beats a dictionary.
         var byCurrency: [(currency: CurrencyCode, value: PartialAggregate)] = []
         var grand = PartialAggregate()
+        let excelSafe = options.excelSafe
+        let totalsSHA256: String
         do {
             try totals.write(TotalsCSV.header)
             var line: [UInt8] = []
@@ -51,6 +54,7 @@ struct OutputPublisher {
                                     }
                                     line.removeAll(keepingCapacity: true)
                                     TotalsCSV.appendRow(key, value, to: &line)
+                                    if excelSafe { ExcelSafe.totals.apply(to: &line) }
                                     try totals.write(line)
                                     rows += 1
                                     var slot = byCurrency.firstIndex { $0.currency == key.currency } ?? -1
@@ -71,34 +75,40 @@ struct OutputPublisher {
                     return .init(path: file.path, rows: valid + rejected, valid: valid, rejected: rejected)
                 }
             }
+            totalsSHA256 = try totals.seal()!
         } catch {
             totals.abandon()
             reconciliation?.abandon()
             throw error
         }
         let totalsBytes = totals.bytesWritten
-        let totalsSHA256: String
+        var rejectsSHA256 = ""
+        let rejects: AtomicFile
         do {
-            totalsSHA256 = try totals.seal()!
+            rejects = try stageRejects(sha256: &rejectsSHA256)
         } catch {
-            totals.abandon()
-            throw error
-        }
-        var rejects = try AtomicFile(path: options.outDirectory + "/rejects.csv", hashing: true)
-        do {
-            try writeRejects(to: &rejects)
-        } catch {
-            rejects.abandon()
             totals.abandon()
             reconciliation?.abandon()
             throw error
         }
         let rejectsBytes = rejects.bytesWritten
-        let rejectsSHA256 = try rejects.seal()!
         return Staged(totals: totals, rejects: rejects, totalsSHA256: totalsSHA256, rejectsSHA256: rejectsSHA256,
                       totalsBytes: totalsBytes, rejectsBytes: rejectsBytes, totalsRows: rows,
                       currencyTotals: byCurrency.sorted { $0.currency < $1.currency }.map { ($0.currency.string, $0.value) },
                       grandTotal: grand, controlChecks: controlChecks(), reconciliation: reconciliation)
+    }
+
+    /// rejects.csv written and sealed (its SHA-256 in `sha256`), or nothing left of it.
+    private func stageRejects(sha256: inout String) throws -> AtomicFile {
+        var rejects = try AtomicFile(path: options.outDirectory + "/rejects.csv", hashing: true)
+        do {
+            try writeRejects(to: &rejects)
+            sha256 = try rejects.seal()!
+        } catch {
+            rejects.abandon()
+            throw error
+        }
+        return rejects
     }
 
     /// Rejects in command-line file order, then byte offset: file-level findings about a missing
@@ -111,6 +121,7 @@ struct OutputPublisher {
             if filePlan.fileRejects.contains(.missingHeader) {
                 line.removeAll(keepingCapacity: true)
                 RejectsCSV.appendFileRow(file: filePlan.path, reason: .missingHeader, byteOffset: 0, layout: filePlan.layout, to: &line)
+                ExcelSafe.apply(options.excelSafe, .rejects, to: &line)
                 try file.write(line)
             }
             var recordBase = 0
@@ -125,6 +136,7 @@ struct OutputPublisher {
                             RejectsCSV.appendRow(file: filePlan.path, recordNumber: recordBase + entry.localRecordIndex + 1,
                                                  entry: entry, layout: filePlan.layout, to: &line)
                         }
+                        ExcelSafe.apply(options.excelSafe, .rejects, to: &line)
                         try file.write(line)
                     }
                 }
@@ -134,6 +146,7 @@ struct OutputPublisher {
                 line.removeAll(keepingCapacity: true)
                 RejectsCSV.appendFileRow(file: filePlan.path, reason: .missingTrailer, byteOffset: filePlan.sizeBytes,
                                          layout: filePlan.layout, to: &line)
+                ExcelSafe.apply(options.excelSafe, .rejects, to: &line)
                 try file.write(line)
             }
         }
@@ -159,22 +172,78 @@ struct OutputPublisher {
         }
     }
 
-    /// Writes summary.json and renames the set into place, summary last.
-    func publish(_ staged: consuming Staged, run: RunFacts) throws {
+    /// Writes summary.json and renames the set into place, summary last; then the report. The
+    /// report's temporary file is made first, and its name checked, so a report that cannot be
+    /// written stops the run before the new set is published; one that fails after (rendering it
+    /// from the published files) is a warning, returned: the set is published and the run stands.
+    func publish(_ staged: consuming Staged, run: RunFacts) throws -> String? {
+        let reconciliation = staged.reconciliation
         let runID = RunID.make()
         let summary = SummaryJSON(plan: plan, partitions: partitions, options: options)
             .render(runID: runID, staged: staged, run: run)
-        var summaryFile = try AtomicFile(path: options.outDirectory + "/summary.json")
-        try summaryFile.write(summary)
-        _ = try summaryFile.seal()
-        let reconciliation = staged.reconciliation
+        let reportPath = options.outDirectory + "/" + MorningReport.fileName
+        var summaryFile: AtomicFile
+        do {
+            if Syscalls.entryKind(reportPath) == .directory {
+                throw SettleError(.io, "cannot write \(reportPath): it is a directory. Remove or rename it; nothing was published")
+            }
+            summaryFile = try AtomicFile(path: options.outDirectory + "/summary.json")
+        } catch {
+            staged.totals.abandon()
+            staged.rejects.abandon()
+            reconciliation?.abandon()
+            throw error
+        }
+        var report: AtomicFile
+        do {
+            report = try AtomicFile(path: reportPath)
+        } catch {
+            summaryFile.abandon()
+            staged.totals.abandon()
+            staged.rejects.abandon()
+            reconciliation?.abandon()
+            throw error
+        }
+        do {
+            try summaryFile.write(summary)
+            _ = try summaryFile.seal()
+        } catch {
+            summaryFile.abandon()
+            report.abandon()
+            staged.totals.abandon()
+            staged.rejects.abandon()
+            reconciliation?.abandon()
+            throw error
+        }
         // The old report describes the old set: gone before the new set is, remade after it.
-        FileIO.unlink(options.outDirectory + "/" + MorningReport.fileName)
-        try staged.totals.publish()
-        try staged.rejects.publish()
-        try reconciliation?.publish()
-        try summaryFile.publish()
-        try MorningReport.write(outDirectory: options.outDirectory)
+        FileIO.unlink(reportPath)
+        let temporaries = [summaryFile.temporaryPath, staged.rejects.temporaryPath, report.temporaryPath]
+            + (reconciliation.map { [$0.reconciliation.temporaryPath, $0.mismatches.temporaryPath] } ?? [])
+        do {
+            try staged.totals.publish()
+            try staged.rejects.publish()
+            try reconciliation?.publish()
+            try summaryFile.publish()
+        } catch {
+            // What is not renamed yet stays unpublished: no temporary of this run may stay behind.
+            for path in temporaries { FileIO.unlink(path) }
+            throw error
+        }
+        let failed = { (error: any Error) in
+            "the outputs are published, but report.html could not be made: \(error). Make it again with `settle report \(options.outDirectory)`"
+        }
+        do {
+            try report.write(Array(try MorningReport.render(outDirectory: options.outDirectory).utf8))
+        } catch {
+            report.abandon()
+            return failed(error)
+        }
+        do {
+            try report.commit()
+        } catch {
+            return failed(error)
+        }
+        return nil
     }
 }
 

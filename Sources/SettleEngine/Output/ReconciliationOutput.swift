@@ -8,6 +8,8 @@ final class SetMember {
 
     init(path: String) throws { file = try AtomicFile(path: path, hashing: true) }
 
+    var temporaryPath: String { file.temporaryPath }
+
     func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
 
     func seal() throws {
@@ -63,7 +65,11 @@ final class ReconciliationOutput {
     private var group = [PartialAggregate](repeating: PartialAggregate(), count: 4)
     private var line: [UInt8] = []
 
-    init(outDirectory: String) throws {
+    /// `--excel-safe`: text cells that a spreadsheet would run as a formula get a leading `'`.
+    let excelSafe: Bool
+
+    init(outDirectory: String, excelSafe: Bool = false) throws {
+        self.excelSafe = excelSafe
         reconciliation = try SetMember(path: outDirectory + "/reconciliation.csv")
         do {
             mismatches = try SetMember(path: outDirectory + "/mismatches.csv")
@@ -125,6 +131,7 @@ final class ReconciliationOutput {
             CSVText.appendInteger(value, to: &line)
         }
         line.append(0x0A)
+        ExcelSafe.apply(excelSafe, .reconciliation, to: &line)
         try reconciliation.write(line)
         rows += 1
     }
@@ -149,6 +156,7 @@ final class ReconciliationOutput {
                                                  scratch: { pass, group in "\(scratch)/mismatches-\(kind.rawValue)-\(pass)-\(pad(group, 4)).run" }) { key, row in
                 line.removeAll(keepingCapacity: true)
                 MismatchesCSV.appendRow(kind: kind, reference: key.reference, row: row, paths: paths, to: &line)
+                ExcelSafe.apply(excelSafe, .mismatches, to: &line)
                 try mismatches.write(line)
                 written += 1
             }

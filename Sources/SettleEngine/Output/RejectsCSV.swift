@@ -71,30 +71,15 @@ public enum RejectsCSV {
     }
 
     /// A ledger row: `line` is the 1-based line where the row starts; the field is the column's
-    /// header name.
+    /// header name, and the detail quotes the column's value (shortened, a card number masked).
     public static func appendLedgerRow(file: String, line: Int, entry: RejectEntry, ledger: LedgerFile, to out: inout [UInt8]) {
         let column = ledger.columnName(entry.fieldIndex)
-        var value: String?
-        var columns = 0
-        entry.raw.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            let wanted = entry.fieldIndex >= 0 && entry.fieldIndex < ledger.columns.count ? [ledger.columns[entry.fieldIndex]] : [-1]
-            var fields = [LedgerCSV.Field()]
-            let row = wanted.withUnsafeBufferPointer { wanted in
-                fields.withUnsafeMutableBufferPointer { fields in
-                    LedgerCSV.row(base, start: 0, limit: raw.count, delimiter: ledger.spec.delimiter, columns: wanted, fields: fields)
-                }
-            }
-            columns = row.columnCount
-            if entry.fieldIndex >= 0 { value = LedgerCSV.text(base, fields[0]) }
-        }
-        let shown = value.map { "'\(RecordText.escape(Array($0.utf8)))'" } ?? ""
+        let view = LedgerRejectView(entry: entry, ledger: ledger)
+        let shown = view.value.map { "'\(RecordText.escape(Array(EchoedValue.short($0).utf8)))'" } ?? "''"
         let detail: String
         switch entry.reason {
         case .badRow:
-            detail = columns != ledger.header.count
-                ? "row has \(columns) columns, the header has \(ledger.header.count)"
-                : "row is not well-formed CSV (a quote out of place or never closed)"
+            detail = badRowDetail(view, line: line, byteOffset: entry.byteOffset, headerCount: ledger.header.count)
         case .blankField:
             detail = "column \(column) is blank"
         case .badAmount:
@@ -110,8 +95,22 @@ public enum RejectsCSV {
         default:
             detail = RecordValidator.sentence(entry.reason)
         }
+        let raw = EchoedValue.maskingCardNumbers(RecordText.escape(entry.raw))
         row(file: file, recordNumber: line, byteOffset: entry.byteOffset, reason: entry.reason, field: column, detail: detail,
-            raw: RecordText.escape(entry.raw), to: &out)
+            raw: raw, to: &out)
+    }
+
+    /// Why a ledger row is not CSV Settle can read, and where.
+    static func badRowDetail(_ view: LedgerRejectView, line: Int, byteOffset: Int, headerCount: Int) -> String {
+        if let quote = view.unclosedQuote {
+            return "a quote opened at line \(line + quote.linesBefore) (byte offset \(byteOffset + quote.offset)) is not closed on that line "
+                + "or within the next \(LedgerCSV.maxQuotedLineEnds) lines: the row ends with that line and the next line is read as a new row; "
+                + "close the quote or double it (\"\") in the file"
+        }
+        let spans = view.lines > 1 ? " (it spans \(view.lines) lines: a quoted field holds line ends)" : ""
+        return view.columns != headerCount
+            ? "row has \(view.columns) columns, the header has \(headerCount)\(spans)"
+            : "row is not well-formed CSV: a quote inside an unquoted field, or text after a closing quote\(spans)"
     }
 
     /// A file-level finding (record number 0): a missing header or trailer.
@@ -128,7 +127,7 @@ public enum RejectsCSV {
 
     private static func row(file: String, recordNumber: Int, byteOffset: Int, reason: RejectReason, field: String,
                             detail: String, raw: String, to out: inout [UInt8]) {
-        CSVText.appendField(file, to: &out)
+        CSVText.appendField(PathText.display(file), to: &out)
         out.append(UInt8(ascii: ","))
         CSVText.appendInteger(recordNumber, to: &out)
         out.append(UInt8(ascii: ","))
@@ -150,5 +149,40 @@ extension RecordText {
     static func codeBytes(_ code: UInt64, positions: [(offset: Int, length: Int)]) -> [UInt8] {
         let length = positions.reduce(0) { $0 + $1.length }
         return (0..<length).map { UInt8(truncatingIfNeeded: code >> UInt64(8 * (length - 1 - $0))) }
+    }
+}
+
+/// A rejected ledger row read again from its raw bytes (at most `RejectLog.maxRawBytes`): its
+/// columns, the value of the rejected column, and a quote that was never closed.
+struct LedgerRejectView {
+    var columns = 0
+    var lines = 0
+    var value: String?
+    /// Where the unclosed quote is in the raw row, and how many line ends precede it there.
+    var unclosedQuote: (offset: Int, linesBefore: Int)?
+
+    init(entry: RejectEntry, ledger: LedgerFile) {
+        let role = entry.fieldIndex
+        let column = role >= 0 && role < ledger.columns.count ? ledger.columns[role] : -1
+        let raw = entry.raw
+        // Parsed and read inside one scope, the field kept in a temporary allocation, as the map
+        // stage does it (the value was lost when the field lived in an array written through a pointer).
+        let parsed = raw.withUnsafeBytes { raw -> (row: LedgerCSV.Row, value: String?)? in
+            guard let base = raw.baseAddress else { return nil }
+            return [column].withUnsafeBufferPointer { wanted in
+                withUnsafeTemporaryAllocation(of: LedgerCSV.Field.self, capacity: 1) { field in
+                    field.initialize(repeating: LedgerCSV.Field())
+                    let row = LedgerCSV.row(base, start: 0, limit: raw.count, delimiter: ledger.spec.delimiter, columns: wanted, fields: field)
+                    return (row, column >= 0 ? LedgerCSV.text(base, field[0]) : nil)
+                }
+            }
+        }
+        guard let parsed else { return }
+        columns = parsed.row.columnCount
+        lines = raw.filter { $0 == 0x0A }.count + 1  // the raw row has no terminator of its own
+        value = parsed.value
+        if parsed.row.unclosedQuote >= 0 {
+            unclosedQuote = (parsed.row.unclosedQuote, raw[..<parsed.row.unclosedQuote].filter { $0 == 0x0A }.count)
+        }
     }
 }

@@ -220,6 +220,7 @@ struct SummaryJSON {
         json.number("memory_bytes", options.memoryBytes)
         json.number("partition_size_bytes", options.partitionSizeBytes)
         json.number("buckets", options.buckets)
+        if options.excelSafe { json.bool("excel_safe", true) }
         json.beginObject("stage_seconds")
         var total = 0.0
         for (stage, seconds) in run.stageSeconds {

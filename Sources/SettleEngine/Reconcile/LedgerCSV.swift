@@ -2,40 +2,9 @@
 import Glibc
 #endif
 
-/// A ledger file as the plan resolved it: where the data rows start (after an optional UTF-8 BOM
-/// and the header row), the header's column names and where each needed role sits.
-public struct LedgerFile: Sendable {
-    public var spec: LedgerSpec
-    public var header: [String]
-    /// Column index per `LedgerSpec.Role` (-1 for an absent direction column).
-    public var columns: [Int]
-    /// Byte offset of the first data row.
-    public var dataStart: Int
-    /// Lines the header row spans (1 unless a quoted name holds a line end).
-    public var headerLines: Int
-    /// The settlement layout's reference width, to which digit-only references are padded.
-    public var referenceWidth: Int
-
-    /// Reads a ledger file's header and finds the spec's columns in it; throws naming the file.
-    public static func resolve(path: String, spec: LedgerSpec, referenceWidth: Int, mapped: MappedFile) throws -> LedgerFile {
-        guard let header = mapped.withBytes({ LedgerCSV.header($0, delimiter: spec.delimiter) }), !header.names.isEmpty,
-              header.names != [""] else {
-            throw SettleError(.unreadableInput, "ledger \(path): no header row (expected column names such as \(spec.columns.compactMap { $0 }.joined(separator: ",")))")
-        }
-        let columns = try spec.resolve(header: header.names, file: path)
-        return LedgerFile(spec: spec, header: header.names, columns: columns, dataStart: header.dataStart,
-                          headerLines: header.lines, referenceWidth: referenceWidth)
-    }
-
-    /// The header name of a role's column, for rejects.
-    public func columnName(_ role: Int) -> String {
-        guard role >= 0 && role < columns.count && columns[role] >= 0 && columns[role] < header.count else { return "" }
-        return header[columns[role]]
-    }
-}
-
 /// RFC 4180 rows read straight from mapped bytes: quoted fields with doubled quotes, delimiters and
-/// line ends inside quotes, CRLF or LF, spaces around a quoted field tolerated. No allocation per row:
+/// line ends inside quotes (at most `maxQuotedLineEnds` of them), CRLF or LF, spaces around a
+/// quoted field tolerated. No allocation per row:
 /// the fields Settle needs are reported as byte ranges.
 public enum LedgerCSV {
     /// One field: its bytes (quotes excluded) and whether they hold a doubled quote to unescape.
@@ -60,7 +29,18 @@ public enum LedgerCSV {
         /// Line ends inside the row (inside quotes) plus its own: the lines it spans.
         public var lines: Int
         public var columnCount: Int
+        /// Byte offset of a quote that opens a field and is not closed within `maxQuotedLineEnds`
+        /// line ends and `maxQuotedBytes` (or before the limit); -1 when none. Such a row ends with
+        /// the line the quote opened on.
+        public var unclosedQuote = -1
     }
+
+    /// The most line ends one quoted field may hold: a quote still open after that many is taken
+    /// as a mistake and the row ends with its own line (the next line is a new row), so one stray
+    /// quote cannot swallow the rest of a ledger.
+    public static let maxQuotedLineEnds = 100
+    /// The most bytes one quoted field holding line ends may span, for the same reason.
+    public static let maxQuotedBytes = 1 << 20
 
     /// Reads the row starting at `start` (before `limit`); fills `fields[role]` for the roles whose
     /// column index is in `columns`.
@@ -72,6 +52,7 @@ public enum LedgerCSV {
         var lines = 0
         var malformed = false
         var blank = true
+        var unclosedQuote = -1
         while true {
             // One field.
             var fieldStart = at
@@ -84,6 +65,8 @@ public enum LedgerCSV {
                 fieldStart = probe + 1
                 at = probe + 1
                 var closed = false
+                var quotedLines = 0
+                var firstLineEnd = -1
                 while at < limit {
                     let byte = base.load(fromByteOffset: at, as: UInt8.self)
                     if byte == 0x22 {
@@ -97,11 +80,25 @@ public enum LedgerCSV {
                         closed = true
                         break
                     }
-                    if byte == 0x0A { lines += 1 }
+                    if byte == 0x0A {
+                        if firstLineEnd < 0 { firstLineEnd = at }
+                        quotedLines += 1
+                        // A quote not closed within the bound is a mistake, not a field.
+                        if quotedLines > maxQuotedLineEnds || at - probe > maxQuotedBytes { break }
+                    }
                     at += 1
                 }
-                if !closed {
+                if closed {
+                    lines += quotedLines
+                } else {
                     malformed = true
+                    unclosedQuote = probe
+                    if firstLineEnd >= 0 {
+                        // Resynchronise: the row ends with the line the quote opened on; the next
+                        // line is read as a row of its own.
+                        at = firstLineEnd
+                        if at > fieldStart && base.load(fromByteOffset: at - 1, as: UInt8.self) == 0x0D { at -= 1 }
+                    }
                     fieldEnd = at
                 }
                 // Only spaces may follow the closing quote.
@@ -168,30 +165,7 @@ public enum LedgerCSV {
         }
         if lines == 0 && at > start { lines = 1 }  // the last line of a file without a final newline
         if blank && column == 1 { return Row(status: .blank, end: at, lines: lines, columnCount: 0) }
-        return Row(status: malformed ? .malformed : .ok, end: at, lines: lines, columnCount: column)
-    }
-
-    /// The header row: the column names, unquoted and unescaped, and where the data starts.
-    public static func header(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) -> (names: [String], dataStart: Int, lines: Int)? {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
-        let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
-        var names: [String] = []
-        var at = bom
-        // Read fields one at a time by asking for column 0 of successive sub-rows is awkward; parse
-        // the header with every column wanted instead (headers are short).
-        let maxColumns = 4096
-        let indexes = Array(0..<maxColumns)
-        var fields = [Field](repeating: Field(), count: maxColumns)
-        let row = indexes.withUnsafeBufferPointer { columns in
-            fields.withUnsafeMutableBufferPointer { fields in
-                Self.row(base, start: at, limit: bytes.count, delimiter: delimiter, columns: columns, fields: fields)
-            }
-        }
-        guard row.status != .malformed else { return nil }
-        for index in 0..<min(row.columnCount, maxColumns) {
-            names.append(text(base, fields[index]).trimmingSpaces)
-        }
-        return (names, row.end, row.lines)
+        return Row(status: malformed ? .malformed : .ok, end: at, lines: lines, columnCount: column, unclosedQuote: unclosedQuote)
     }
 
     /// A field's text, unescaped (slow path: headers, rejects, messages).

@@ -51,7 +51,7 @@ public struct LedgerSpec: Sendable, Equatable {
             guard let node = try Yams.compose(yaml: text) else { return spec }
             root = node
         } catch {
-            throw SettleError(.usage, "ledger spec \(source): not valid YAML: \(error)")
+            throw SettleError(.usage, "ledger spec \(source): \(YAMLProblem.describe(error, text: text))")
         }
         guard let map = root.mapping else { throw fail("expected a mapping of keys to values", root) }
         let allowed: Set = ["delimiter", "columns", "amount", "signed", "directions"]
@@ -125,21 +125,35 @@ public struct LedgerSpec: Sendable, Equatable {
         guard let path else { return ("", defaultName, LedgerSpec()) }
         let text: String
         do {
-            text = try FileIO.readText(path: path)
+            text = try FileIO.readSmallText(path: path)
         } catch {
-            throw SettleError(.unreadableInput, "cannot read ledger spec \(path): \(error)")
+            throw SettleError(.unreadableInput, "cannot read ledger spec \(PathText.display(path)): \(error)")
         }
         return (text, path, try parse(text: text, source: path))
     }
 
-    /// Where each needed role sits in a header row; throws naming the file and the missing column.
+    /// Where each needed role sits in a header row; throws naming the file and the missing column,
+    /// or two columns with the name of one it reads (compared as roles are matched: trimmed,
+    /// without case; other columns may share a name, they are not read).
     public func resolve(header: [String], file: String) throws -> [Int] {
+        let read = Set(columns.compactMap { $0?.lowercased() })
+        var seen: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            let key = name.trimmingSpaces.lowercased()
+            guard read.contains(key) else { continue }
+            if let first = seen[key] {
+                throw SettleError(.usage, "ledger \(file): the header has two columns named '\(EchoedValue.short(key))': "
+                    + "'\(EchoedValue.short(header[first]))' (column \(first + 1)) and '\(EchoedValue.short(name))' (column \(index + 1)); "
+                    + "Settle cannot tell which to read: rename one in the file")
+            }
+            seen[key] = index
+        }
         var indexes = [Int](repeating: -1, count: Role.allCases.count)
         for role in Role.allCases {
             guard let name = columns[role.rawValue] else { continue }
             guard let index = header.firstIndex(where: { $0.trimmingSpaces.lowercased() == name.lowercased() }) else {
-                let found = header.map { "'\($0)'" }.joined(separator: ", ")
-                throw SettleError(.usage, "ledger \(file): no column '\(name)' (the \(role.key)) in the header row; it has \(found). Map the column names with --ledger-spec.")
+                let found = EchoedValue.list(header)
+                throw SettleError(.usage, "ledger \(file): no column '\(name)' (the \(role.key)) in the header row; it has \(header.count) column\(header.count == 1 ? "" : "s"): \(found). Map the column names with --ledger-spec.")
             }
             indexes[role.rawValue] = index
         }

@@ -34,7 +34,7 @@ public struct RunReader: Sendable {
         self.path = path
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         } catch {
             throw SettleError(.io, "cannot open spill file \(path): \(error)")
         }
@@ -127,7 +127,7 @@ public final class SpillCursor<Codec: SpillCodec> {
     init(path: String, offset: Int, length: Int, entries: Int) throws {
         self.path = path
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         } catch {
             throw SettleError(.io, "cannot open spill file \(path): \(error)")
         }

@@ -80,7 +80,7 @@ public struct SpillWriter<Codec: SpillCodec>: ~Copyable {
         temporaryPath = path + ".tmp-\(Syscalls.processID)-\(Syscalls.monotonicNanoseconds())"
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(temporaryPath), .writeOnly,
+            fd = try FileDescriptor.open(FilePath(settlePath: temporaryPath), .writeOnly,
                                          options: [.create, .exclusiveCreate, .closeOnExec],
                                          permissions: [.ownerReadWrite])
         } catch {

@@ -13,15 +13,13 @@ public final class MappedFile: Sendable {
 
     public init(path: String) throws {
         self.path = path
-        guard let status = Syscalls.stat(path) else {
-            throw SettleError(.unreadableInput, "cannot read input file \(path): no such file")
-        }
+        let status = try Syscalls.statusOrError(path, what: "input file")
         guard status.isRegular else {
             throw SettleError(.unreadableInput, "cannot read input file \(path): not a regular file")
         }
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         } catch {
             throw SettleError(.unreadableInput, "cannot open input file \(path): \(error)")
         }

@@ -218,8 +218,22 @@ public enum PartitionPlanner {
         return cursor.next()
     }
 
+    /// Bytes `lastRecords` examines at most, walking back from the end of a file of lines: room for
+    /// `trailerSearchDepth` records of the layout's length, their CRLF and the line end before them.
+    static func walkBackLimit(recordLength: Int) -> Int { (trailerSearchDepth + 1) * (recordLength + 2) }
+
     /// Up to `trailerSearchDepth` records from the end of the file, last first.
     static func lastRecords(bytes: UnsafeRawBufferPointer, framing: Framing, recordLength: Int) -> [(offset: Int, length: Int)] {
+        var examined = 0
+        return lastRecords(bytes: bytes, framing: framing, recordLength: recordLength, examined: &examined)
+    }
+
+    /// The same, counting the bytes examined. In a file of lines the walk back stops after
+    /// `walkBackLimit` bytes: a line start not found by then begins a line longer than any record,
+    /// which the map stage reads as one overlong record (never a trailer), so the records are those
+    /// after it. A 1 GiB file without a line end costs a few hundred bytes here, not a walk over it.
+    static func lastRecords(bytes: UnsafeRawBufferPointer, framing: Framing, recordLength: Int,
+                            examined: inout Int) -> [(offset: Int, length: Int)] {
         let size = bytes.count
         guard size > 0 else { return [] }
         var starts: [Int] = []
@@ -232,14 +246,17 @@ public enum PartitionPlanner {
             }
         case .lf, .crlf:
             // Walk back over line starts: a record starts at 0 or just after a newline.
+            let floor = max(0, size - walkBackLimit(recordLength: recordLength))
             var index = size - 1
             if bytes[index] == 0x0A { index -= 1 }  // the last record's own terminator
             while starts.count < trailerSearchDepth {
-                while index >= 0 && bytes[index] != 0x0A { index -= 1 }
+                while index >= floor && bytes[index] != 0x0A { index -= 1 }
+                if index < floor && floor > 0 { break }  // the line holding `floor` is overlong
                 starts.append(index + 1)
                 if index < 0 { break }
                 index -= 1
             }
+            examined = size - 1 - max(index, floor - 1)
         }
         return starts.map { start in
             var cursor = RecordCursor(bytes: bytes, range: start..<size, recordLength: recordLength, framing: framing)

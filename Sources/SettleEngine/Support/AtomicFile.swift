@@ -18,7 +18,7 @@ public struct AtomicFile: ~Copyable {
         self.mode = mode
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(temporaryPath), .writeOnly,
+            fd = try FileDescriptor.open(FilePath(settlePath: temporaryPath), .writeOnly,
                                          options: [.create, .exclusiveCreate, .closeOnExec],
                                          permissions: FilePermissions(rawValue: CModeT(mode)))
         } catch {
@@ -52,10 +52,17 @@ public struct AtomicFile: ~Copyable {
         }
     }
 
-    /// Seals and publishes in one step; returns the SHA-256 if hashing.
+    /// Seals and publishes in one step; returns the SHA-256 if hashing. On failure the temporary
+    /// file is gone too.
     @discardableResult
     public consuming func commit() throws -> String? {
-        let digest = try seal()
+        let digest: String?
+        do {
+            digest = try seal()
+        } catch {
+            abandon()
+            throw error
+        }
         try publish()
         return digest
     }
@@ -75,8 +82,27 @@ public struct AtomicFile: ~Copyable {
     public static func write(_ bytes: [UInt8], to path: String, mode: UInt16 = 0o640,
                              hashing: Bool = false) throws -> String? {
         var file = try AtomicFile(path: path, mode: mode, hashing: hashing)
-        try file.write(bytes)
+        do {
+            try file.write(bytes)
+        } catch {
+            file.abandon()
+            throw error
+        }
         return try file.commit()
+    }
+
+    /// The process id in `candidate` when it is a temporary name of `name` (`.NAME.tmp-PID-STAMP`,
+    /// as `init` makes them).
+    static func temporaryProcessID(_ candidate: String, of name: String) -> Int? {
+        let prefix = ".\(name).tmp-"
+        guard candidate.hasPrefix(prefix) else { return nil }
+        let parts = candidate.dropFirst(prefix.count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return nil }
+        return Int(parts[0])
+    }
+
+    static func isTemporary(_ candidate: String, of name: String) -> Bool {
+        temporaryProcessID(candidate, of: name) != nil
     }
 
     static func split(_ path: String) -> (directory: String, name: String) {

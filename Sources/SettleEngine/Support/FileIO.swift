@@ -9,7 +9,7 @@ public enum FileIO {
     }
 
     public static func readBytes(path: String) throws -> [UInt8] {
-        let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        let fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         return try fd.closeAfter {
             var result: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -53,16 +53,9 @@ public enum FileIO {
         }
     }
 
-    /// Removes a directory tree (work files only).
-    public static func removeTree(_ path: String) {
-        guard let status = Syscalls.stat(path) else { return }
-        if status.isDirectory {
-            for name in Syscalls.listDirectory(path) { removeTree(path + "/" + name) }
-            Syscalls.rmdir(path)
-        } else {
-            Syscalls.unlink(path)
-        }
-    }
+    /// Removes a tree of Settle's own work files without ever following a symbolic link: a link
+    /// is unlinked, its target untouched (see `Syscalls.removeTree`).
+    public static func removeTree(_ path: String) { Syscalls.removeTree(path) }
 
     public static func listDirectory(_ path: String) -> [String] { Syscalls.listDirectory(path) }
 

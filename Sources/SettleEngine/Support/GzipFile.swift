@@ -17,7 +17,7 @@ enum GzipFile {
                                   bufferBytes: Int = GzipDecoder.defaultBufferBytes) throws -> Outcome {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(source), .readOnly, options: [.closeOnExec])
+            fd = try FileDescriptor.open(FilePath(settlePath: source), .readOnly, options: [.closeOnExec])
         } catch {
             throw SettleError(.unreadableInput, "cannot open input file \(name): \(error)")
         }

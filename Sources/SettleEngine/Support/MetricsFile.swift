@@ -28,7 +28,10 @@ public final class MetricsFile: Sendable {
     /// Writes once now, then every interval until `stop()`.
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
-        try? FileIO.makeDirectories(AtomicFile.split(path).directory)
+        let (directory, name) = AtomicFile.split(path)
+        try? FileIO.makeDirectories(directory)
+        // Temporaries of this file that a killed run left (only this name's pattern, processes gone).
+        OutputFiles.removeTemporaries(in: directory, names: [name])
         try? write()
         let thread = Thread { [self] in
             while wake.wait(timeout: .now() + intervalSeconds) == .timedOut {

@@ -10,44 +10,64 @@ import SystemPackage
 /// The raw system calls swift-system does not wrap, all in one internal file (as swift-system keeps
 /// its `Internals/Syscalls.swift`). Each returns a typed result or throws `Errno`.
 enum Syscalls {
+    /// Runs a call that returns -1 and sets `errno` on failure until it is not interrupted by a
+    /// signal (`EINTR`); returns its result.
+    @inline(__always)
+    static func retryingInterrupts(_ call: () -> Int32) -> Int32 {
+        while true {
+            let result = call()
+            if result == -1 && errno == EINTR { continue }
+            return result
+        }
+    }
+
     static func fsync(_ fd: FileDescriptor) throws(Errno) {
-        if system_fsync(fd.rawValue) != 0 { throw Errno(rawValue: errno) }
+        if retryingInterrupts({ system_fsync(fd.rawValue) }) != 0 { throw Errno(rawValue: errno) }
     }
 
     /// Makes a rename or creation in `directory` durable.
     static func fsyncDirectory(_ directory: String) throws(Errno) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = PathText.withCString(directory) { path in
+            retryingInterrupts { system_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        }
         if fd < 0 { throw Errno(rawValue: errno) }
         defer { close(fd) }
-        if system_fsync(fd) != 0 { throw Errno(rawValue: errno) }
+        if retryingInterrupts({ system_fsync(fd) }) != 0 { throw Errno(rawValue: errno) }
     }
 
     static func rename(_ from: String, _ to: String) throws(Errno) {
-        if system_rename(from, to) != 0 { throw Errno(rawValue: errno) }
+        let result = PathText.withCString(from) { from in
+            PathText.withCString(to) { to in retryingInterrupts { system_rename(from, to) } }
+        }
+        if result != 0 { throw Errno(rawValue: errno) }
     }
 
     /// Publishes `from` under the name `to` only if `to` does not exist yet (`link(2)`); returns
     /// false when another attempt has already published it.
     static func linkNoReplace(_ from: String, _ to: String) throws(Errno) -> Bool {
-        if system_link(from, to) == 0 { return true }
+        let result = PathText.withCString(from) { from in
+            PathText.withCString(to) { to in retryingInterrupts { system_link(from, to) } }
+        }
+        if result == 0 { return true }
         if errno == EEXIST { return false }
         throw Errno(rawValue: errno)
     }
 
     static func unlink(_ path: String) {
-        _ = system_unlink(path)
+        _ = PathText.withCString(path) { path in retryingInterrupts { system_unlink(path) } }
     }
 
     static func mkdir(_ path: String, mode: mode_t) throws(Errno) {
-        if system_mkdir(path, mode) != 0 && errno != EEXIST { throw Errno(rawValue: errno) }
+        let result = PathText.withCString(path) { path in retryingInterrupts { system_mkdir(path, mode) } }
+        if result != 0 && errno != EEXIST { throw Errno(rawValue: errno) }
     }
 
     static func chmod(_ path: String, mode: mode_t) {
-        _ = system_chmod(path, mode)
+        _ = PathText.withCString(path) { path in retryingInterrupts { system_chmod(path, mode) } }
     }
 
     static func rmdir(_ path: String) {
-        _ = system_rmdir(path)
+        _ = PathText.withCString(path) { path in retryingInterrupts { system_rmdir(path) } }
     }
 
     struct FileStatus {
@@ -58,22 +78,32 @@ enum Syscalls {
         var modificationNanoseconds: Int
     }
 
-    static func stat(_ path: String) -> FileStatus? {
+    /// `stat(2)` of `path` (links followed), or the real reason it failed: `ENOENT`, `EACCES`,
+    /// `ELOOP`, `ENOTDIR`, ...
+    static func status(_ path: String) throws(Errno) -> FileStatus {
         var info = Glibc.stat()
-        guard system_stat(path, &info) == 0 else { return nil }
+        let result = PathText.withCString(path) { path in retryingInterrupts { system_stat(path, &info) } }
+        guard result == 0 else { throw Errno(rawValue: errno) }
         let type = info.st_mode & S_IFMT
         return FileStatus(sizeBytes: Int(info.st_size), isDirectory: type == S_IFDIR, isRegular: type == S_IFREG,
                           modificationSeconds: Int(info.st_mtim.tv_sec),
                           modificationNanoseconds: Int(info.st_mtim.tv_nsec))
     }
 
+    /// `status(path)`, nil for any failure (for callers that only ask whether a file is there).
+    static func stat(_ path: String) -> FileStatus? {
+        try? status(path)
+    }
+
     static func listDirectory(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
+        var opened = PathText.withCString(path) { opendir($0) }
+        while opened == nil && errno == EINTR { opened = PathText.withCString(path) { opendir($0) } }
+        guard let dir = opened else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { PathText.decode(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
@@ -82,10 +112,13 @@ enum Syscalls {
 
     /// Maps `length` bytes of `fd` read-only and private.
     static func mapReadOnly(_ fd: FileDescriptor, length: Int) throws(Errno) -> UnsafeRawPointer {
-        guard let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), pointer != MAP_FAILED else {
-            throw Errno(rawValue: errno)
+        while true {
+            guard let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), pointer != MAP_FAILED else {
+                if errno == EINTR { continue }
+                throw Errno(rawValue: errno)
+            }
+            return UnsafeRawPointer(pointer)
         }
-        return UnsafeRawPointer(pointer)
     }
 
     static func unmap(_ pointer: UnsafeRawPointer, length: Int) {
@@ -113,7 +146,8 @@ enum Syscalls {
     static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, 255)
-        return String(cString: buffer)
+        let length = buffer.firstIndex(of: 0) ?? buffer.count
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Monotonic time in nanoseconds.
@@ -135,10 +169,11 @@ enum Syscalls {
 
 // Names that avoid clashing with the wrappers above.
 private func system_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
-private func system_rename(_ a: String, _ b: String) -> Int32 { rename(a, b) }
-private func system_link(_ a: String, _ b: String) -> Int32 { link(a, b) }
-private func system_unlink(_ path: String) -> Int32 { unlink(path) }
-private func system_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
-private func system_chmod(_ path: String, _ mode: mode_t) -> Int32 { chmod(path, mode) }
-private func system_rmdir(_ path: String) -> Int32 { rmdir(path) }
-private func system_stat(_ path: String, _ info: inout Glibc.stat) -> Int32 { stat(path, &info) }
+private func system_open(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 { open(path, flags) }
+private func system_rename(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { rename(a, b) }
+private func system_link(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { link(a, b) }
+private func system_unlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
+private func system_mkdir(_ path: UnsafePointer<CChar>, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
+private func system_chmod(_ path: UnsafePointer<CChar>, _ mode: mode_t) -> Int32 { chmod(path, mode) }
+private func system_rmdir(_ path: UnsafePointer<CChar>) -> Int32 { rmdir(path) }
+private func system_stat(_ path: UnsafePointer<CChar>, _ info: inout Glibc.stat) -> Int32 { stat(path, &info) }

@@ -15,7 +15,7 @@ enum CSVRows {
     static func forEachLine(path: String, _ body: (_ line: ArraySlice<UInt8>) throws -> Bool) throws {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         } catch {
             throw SettleError(.unreadableInput, "cannot open \(path): \(error)")
         }

@@ -13,6 +13,14 @@ public enum MorningReport {
     @discardableResult
     public static func write(outDirectory: String, to path: String? = nil) throws -> String {
         let destination = path ?? outDirectory + "/" + fileName
+        // The page must not replace a file it is made from (`settle report DIR --output DIR/totals.csv`).
+        let destinationForms = FilePaths.forms(destination), identity = Syscalls.identity(destination)
+        for name in OutputFiles.set + OutputFiles.reconciliation {
+            let source = outDirectory + "/" + name
+            if !destinationForms.isDisjoint(with: FilePaths.forms(source)) || identity != nil && Syscalls.identity(source) == identity {
+                throw SettleError(.usage, "the report \(destination) is the same file as \(source), which the report is made from: give another --output")
+            }
+        }
         try AtomicFile.write(Array(try render(outDirectory: outDirectory).utf8), to: destination)
         return destination
     }
