@@ -135,8 +135,11 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
             readableFee: try Self.money(readableFee), unreadableAmounts: unreadableAmounts, unreadableFees: unreadableFees)
         result.worker = worker
         result.attempts = attempts
-        // A figure from a file: checked before conversion, so no marker can trap.
-        result.endNanoseconds = seconds.isFinite && seconds >= 0 && seconds < 1e9 ? UInt64(seconds * 1e9) : 0
+        // Read back from disk: a negative, huge or NaN `seconds` makes the marker invalid, not a trap.
+        guard let nanoseconds = UInt64(exactly: (seconds * 1e9).rounded(.down)) else {
+            throw MarkerError.invalid("bad seconds \(seconds)")
+        }
+        result.endNanoseconds = nanoseconds
         return result
     }
 

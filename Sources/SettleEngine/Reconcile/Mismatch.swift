@@ -89,10 +89,13 @@ public enum MismatchCodec: SpillCodec {
                   at < available else { return nil }
             let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
             at += 1
-            guard let amount = u64(), let file = u64(), let number = u64() else { return nil }
+            // Checked: a file index or number past Int.max is a malformed entry, not a trap (found by fuzzing).
+            guard let amount = u64(), let file = u64().flatMap({ Int(exactly: $0) }), let number = u64().flatMap({ Int(exactly: $0) }) else {
+                return nil
+            }
             let value = MismatchSide(occurrence: Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currency.w0 >> 32),
                                                             amount: Int64(bitPattern: amount), flags: flags),
-                                     file: Int(file), number: Int(number))
+                                     file: file, number: number)
             if side == 0 { row.settled = value } else { row.ledger = value }
         }
         return (MismatchKey(reference: reference, position: position), row, at)

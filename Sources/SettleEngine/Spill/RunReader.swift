@@ -78,12 +78,13 @@ public struct RunReader: Sendable {
         self.bucketCount = Int(bucketCount)
         var buckets: [Int: (offset: Int, length: Int, entries: Int)] = [:]
         for _ in 0..<count {
-            // Every figure is checked before it becomes an Int: a damaged index throws, never traps.
+            // Checked conversions and no sum that can overflow: an index that passed its checksum can
+            // still be wrong (found by fuzzing: an offset of 2^63 trapped here).
             guard let bucket = RunIndex.read(frame, &at, as: UInt32.self),
                   let offset = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
                   let length = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
                   let entries = RunIndex.read(frame, &at, as: UInt64.self).flatMap({ Int(exactly: $0) }),
-                  offset <= size - frameLength, length <= size - frameLength - offset else {
+                  length <= size - frameLength, offset <= size - frameLength - length else {
                 throw corrupt("index entry out of range")
             }
             buckets[Int(bucket)] = (offset, length, entries)

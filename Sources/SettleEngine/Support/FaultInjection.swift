@@ -1,14 +1,28 @@
 import Foundation
 import Synchronization
+import SystemPackage
 
-/// Test-only fault injection at the system-call layer of Settle's own work files, to exercise the
-/// retries. Off unless the environment variable `SETTLE_FAULT_INJECTION` is set to rules separated
-/// by `;`, each `OP:PATH_PART:NTH[:TIMES]`: fail the NTH (1-based) `write`, `fsync` or `read` of a
-/// work file whose path contains PATH_PART, and the TIMES-1 matching calls after it (`*` for
-/// every one: a persistent fault). Example: `write:p000003/:2:1` fails the second write of
-/// partition 3's files once.
+/// Test-only fault injection at the system-call layer of the files Settle writes (work files and
+/// outputs) and the spill runs it reads back, to exercise the retries. Off unless the environment
+/// variable `SETTLE_FAULT_INJECTION` is set to rules separated by `;`, each
+/// `OP:PATH_PART:NTH[:TIMES]`: fail the NTH (1-based) matching call on a file whose path contains
+/// PATH_PART, and the TIMES-1 matching calls after it (`*` for every one: a persistent fault).
+/// OP `write`, `fsync` or `read` fails that call with EIO; `enospc` fails a write with ENOSPC (a full
+/// disk); `eio` fails a read or an fsync with EIO. Example: `write:p000003/:2:1` fails the second
+/// write of partition 3's files once.
 enum FaultInjection {
-    enum Operation: String { case write, fsync, read }
+    enum Operation: String {
+        case write, fsync, read, enospc, eio
+
+        /// Whether a rule of this operation applies to a call of `call` (always a `write`, `fsync` or `read`).
+        func matches(_ call: Operation) -> Bool {
+            switch self {
+            case .enospc: return call == .write
+            case .eio: return call == .read || call == .fsync
+            default: return call == self
+            }
+        }
+    }
 
     struct Rule {
         var operation: Operation
@@ -51,16 +65,20 @@ enum FaultInjection {
             }
         }
         guard !rules.isEmpty else { return }
-        let fail = counters.withLock { counts -> Bool in
+        let failing = counters.withLock { counts -> Operation? in
             if counts.count < rules.count { counts = [Int](repeating: 0, count: rules.count) }
-            var fail = false
-            for (index, rule) in rules.enumerated() where rule.operation == operation && path.contains(rule.pathPart) {
+            var failing: Operation?
+            for (index, rule) in rules.enumerated() where rule.operation.matches(operation) && path.contains(rule.pathPart) {
                 counts[index] += 1
                 let call = counts[index]
-                if call >= rule.nth && (rule.times.map { call < rule.nth + $0 } ?? true) { fail = true }
+                if call >= rule.nth && (rule.times.map { call < rule.nth + $0 } ?? true) { failing = failing ?? rule.operation }
             }
-            return fail
+            return failing
         }
-        if fail { throw SettleError(.io, "injected \(operation.rawValue) fault on \(path) (SETTLE_FAULT_INJECTION)") }
+        guard let failing else { return }
+        // Worded as the real failure is (`BufferedWriter`, `SpillCursor`), so that what a test sees is what a user would.
+        let errno: Errno = failing == .enospc ? .noSpace : .ioError
+        let verb = operation == .read ? "read" : operation == .fsync ? "fsync" : "write"
+        throw SettleError(.io, "cannot \(verb) \(path): \(errno) (injected \(failing.rawValue) fault, SETTLE_FAULT_INJECTION)")
     }
 }
