@@ -130,15 +130,6 @@ struct FieldContent {
         }
     }
 
-    /// The reference of `transaction` as the layout's reference field holds it (a full ARN without
-    /// one), for the ground truth.
-    func reference(of transaction: Transaction) -> String {
-        let length = layout.referenceLength ?? Self.arnLength
-        var bytes = [UInt8](repeating: 0x30, count: length)
-        writeReference(of: transaction, into: &bytes, at: 0, length: length)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// Copies `count` bytes of `source` from `start` into `bytes` at `offset`.
     static func copy(_ source: [UInt8], from start: Int, count: Int, into bytes: inout [UInt8], at offset: Int) {
         for index in 0..<count {

@@ -1,5 +1,7 @@
-/// `settle generate --layout nacha`: writes a large, valid NACHA ACH file (`settlement.ach`) and its
-/// ground truth (`expected/totals.csv`, `expected/summary.json`), deterministically from the seed.
+/// `settle generate --layout nacha`: writes a large, valid NACHA ACH file (`settlement.ach`), the
+/// company's ledger of its entries (`ledger.csv`, see `NachaLedger`) and the ground truth
+/// (`expected/totals.csv`, `expected/summary.json`, `expected/mismatches.csv`, ...), deterministically
+/// from the seed.
 ///
 /// The file: a file header; batches of one to a few thousand entries (PPD, CCD, WEB and TEL mostly,
 /// with IAT, ADV and COR batches), each a batch header, its entries and their addenda, and a batch
@@ -43,7 +45,8 @@ public enum NachaGenerator {
         var records = NachaRecords(seed: options.seed, routing: routing)
         var draws = GeneratorRandom(seed: options.seed, stream: .transactions)
         let mix = NachaMix()
-        var truth = NachaGroundTruth(merchants: companies.count)
+        var ledger = try NachaLedger(options: options, companies: companies, fileDate: fileDate)
+        var truth = NachaGroundTruth(merchants: ledger.merchants, currencyCount: ledger.currencies.count)
         var file = NachaControlTotals()
         var lines = 0
         var batches = 0
@@ -87,26 +90,33 @@ public enum NachaGenerator {
                 let plan = mix.entry(sec, serviceClass, &draws)
                 let receiver = draws.index(routing.receivers.count)
                 batch.addEntry(plan, receiverIdentification: routing.receivers[receiver])
-                truth.addEntry(plan, merchant: merchant)
+                // Every line is 94 bytes and LF: the record number follows from the offset.
+                let record = ReconciliationTruth.SettledRecord(recordNumber: output.sizeBytes / (NachaLine.recordLength + 1) + 1,
+                                                               byteOffset: output.sizeBytes, isValid: true)
+                let traceNumber: UInt64
                 if sec == .adv {
                     let daysBack = advEntries / advSequencesPerDay
                     let julianDay = CalendarDate(daysSinceEpoch: fileDay - daysBack).dayOfYear
-                    records.advEntry(plan, receiver: receiver, julianDay: julianDay,
-                                     sequence: advEntries % advSequencesPerDay + 1)
+                    let sequence = advEntries % advSequencesPerDay + 1
+                    records.advEntry(plan, receiver: receiver, julianDay: julianDay, sequence: sequence)
                     advEntries += 1
                     try output.append(records.line.bytes)
-                    continue
-                }
-                traceSequences[odfi] += 1
-                let trace = NachaRecords.Trace(routing: odfiRouting, sequence: traceSequences[odfi])
-                if sec == .iat {
-                    records.iatEntry(plan, receiver: receiver, trace: trace)
+                    traceNumber = routing.operatorRouting * 10_000_000 + UInt64(julianDay * 10_000 + sequence)
                 } else {
-                    records.entry(plan, receiver: receiver, trace: trace)
+                    traceSequences[odfi] += 1
+                    let trace = NachaRecords.Trace(routing: odfiRouting, sequence: traceSequences[odfi])
+                    if sec == .iat {
+                        records.iatEntry(plan, receiver: receiver, trace: trace)
+                    } else {
+                        records.entry(plan, receiver: receiver, trace: trace)
+                    }
+                    try output.append(records.line.bytes)
+                    try writeAddenda(plan, trace: trace, records: &records, output: &output)
+                    batch.addAddenda(plan.addenda.count)
+                    traceNumber = trace.number
                 }
-                try output.append(records.line.bytes)
-                try writeAddenda(plan, trace: trace, records: &records, output: &output)
-                batch.addAddenda(plan.addenda.count)
+                let transaction = truth.addEntry(plan, merchant: merchant, trace: traceNumber)
+                try ledger.add(transaction, record: record, companies: companies, truth: &truth.settled)
             }
             lines += 2 + batch.entryAddendaCount
 
@@ -142,14 +152,18 @@ public enum NachaGenerator {
         lines += fillerLines
         let fileBytes = output.sizeBytes
         try output.commit()
+        let reconciliation = try ledger.finish(truth: &truth.settled)
 
         let figures = NachaGroundTruth.FileFigures(options: options, control: file, batches: batches, lines: lines,
                                                    fillerLines: fillerLines, fileBytes: fileBytes)
-        try truth.write(to: directory + "/" + Generator.expectedDirectory, figures: figures, companies: companies)
+        try truth.write(to: directory + "/" + Generator.expectedDirectory, figures: figures, companies: companies,
+                        reconciliation: reconciliation)
         return NachaGenerationReport(entries: file.entries, addenda: file.addenda, batches: batches,
                                      iatBatches: truth.batchesBySEC[NachaSEC.iat.rawValue],
                                      advBatches: truth.batchesBySEC[NachaSEC.adv.rawValue], lines: lines,
-                                     fileBytes: fileBytes, totalsRows: truth.totalsRows, outputDirectory: directory)
+                                     fileBytes: fileBytes, totalsRows: truth.totalsRows, ledgerRows: truth.settled.ledgerRows,
+                                     ledgerRejected: reconciliation.ledgerRejects.count,
+                                     mismatches: reconciliation.truth.mismatchCount, outputDirectory: directory)
     }
 
     /// The addenda that follow an entry, each naming the entry by its sequence (the trace's last 7 digits).
