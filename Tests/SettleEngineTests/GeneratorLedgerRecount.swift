@@ -383,4 +383,42 @@ struct ReconciliationRecount {
     static func csv(_ field: String) -> String {
         field.contains(",") || field.contains("\"") ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
+
+    /// Checks the ground truth a generator run wrote into `directory` against this recount:
+    /// `ledger_rejects.csv`, `reconciliation.csv` and `mismatches.csv` (showing the first differing
+    /// line), and the summary's `reconciliation` object.
+    func expectGroundTruth(in directory: String, ledger: LedgerReading,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try GeneratorTests.text(directory, "expected/ledger_rejects.csv") == ledger.rejectsCSV(),
+                sourceLocation: sourceLocation)
+        #expect(try GeneratorTests.text(directory, "expected/reconciliation.csv") == reconciliationCSV(),
+                sourceLocation: sourceLocation)
+        let mismatches = try GeneratorTests.text(directory, "expected/mismatches.csv")
+        let expected = mismatchesCSV()
+        if mismatches != expected {
+            let got = mismatches.split(separator: "\n")
+            let want = expected.split(separator: "\n")
+            let index = (0..<min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
+            Issue.record("mismatches.csv: \(got.count) lines, recount \(want.count); first difference at line \(index + 1):\n  got      \(index < got.count ? got[index] : "")\n  recount  \(index < want.count ? want[index] : "")",
+                         sourceLocation: sourceLocation)
+        }
+
+        let summary = try #require(try JSONSerialization.jsonObject(with: GeneratorTests.bytes(directory, "expected/summary.json"))
+            as? [String: Any], sourceLocation: sourceLocation)
+        let result = try #require(summary["reconciliation"] as? [String: Any], sourceLocation: sourceLocation)
+        for (name, sum) in [("settled", settled), ("ledger", ledgerSum), ("matched", matched)] {
+            let object = try #require(result[name] as? [String: Any], sourceLocation: sourceLocation)
+            #expect(object["count"] as? Int == sum.count, "\(name)", sourceLocation: sourceLocation)
+            #expect(object["gross"] as? String == String(sum.gross), "\(name)", sourceLocation: sourceLocation)
+        }
+        #expect(result["mismatches"] as? Int == rows.count, sourceLocation: sourceLocation)
+        #expect(result["mismatches_by_kind"] as? [String: Int] == countsByKind, sourceLocation: sourceLocation)
+        #expect(result["rows"] as? Int == figures.count, sourceLocation: sourceLocation)
+        let fileFacts = try #require(result["ledger_files"] as? [[String: Any]], sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["path"] as? String } == ledgerFiles, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["rows"] as? Int } == ledger.rowsPerFile, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["rejected"] as? Int } == ledger.rejectsPerFile, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["valid"] as? Int } == zip(ledger.rowsPerFile, ledger.rejectsPerFile).map { $0 - $1 },
+                sourceLocation: sourceLocation)
+    }
 }
