@@ -22,10 +22,6 @@ public enum NachaGenerator {
 
     /// The largest amount of a 12-digit total field (batch controls but ADV's, the file control).
     static let maxTwelveDigits: Int64 = 999_999_999_999
-    /// Trace sequences (88-94) have 7 digits.
-    static let maxTraceSequence: UInt64 = 9_999_999
-    /// ADV trace sequences (91-94) have 4 digits; past them the Julian day (88-90) steps back a day.
-    static let advSequencesPerDay = 9_999
 
     public static func run(_ options: NachaGeneratorOptions) throws(SettleError) -> NachaGenerationReport {
         var setup = GeneratorRandom(seed: options.seed, stream: .setup)
@@ -58,8 +54,7 @@ public enum NachaGenerator {
         try output.append(records.line.bytes)
         lines += 1
 
-        var traceSequences = [UInt64](repeating: 0, count: routing.originators.count)
-        var advEntries = 0
+        var traces = NachaTraces(routing: routing, fileDay: fileDay)
         var remaining = options.entries
         while remaining > 0 {
             var sec = mix.sec(&draws, hasIAT: companies.hasIAT)
@@ -69,8 +64,7 @@ public enum NachaGenerator {
             let merchant = sec == .iat ? companies.drawIAT(&draws) : companies.drawDomestic(&draws)
             let company = companies.companies[merchant]
             // The batch's ODFI: drawn, or the next one whose 7-digit trace sequences have room.
-            var odfi = draws.index(routing.originators.count)
-            while traceSequences[odfi] + UInt64(size) > maxTraceSequence { odfi = (odfi + 1) % routing.originators.count }
+            let odfi = traces.odfi(drawn: draws.index(routing.originators.count), entries: size)
             let odfiRouting = routing.originators[odfi]
             batches += 1
             truth.addBatch(sec)
@@ -93,43 +87,16 @@ public enum NachaGenerator {
                 // Every line is 94 bytes and LF: the record number follows from the offset.
                 let record = ReconciliationTruth.SettledRecord(recordNumber: output.sizeBytes / (NachaLine.recordLength + 1) + 1,
                                                                byteOffset: output.sizeBytes, isValid: true)
-                let traceNumber: UInt64
-                if sec == .adv {
-                    let daysBack = advEntries / advSequencesPerDay
-                    let julianDay = CalendarDate(daysSinceEpoch: fileDay - daysBack).dayOfYear
-                    let sequence = advEntries % advSequencesPerDay + 1
-                    records.advEntry(plan, receiver: receiver, julianDay: julianDay, sequence: sequence)
-                    advEntries += 1
-                    try output.append(records.line.bytes)
-                    traceNumber = routing.operatorRouting * 10_000_000 + UInt64(julianDay * 10_000 + sequence)
-                } else {
-                    traceSequences[odfi] += 1
-                    let trace = NachaRecords.Trace(routing: odfiRouting, sequence: traceSequences[odfi])
-                    if sec == .iat {
-                        records.iatEntry(plan, receiver: receiver, trace: trace)
-                    } else {
-                        records.entry(plan, receiver: receiver, trace: trace)
-                    }
-                    try output.append(records.line.bytes)
-                    try writeAddenda(plan, trace: trace, records: &records, output: &output)
-                    batch.addAddenda(plan.addenda.count)
-                    traceNumber = trace.number
-                }
-                let transaction = truth.addEntry(plan, merchant: merchant, trace: traceNumber)
+                let trace = try writeEntry(plan, receiver: receiver, sec: sec, odfi: odfi, traces: &traces, records: &records,
+                                           output: &output)
+                batch.addAddenda(plan.addenda.count)   // ADV entries have none
+                let transaction = truth.addEntry(plan, merchant: merchant, trace: trace.number)
                 try ledger.add(transaction, record: record, companies: companies, truth: &truth.settled)
             }
             lines += 2 + batch.entryAddendaCount
 
-            if sec == .adv {
-                records.advBatchControl(entryAddendaCount: batch.entryAddendaCount, entryHash: batch.entryHash,
-                                        totalDebit: batch.totalDebit, totalCredit: batch.totalCredit, odfi: odfiRouting,
-                                        batchNumber: batches)
-            } else {
-                try checkTwelveDigits(batch, what: "batch \(batches)")
-                records.batchControl(serviceClass: serviceClass, entryAddendaCount: batch.entryAddendaCount,
-                                     entryHash: batch.entryHash, totalDebit: batch.totalDebit, totalCredit: batch.totalCredit,
-                                     companyId: sec == .iat ? nil : company.id, odfi: odfiRouting, batchNumber: batches)
-            }
+            try writeBatchControl(batch, sec: sec, serviceClass: serviceClass, company: company, odfi: odfiRouting,
+                                  batchNumber: batches, records: &records)
             try output.append(records.line.bytes)
             file.add(batch)
             remaining -= size
@@ -164,6 +131,43 @@ public enum NachaGenerator {
                                      fileBytes: fileBytes, totalsRows: truth.totalsRows, ledgerRows: truth.settled.ledgerRows,
                                      ledgerRejected: reconciliation.ledgerRejects.count,
                                      mismatches: reconciliation.truth.mismatchCount, outputDirectory: directory)
+    }
+
+    /// Writes an entry of a batch of `sec` (and its addenda, but for ADV: ADV entries have none) and
+    /// returns its trace number.
+    private static func writeEntry(_ plan: NachaEntryPlan, receiver: Int, sec: NachaSEC, odfi: Int, traces: inout NachaTraces,
+                                   records: inout NachaRecords, output: inout ChunkedOutput) throws(SettleError) -> NachaRecords.Trace {
+        if sec == .adv {
+            let (trace, julianDay, sequence) = traces.nextADV()
+            records.advEntry(plan, receiver: receiver, julianDay: julianDay, sequence: sequence)
+            try output.append(records.line.bytes)
+            return trace
+        }
+        let trace = traces.next(odfi: odfi)
+        if sec == .iat {
+            records.iatEntry(plan, receiver: receiver, trace: trace)
+        } else {
+            records.entry(plan, receiver: receiver, trace: trace)
+        }
+        try output.append(records.line.bytes)
+        try writeAddenda(plan, trace: trace, records: &records, output: &output)
+        return trace
+    }
+
+    /// The batch control: ADV's with 20-digit totals, the others' with 12 (checked), IAT's with 45-54 blank.
+    private static func writeBatchControl(_ batch: NachaControlTotals, sec: NachaSEC, serviceClass: NachaServiceClass,
+                                          company: NachaCompanies.Company, odfi: UInt64, batchNumber: Int,
+                                          records: inout NachaRecords) throws(SettleError) {
+        if sec == .adv {
+            records.advBatchControl(entryAddendaCount: batch.entryAddendaCount, entryHash: batch.entryHash,
+                                    totalDebit: batch.totalDebit, totalCredit: batch.totalCredit, odfi: odfi,
+                                    batchNumber: batchNumber)
+        } else {
+            try checkTwelveDigits(batch, what: "batch \(batchNumber)")
+            records.batchControl(serviceClass: serviceClass, entryAddendaCount: batch.entryAddendaCount,
+                                 entryHash: batch.entryHash, totalDebit: batch.totalDebit, totalCredit: batch.totalCredit,
+                                 companyId: sec == .iat ? nil : company.id, odfi: odfi, batchNumber: batchNumber)
+        }
     }
 
     /// The addenda that follow an entry, each naming the entry by its sequence (the trace's last 7 digits).
