@@ -34,11 +34,11 @@ struct GenerateCommand: ParsableCommand {
           expected/mismatches.csv, reconciliation.csv, ledger_rejects.csv, ledger_faults.csv  as above
           expected/summary.json     entries, addenda, batches (IAT, ADV), lines, blocks, file control,
                                     and the ledger's and reconciliation's figures
-        With --faults RATE only the ledger differs (the NACHA file stays valid); --ledger-style and
-        --ledger-files apply as for other layouts.
         RECORDS counts entry detail records (type 6), at most \(NachaGeneratorOptions.maxEntries): NACHA's
         6-digit block count caps a file at 9,999,990 lines. The last batch is never ADV, so the file
         control is always the standard one (12-digit totals), as nacha.yaml expects after a non-ADV batch.
+        With --faults RATE only the ledger differs (the NACHA file stays valid and the same); --ledger-style
+        and --ledger-files apply as for other layouts.
 
         The same seed and options always give the same bytes. With --faults RATE, about RATE of the
         detail records get one fault each (bad_amount, bad_code, bad_date or a duplicated record) and

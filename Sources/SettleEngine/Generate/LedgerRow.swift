@@ -51,7 +51,8 @@ struct LedgerRow {
         for _ in 0..<arnLength { bytes.append(0x30) }
         content.writeReference(of: transaction, into: &bytes, at: 0)
         bytes.append(0x2C)
-        bytes.append(contentsOf: merchants.csvField(values.merchant))
+        let idStart = merchants.csvStarts[values.merchant]
+        bytes.append(contentsOf: merchants.csvBytes[idStart..<merchants.csvStarts[values.merchant + 1]])
         bytes.append(0x2C)
         bytes.append(contentsOf: currencyKeys[values.currency])
         bytes.append(0x2C)

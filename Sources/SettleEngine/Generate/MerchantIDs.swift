@@ -9,9 +9,10 @@ struct MerchantIDs {
     let order: [Int]
     /// Index into the currency table, per merchant.
     let homeCurrency: [Int]
-    /// Every id's CSV field back to back: merchant `m`'s is `csvBytes[csvStarts[m]..<csvStarts[m + 1]]`.
-    private let csvBytes: [UInt8]
-    private let csvStarts: [Int]
+    /// Every id's CSV field back to back: merchant `m`'s is `csvBytes[csvStarts[m]..<csvStarts[m + 1]]`
+    /// (read in place by the ledger rows' formatters, once per row).
+    let csvBytes: [UInt8]
+    let csvStarts: [Int]
 
     /// The ids `id(m)` of `count` merchants, already in bytewise `order`.
     init(count: Int, order: [Int], homeCurrency: [Int], id: (Int) -> ArraySlice<UInt8>) {

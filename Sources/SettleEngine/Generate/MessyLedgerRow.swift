@@ -118,7 +118,8 @@ struct MessyLedgerRow {
                     appendDirectionWord(isCredit: values.isCredit)
                 }
             case .merchant:
-                bytes.append(contentsOf: merchants.csvField(values.merchant))
+                let idStart = merchants.csvStarts[values.merchant]
+                bytes.append(contentsOf: merchants.csvBytes[idStart..<merchants.csvStarts[values.merchant + 1]])
             }
         }
         bytes.append(0x0D)
