@@ -77,6 +77,7 @@ public struct StructuredLayout: Sendable {
         public var amountOffset = 0, amountLength = 0, hasAmount = false, amountSigned = false, amountMultiplier: Int64 = 1
         public var directionOffset = 0, directionLength = 0, hasDirection = false
         public var feeOffset = 0, feeLength = 0, hasFee = false, feeSigned = false, feeMultiplier: Int64 = 1
+        public var referenceOffset = 0, referenceLength = 0, hasReference = false
     }
 
     public struct Record: Sendable {
@@ -111,7 +112,29 @@ public struct StructuredLayout: Sendable {
         public var merchantFromContext = false
         public var currency: Source = .missing
         public var reference: CompiledLayout.Field?
+        public var date: CompiledLayout.Field?
         public var updates: [Update] = []
+        /// Role fields read from another record of the entry, copied after the detail's own bytes
+        /// (`targetOffset`): the detail is then read from that assembled record.
+        public var externals: [External] = []
+        /// The continuation specs the detail needs (deferred until they are read), in order.
+        public var continuations: [Int] = []
+        /// The detail's bytes followed by its external role fields.
+        public var assembledLength = 0
+    }
+
+    /// One role field of a detail read from a continuation (`slot` -1) or a context slot.
+    public struct External: Sendable {
+        public var continuation: Int
+        public var slot: Int
+        public var sourceOffset: Int
+        public var length: Int
+        public var targetOffset: Int
+        /// As validated in the assembled record.
+        public var field: CompiledLayout.Field
+        public var spec: FieldSpec
+        /// `segment_u.amount_paid`, for rejects.
+        public var label: String
     }
 
     public let records: [Record]
@@ -135,6 +158,8 @@ public struct StructuredLayout: Sendable {
     /// The layout's `record_length`, and the longest record any kind allows.
     public let recordLength: Int
     public let maxLength: Int
+    /// The longest detail with its external role fields (the scanner's assembled record).
+    public let maxAssembledLength: Int
     /// Implied decimals of every amount in the totals.
     public let scale: Int
     public let constantCurrency: UInt32?
@@ -194,8 +219,8 @@ public struct StructuredLayout: Sendable {
         self.measures = measures
 
         scale = specs.filter { $0.kind == .detail }
-            .flatMap { $0.fields.filter { $0.role == .amount || $0.role == .fee } }
-            .map { $0.scale ?? 2 }.max() ?? 2
+            .flatMap { $0.resolvedRoles(in: specs).roles.filter { $0.role == .amount || $0.role == .fee } }
+            .map { $0.field.scale ?? 2 }.max() ?? 2
         if case .value(let code)? = structure.currency {
             constantCurrency = CurrencyCode(code).raw
         } else {
@@ -214,9 +239,36 @@ public struct StructuredLayout: Sendable {
             func field(named name: String) -> CompiledLayout.Field? {
                 record.fields.firstIndex { $0.name == name }.map { fields[$0] }
             }
-            func field(role: FieldRole) -> (CompiledLayout.Field, FieldSpec)? {
-                record.fields.firstIndex { $0.role == role }.map { (fields[$0], record.fields[$0]) }
+            // Each role's field: its own, or one placed after its bytes in the assembled record.
+            var roleFields: [FieldRole: (CompiledLayout.Field, FieldSpec)] = [:]
+            var externals: [External] = []
+            var assembled = record.length ?? spec.recordLength
+            if record.kind == .detail {
+                for role in record.resolvedRoles(in: specs).roles {
+                    if role.origin == .own, let index = record.fields.firstIndex(of: role.field) {
+                        roleFields[role.role] = (fields[index], role.field)
+                        continue
+                    }
+                    var external = External(continuation: -1, slot: -1, sourceOffset: role.field.position.offset,
+                                            length: role.field.position.length, targetOffset: assembled,
+                                            field: CompiledLayout.Field(offset: 0, length: 0, type: .text, optional: true, codes: [], index: -1),
+                                            spec: role.field, label: role.label)
+                    if case .continuation(let spec) = role.origin {
+                        external.continuation = spec
+                    } else {
+                        external.slot = slot(role.field.name) ?? -1
+                        external.length = external.slot >= 0 ? capacities[external.slot] : role.field.position.length
+                    }
+                    external.field = CompiledLayout.Field(offset: assembled, length: external.length, type: role.field.type,
+                                                          optional: role.field.optional,
+                                                          codes: role.field.acceptedCodes.map { FieldDecoder.pack(Array($0.utf8)) },
+                                                          index: record.fields.count + externals.count)
+                    roleFields[role.role] = (external.field, role.field)
+                    externals.append(external)
+                    assembled += external.length
+                }
             }
+            func field(role: FieldRole) -> (CompiledLayout.Field, FieldSpec)? { roleFields[role] }
             let codeAt = (record.codeAt ?? spec.recordType).map { ($0.offset, $0.length) }
             let when = record.when
             var compiledRecord = Record(
@@ -236,6 +288,13 @@ public struct StructuredLayout: Sendable {
                     return (slotIndex, field.position.offset, field.position.length)
                 }
             }
+            compiledRecord.externals = externals
+            compiledRecord.assembledLength = assembled
+            var needed: [Int] = []
+            for external in externals where external.continuation >= 0 && !needed.contains(external.continuation) {
+                needed.append(external.continuation)
+            }
+            compiledRecord.continuations = needed
             if record.kind == .detail {
                 if let (amount, amountSpec) = field(role: .amount) {
                     compiledRecord.amount = amount
@@ -255,11 +314,14 @@ public struct StructuredLayout: Sendable {
                     compiledRecord.feeMultiplier = power(scale - (feeSpec.scale ?? 2))
                 }
                 compiledRecord.reference = field(role: .reference)?.0
+                compiledRecord.date = field(role: .date)?.0
                 func source(_ name: String) -> Source {
                     if let own = field(named: name) { return .own(offset: own.offset, length: own.length) }
                     return slot(name).map { .context($0) } ?? .missing
                 }
-                if structure.merchant.isEmpty {
+                if let (merchant, _) = field(role: .merchant), merchant.offset >= compiledRecord.length {
+                    compiledRecord.merchantParts = [.own(offset: merchant.offset, length: merchant.length)]
+                } else if structure.merchant.isEmpty {
                     if let (merchant, _) = field(role: .merchant) {
                         compiledRecord.merchantParts = [.own(offset: merchant.offset, length: merchant.length)]
                     }
@@ -270,6 +332,9 @@ public struct StructuredLayout: Sendable {
                     if case .own = $0 { return false } else { return true }
                 }
                 switch structure.currency {
+                case _ where (field(role: .currency)?.0.offset ?? 0) >= compiledRecord.length:
+                    let currency = field(role: .currency)!.0
+                    compiledRecord.currency = .own(offset: currency.offset, length: currency.length)
                 case .field(let name)?: compiledRecord.currency = source(name)
                 case .value?: compiledRecord.currency = .missing
                 case nil:
@@ -313,6 +378,7 @@ public struct StructuredLayout: Sendable {
             compiled.append(compiledRecord)
         }
         records = compiled
+        maxAssembledLength = compiled.map(\.assembledLength).max() ?? recordLength
         recognizers = compiled.map { record in
             var recognizer = Recognizer()
             recognizer.length = record.length
@@ -406,6 +472,11 @@ public struct StructuredLayout: Sendable {
             roles.feeLength = fee.length
             roles.feeSigned = record.feeSigned
             roles.feeMultiplier = record.feeMultiplier
+        }
+        if let reference = record.reference {
+            roles.hasReference = true
+            roles.referenceOffset = reference.offset
+            roles.referenceLength = reference.length
         }
         return roles
     }

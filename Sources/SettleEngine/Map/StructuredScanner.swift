@@ -85,7 +85,40 @@ final class StructuredScanner {
     // Sums of valid details.
     var sums = ValidSums()
 
-    init(layout: StructuredLayout, base: UnsafeRawPointer, partition: Partition, file: FilePlan, table: AggregateTable) {
+    // Reconciliation: each detail's reference goes to the worker's buffer of occurrences, as in the
+    // flat loop (unretained: the worker keeps the buffer alive and the loop must not retain it).
+    let references: Unmanaged<ReferenceBuffer>?
+    let referenceWidth: Int
+    /// A ledger in a layout: its partials are tagged and its occurrences flagged as the ledger's.
+    let currencyTag: UInt32
+    let sideFlag: UInt8
+    let partitionPosition: UInt64
+    var onReferencesFull: () throws -> Void = {}
+
+    // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
+    let hasExternals: UnsafeMutablePointer<Bool>
+    let externalFieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
+    let externalFieldCount: Int
+    let externalFields: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
+    /// The waiting detail's bytes, then its external role fields.
+    let assembled: UnsafeMutableRawPointer
+    /// By continuation spec: read for the waiting detail.
+    let continuationFound: UnsafeMutablePointer<Bool>
+    var pendingSpec = -1
+    var pendingRef = StructuredPartial.RecordRef(spec: 0, partition: 0, local: 0, offset: 0)
+    var pendingRawLength = 0
+    var heldRejects: [RejectEntry] = []
+    /// Reading past the partition's end for a waiting detail's continuations: nothing is counted.
+    var lookingAhead = false
+    var lookaheadDone = false
+
+    init(layout: StructuredLayout, base: UnsafeRawPointer, partition: Partition, file: FilePlan, table: AggregateTable,
+         references: ReferenceBuffer? = nil) {
+        self.references = references.map { Unmanaged.passUnretained($0) }
+        referenceWidth = file.referenceWidth
+        currencyTag = references != nil && file.isLedger ? ReconciliationTag.ledger : 0
+        sideFlag = references != nil && file.isLedger ? Occurrence.ledger : 0
+        partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         self.layout = layout
         self.records = layout.records
         self.base = base
@@ -190,6 +223,21 @@ final class StructuredScanner {
         scratchCapacity = layout.maxLength + 16
         scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
         keyBuffer = .allocate(byteCount: 64, alignment: 8)
+        hasExternals = .allocate(capacity: count)
+        hasExternals.initialize(from: layout.records.map { !$0.externals.isEmpty }, count: count)
+        let allExternal = layout.records.flatMap { $0.externals.map(\.field) }
+        externalFieldStorage = .allocate(capacity: max(1, allExternal.count))
+        _ = externalFieldStorage.initialize(from: allExternal)
+        externalFieldCount = allExternal.count
+        externalFields = .allocate(capacity: count)
+        at = 0
+        for (index, record) in layout.records.enumerated() {
+            (externalFields + index).initialize(to: UnsafeBufferPointer(rebasing: externalFieldStorage[at..<(at + record.externals.count)]))
+            at += record.externals.count
+        }
+        assembled = .allocate(byteCount: layout.maxAssembledLength + 16, alignment: 8)
+        continuationFound = .allocate(capacity: count)
+        continuationFound.initialize(repeating: false, count: count)
         groupMeasures = .allocate(capacity: max(1, layout.measures.count))
         groupMeasures.initialize(repeating: 0, count: max(1, layout.measures.count))
         fileMeasures = .allocate(capacity: max(1, layout.measures.count))
@@ -204,7 +252,7 @@ final class StructuredScanner {
         lengths.deallocate()
         roles.deallocate()
         fieldBuffers.deallocate()
-        fieldStorage.baseAddress.map { $0.deinitialize(count: fieldStorage.count) }
+        _ = fieldStorage.baseAddress.map { $0.deinitialize(count: fieldStorage.count) }
         fieldStorage.deallocate()
         codes.deallocate()
         codeRanges.deallocate()
@@ -225,6 +273,13 @@ final class StructuredScanner {
         keyBuffer.deallocate()
         groupMeasures.deallocate()
         fileMeasures.deallocate()
+        hasExternals.deallocate()
+        externalFields.deallocate()
+        // Only the fields initialised (the buffer has room for one when there are none).
+        _ = externalFieldStorage.baseAddress.map { $0.deinitialize(count: externalFieldCount) }
+        externalFieldStorage.deallocate()
+        assembled.deallocate()
+        continuationFound.deallocate()
     }
 
     // MARK: - The loop
@@ -236,6 +291,7 @@ final class StructuredScanner {
     }
 
     func run(result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
+        defer { onReferencesFull = {} }
         loadStartContext()
         var start = partition.byteStart
         var local = 0
@@ -256,6 +312,7 @@ final class StructuredScanner {
             }
             try physical(offset: offset, length: length, local: &local, result: &result, rejects: &rejects, onFull: onFull)
         }
+        if pendingSpec >= 0 { try lookAhead(result: &result, rejects: &rejects, onFull: onFull) }
         flushGroup()
         flushFile()
         result.records = local
@@ -267,87 +324,68 @@ final class StructuredScanner {
     }
 
     /// A line that is not `record_length` long: another kind's length, trimmed, multi-byte, several
-    /// records back to back, blank, or simply wrong.
-    private func physical(offset: Int, length: Int, local: inout Int, result: inout PartitionResult, rejects: inout RejectLog,
-                          onFull: () throws -> Void) throws {
+    /// records back to back, blank, or simply wrong (read as `StructuredLine` says).
+    func physical(offset: Int, length: Int, local: inout Int, result: inout PartitionResult, rejects: inout RejectLog,
+                  onFull: () throws -> Void) throws {
         let recordLength = layout.recordLength
+        let spec = length > 0 ? classify(base, offset: offset, length: length, whenHolds: whenHolds) : nil
+        let form = StructuredLine.form(base, offset: offset, length: length, spec: spec, layout: layout, framing: file.framing,
+                                       strict: strict)
         // After the trailer of a layout that ignores what follows: whatever the line is.
-        if fileClosed && layout.afterTrailer == .ignore && !(file.framing == .none && isOnlyLineEnds(offset: offset, length: length)) {
+        if fileClosed && layout.afterTrailer == .ignore && form != .lineEnds {
             try afterTrailer(byteOffset: offset, rawLength: length, local: local, result: &result, rejects: &rejects)
             local += 1
             return
         }
-        if length == 0 || (file.framing == .none && isOnlyLineEnds(offset: offset, length: length)) {
-            if length == 0 && strict {
+        switch form {
+        case .lineEnds:
+            return
+        case .blank:
+            if strict {
                 try reject(.shortRecord, spec: -1, field: -1, byteOffset: offset, rawLength: 0, local: local, result: &result, rejects: &rejects)
-            } else if length == 0 {
+            } else {
                 warn(.blankLine, local: local)
             }
-            if length == 0 { local += 1 }
-            return
-        }
-        // Another kind's own length: an ordinary record.
-        if let spec = classify(base, offset: offset, length: length, whenHolds: whenHolds), lengths[spec] == length {
-            try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
-                       result: &result, rejects: &rejects, onFull: onFull)
             local += 1
-            return
-        }
-        if length > recordLength {
-            // Multi-byte characters in a record whose character count is right (under --strict the line
-            // is read as it is: an overlong record).
-            if !strict, let characters = layout.multibyteLength(base, offset: offset, length: length) {
-                warn(.multibyte, local: local)
-                StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
-                try record(UnsafeRawPointer(scratch), offset: 0, length: characters, byteOffset: offset, rawLength: length,
-                           local: local, result: &result, rejects: &rejects, onFull: onFull)
+        case .multibyte(let characters):
+            warn(.multibyte, local: local)
+            StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
+            try record(UnsafeRawPointer(scratch), offset: 0, length: characters, byteOffset: offset, rawLength: length,
+                       local: local, result: &result, rejects: &rejects, onFull: onFull)
+            local += 1
+        case .unseparated(let count):
+            warn(.unseparated, local: local)
+            for piece in 0..<count {
+                let at = offset + piece * recordLength
+                try record(base, offset: at, length: recordLength, byteOffset: at, rawLength: recordLength, local: local,
+                           result: &result, rejects: &rejects, onFull: onFull)
                 local += 1
-                return
             }
-            // Several records on one line (under --strict: one overlong record).
-            if !strict && length % recordLength == 0 {
-                warn(.unseparated, local: local)
-                for piece in 0..<(length / recordLength) {
-                    let at = offset + piece * recordLength
-                    try record(base, offset: at, length: recordLength, byteOffset: at, rawLength: recordLength, local: local,
-                               result: &result, rejects: &rejects, onFull: onFull)
-                    local += 1
-                }
-                return
-            }
+        case .record:
+            // Another kind's own length, overlong, or shorter than its kind (padded back by `record`).
             try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
                        result: &result, rejects: &rejects, onFull: onFull)
             local += 1
-            return
         }
-        // Shorter than its kind: trailing blanks trimmed. Padded back (a warning), or a reject.
-        try record(base, offset: offset, length: length, byteOffset: offset, rawLength: length, local: local,
-                   result: &result, rejects: &rejects, onFull: onFull)
-        local += 1
     }
 
     /// One record (of any length): recognised, checked against its kind's length, then handled.
     @inline(__always)
-    private func record(_ pointer: UnsafeRawPointer, offset: Int, length: Int, byteOffset: Int, rawLength: Int, local: Int,
+    func record(_ pointer: UnsafeRawPointer, offset: Int, length: Int, byteOffset: Int, rawLength: Int, local: Int,
                         result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         var pointer = pointer, offset = offset, length = length
         var spec = classify(pointer, offset: offset, length: length, whenHolds: whenHolds)
         // Shorter than its kind (trailing blanks trimmed), or too short even to be recognised:
         // padded back with blanks and recognised again (the padding may complete a match).
-        var target = 0
-        if let index = spec, length < lengths[index] {
-            target = lengths[index]
-        } else if spec == nil && length < layout.recordLength {
-            target = layout.recordLength
-        }
+        let target = StructuredLine.padTarget(spec: spec, length: length, kindLength: spec.map { lengths[$0] } ?? 0,
+                                              recordLength: layout.recordLength)
         // A record of the wrong length is rejected, but still plays its part in the structure (a
         // group header opens its group, a trailer closes it), read padded or cut to its kind's
         // length: so the structure never depends on where partitions start.
         var lengthReject: RejectReason?
         if target > 0 {
-            pad(pointer, offset: offset, length: length, to: target)
-            if let padded = classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: whenHolds),
-               lengths[padded] == target {
+            if let padded = StructuredLine.repaired(pointer, offset: offset, length: length, target: target, layout: layout,
+                                                    whenHolds: whenHolds, scratch: scratch, capacity: scratchCapacity) {
                 if strict {
                     lengthReject = .shortRecord
                 } else {
@@ -360,6 +398,7 @@ final class StructuredScanner {
             }
         }
         guard let index = spec else {
+            if lookingAhead { return }
             countUnrecognised()
             if fileClosed, layout.afterTrailer == .ignore {
                 try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
@@ -381,8 +420,20 @@ final class StructuredScanner {
             length = lengths[index]
         }
         let kind = kinds[index]
+        // A detail waiting for its continuations: this one may hold its roles; any other kind ends it.
+        if pendingSpec >= 0 {
+            if kind == .continuation {
+                capture(index, pointer, offset: offset)
+                if lookingAhead { return }
+            } else if lookingAhead {
+                lookaheadDone = true
+                return
+            } else {
+                try resolvePending(result: &result, rejects: &rejects, onFull: onFull)
+            }
+        }
         if fileClosed && kind != .filler && !(kind == .fileHeader && layout.afterTrailer == .nextFile) {
-            try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
+            try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects, spec: index)
             return
         }
         let ref = StructuredPartial.RecordRef(spec: index, partition: partition.index, local: local, offset: byteOffset)
@@ -399,6 +450,11 @@ final class StructuredScanner {
                 if fileKey == nil { fileKey = -1 }
                 try count(spec: index, pointer, offset: offset)
                 try reject(lengthReject, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
+                return
+            }
+            if hasExternals[index] {
+                try startEntry(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects,
+                               onFull: onFull)
                 return
             }
             try detail(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects, onFull: onFull)
@@ -469,7 +525,7 @@ final class StructuredScanner {
     // MARK: - Details
 
     @inline(__always)
-    private func detail(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+    func detail(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                         result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         if fileKey == nil { fileKey = -1 }
         let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: fieldBuffers[index])
@@ -526,7 +582,21 @@ final class StructuredScanner {
         // Unretained: the worker keeps its table alive, and the loop must not retain it per record.
         let table = Unmanaged.passUnretained(self.table)
         if table._withUnsafeGuaranteedRef({ $0.isFull }) { try onFull() }
-        table._withUnsafeGuaranteedRef { $0.add(merchant: merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: fee) }
+        table._withUnsafeGuaranteedRef {
+            $0.add(merchant: merchant, currency: currency | currencyTag, isDebit: isDebit, amountMinor: amount, feeMinor: fee)
+        }
+        if let references {
+            let reference = role.hasReference
+                ? ReferenceNormalizer.normalize(pointer, offset: offset + role.referenceOffset, length: role.referenceLength,
+                                                width: referenceWidth) ?? MerchantKey()
+                : MerchantKey()
+            let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(ref.local))
+            let value = Occurrence(merchant: merchant, currency: currency, amount: amount, flags: (isDebit ? 0 : Occurrence.credit) | sideFlag)
+            if !references._withUnsafeGuaranteedRef({ $0.append(key, value) }) {
+                try onReferencesFull()
+                _ = references._withUnsafeGuaranteedRef { $0.append(key, value) }
+            }
+        }
         sums.add(isDebit: isDebit, amount: amount, fee: fee)
         try applyUpdates(index, pointer, offset: offset, valid: true, isDebit: isDebit, amount: amount, fee: fee)
     }
@@ -609,7 +679,7 @@ final class StructuredScanner {
 
     /// Adds a record to the measures of the group and file in force.
     @inline(__always)
-    private func applyUpdates(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, valid: Bool, isDebit: Bool, amount: Int64,
+    func applyUpdates(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, valid: Bool, isDebit: Bool, amount: Int64,
                               fee: Int64) throws {
         let inGroup = groupKey != nil
         if fileKey == nil { fileKey = -1 }
@@ -662,11 +732,12 @@ final class StructuredScanner {
     }
 
     @inline(__always)
-    private func count(spec index: Int, _ pointer: UnsafeRawPointer, offset: Int) throws {
+    func count(spec index: Int, _ pointer: UnsafeRawPointer, offset: Int) throws {
         try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
     }
 
     private func countUnrecognised() {
+        if lookingAhead { return }
         if fileKey == nil && !fileClosed { fileKey = -1 }
         for measure in allMeasures {
             if groupKey != nil { groupMeasures[measure] &+= 1 }
@@ -763,7 +834,7 @@ final class StructuredScanner {
     private func loadHeader(at offset: Int, length: Int, kind: StructuredKind) {
         var pointer = base, start = offset
         if length < layout.recordLength {
-            pad(base, offset: offset, length: length, to: layout.recordLength)
+            StructuredLine.pad(base, offset: offset, length: length, to: layout.recordLength, scratch: scratch, capacity: scratchCapacity)
             pointer = UnsafeRawPointer(scratch)
             start = 0
         }
@@ -806,37 +877,24 @@ final class StructuredScanner {
 
     // MARK: - Physical forms
 
-    private func afterTrailer(byteOffset: Int, rawLength: Int, local: Int, result: inout PartitionResult, rejects: inout RejectLog) throws {
+    /// `spec`: the kind the record was recognised as, if any (a detail's reference still counts).
+    private func afterTrailer(byteOffset: Int, rawLength: Int, local: Int, result: inout PartitionResult, rejects: inout RejectLog,
+                              spec: Int = -1) throws {
+        if lookingAhead { return }
         if layout.afterTrailer == .ignore && !strict {
             warn(.afterTrailer, local: local)
             return
         }
         try reject(.afterTrailer, spec: -1, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result,
                    rejects: &rejects)
+        if spec >= 0 { try noteRejectedReference(spec: spec, byteOffset: byteOffset, rawLength: rawLength, local: local) }
     }
 
     private func warn(_ warning: StructuredWarning, local: Int) {
+        if lookingAhead { return }
         let index = StructuredWarning.allCases.firstIndex(of: warning)!
         warningCounts[index] += 1
         if warningFirst[index].count < StructuredPartial.warningPositions { warningFirst[index].append([partition.index, local]) }
-    }
-
-    private func isOnlyLineEnds(offset: Int, length: Int) -> Bool {
-        (0..<length).allSatisfy {
-            let byte = base.load(fromByteOffset: offset + $0, as: UInt8.self)
-            return byte == 0x0A || byte == 0x0D
-        }
-    }
-
-    private func pad(_ pointer: UnsafeRawPointer, offset: Int, length: Int, to target: Int) {
-        let target = min(target, scratchCapacity)
-        let copied = min(length, target)
-        if pointer == UnsafeRawPointer(scratch) && offset == 0 {
-            // Already in the scratch record.
-        } else {
-            scratch.copyMemory(from: pointer + offset, byteCount: copied)
-        }
-        if target > copied { (scratch + copied).initializeMemory(as: UInt8.self, repeating: 0x20, count: target - copied) }
     }
 
     static func trimmed(_ pointer: UnsafeRawPointer, offset: Int, length: Int) -> (start: Int, count: Int) {
@@ -865,19 +923,40 @@ final class StructuredScanner {
         }
     }
 
-    private func reject(_ reason: RejectReason, spec: Int, field: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
+    func reject(_ reason: RejectReason, spec: Int, field: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                         result: inout PartitionResult, rejects: inout RejectLog) throws {
         try reject(reason, spec: spec, field: field, byteOffset: ref.offset, rawLength: rawLength, local: ref.local, result: &result,
                    rejects: &rejects)
     }
 
-    private func reject(_ reason: RejectReason, spec: Int, field: Int, byteOffset: Int, rawLength: Int, local: Int,
+    func reject(_ reason: RejectReason, spec: Int, field: Int, byteOffset: Int, rawLength: Int, local: Int,
                         result: inout PartitionResult, rejects: inout RejectLog) throws {
+        if lookingAhead { return }
         result.rejected += 1
         result.rejectsByReason[Int(reason.rawValue)] += 1
         let raw = Array(UnsafeRawBufferPointer(start: base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes)))
         var entry = RejectEntry(localRecordIndex: local, byteOffset: byteOffset, reason: reason, recordKind: nil, fieldIndex: field, raw: raw)
         entry.specIndex = spec
-        try rejects.append(entry)
+        // Rejects stay in byte order: those after a waiting detail wait for it.
+        if pendingSpec >= 0 { heldRejects.append(entry) } else { try rejects.append(entry) }
+        if spec >= 0 { try noteRejectedReference(spec: spec, byteOffset: byteOffset, rawLength: rawLength, local: local) }
+    }
+
+    /// A rejected detail whose reference can still be read from its line (the whole field there and
+    /// valid): an occurrence that matches nothing but turns a ledger row's `missing_in_settlement`
+    /// into `settlement_rejected`, as in the flat loop. Ledger records never count so.
+    private func noteRejectedReference(spec: Int, byteOffset: Int, rawLength: Int, local: Int) throws {
+        guard let references = references?.takeUnretainedValue(), sideFlag == 0, kinds[spec] == .detail,
+              let field = records[spec].reference, field.offset + field.length <= rawLength,
+              [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: byteOffset, fields: $0) == nil }),
+              let reference = ReferenceNormalizer.normalize(base, offset: byteOffset + field.offset, length: field.length,
+                                                            width: referenceWidth)
+        else { return }
+        let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
+        let value = Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected)
+        if !references.append(key, value) {
+            try onReferencesFull()
+            _ = references.append(key, value)
+        }
     }
 }
