@@ -7,9 +7,8 @@ import Testing
 /// (the reference is the trace number, 80-94; the merchant the batch header's composed key), whatever
 /// the ledger style and files, the workers and the partition size (partitions of 4099 bytes cut
 /// batches and entries anywhere).
-@Suite("NACHA reconciliation equals the generator's ground truth",
-       .disabled("needs reconciliation of structured layouts (h14)"))
-struct NachaReconciliationTests {
+@Suite("NACHA reconciliation equals the generator's ground truth")
+struct NachaLedgerGroundTruthTests {
     static let datasets = [
         ReconciliationDataset.Spec(layout: "nacha", records: 6_000, seed: 701, faults: 0.03, style: "plain", ledgerFiles: 1),
         ReconciliationDataset.Spec(layout: "nacha", records: 6_000, seed: 702, faults: 0, style: "plain", ledgerFiles: 1),
