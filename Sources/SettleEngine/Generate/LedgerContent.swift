@@ -1,6 +1,6 @@
 /// What a ledger row holds besides the values it shows: the transaction's reference, exactly as the
 /// settlement file's reference field holds it, and its booking date. A flat layout's references are
-/// ARNs drawn from the transaction's sequence (`FieldContent`); a NACHA file's are trace numbers
+/// ARNs drawn from the transaction's sequence (`ARNWriter`); a NACHA file's are trace numbers
 /// (positions 80-94), and there the transaction's sequence is the trace number itself.
 struct LedgerContent {
     /// Bytes of a reference as written.
@@ -8,12 +8,12 @@ struct LedgerContent {
     /// `YYYYMMDD` of the file date and of each day before it, 8 bytes apiece: index `n` is `n` days
     /// before (`Transaction.daysBeforeFileDate`).
     let bookingDates: [UInt8]
-    /// The flat layout's ARN material; nil for trace numbers.
-    private let arns: FieldContent?
+    /// The flat layout's ARNs; nil for trace numbers.
+    private let arns: ARNWriter?
 
     /// A flat layout's: its reference field's length (a full ARN without one) and transaction dates.
     init(_ content: FieldContent) {
-        arns = content
+        arns = content.arns
         referenceLength = content.layout.referenceLength ?? FieldContent.arnLength
         bookingDates = content.transactionDates
     }
@@ -31,7 +31,7 @@ struct LedgerContent {
             DecimalDigits.write(transaction.sequence, into: &bytes, at: offset, width: referenceLength)
             return
         }
-        arns!.writeReference(of: transaction, into: &bytes, at: offset, length: referenceLength)
+        arns!.write(of: transaction, into: &bytes, at: offset, length: referenceLength)
     }
 
     /// The reference of `transaction` as the settlement file holds it, for the ground truth.
