@@ -22,17 +22,23 @@ struct GenerateCommand: ParsableCommand {
           expected/ledger_faults.csv  arn,fault,settled_amount,ledger_amount of each ledger difference
           expected/summary.json     counts, control totals, valid sums and the reconciliation's figures
 
-        With --layout nacha, writes a valid NACHA ACH file instead (no ledger, no faults):
+        With --layout nacha, writes a valid NACHA ACH file instead, with its ledger:
           settlement.ach            a file header; batches of 1 to 3,000 entries (PPD, CCD, WEB and TEL
                                     mostly, plus IAT with their 7+ addenda, ADV with 12-digit amounts,
                                     and COR); prenotes, zero-dollar entries, returns (99), notifications
                                     of change (98) and 05 addenda; batch controls and the file control,
                                     exact; lines of 9s to a multiple of 10. 94-byte records, LF.
+          ledger.csv                one row per entry: the trace number (80-94) as the reference, the
+                                    merchant key, USD, cents, the transaction code's direction
           expected/totals.csv       per merchant (company id|company name; IAT: the id alone), USD
-          expected/summary.json     entries, addenda, batches (IAT, ADV), lines, blocks, file control
+          expected/mismatches.csv, reconciliation.csv, ledger_rejects.csv, ledger_faults.csv  as above
+          expected/summary.json     entries, addenda, batches (IAT, ADV), lines, blocks, file control,
+                                    and the ledger's and reconciliation's figures
         RECORDS counts entry detail records (type 6), at most \(NachaGeneratorOptions.maxEntries): NACHA's
         6-digit block count caps a file at 9,999,990 lines. The last batch is never ADV, so the file
         control is always the standard one (12-digit totals), as nacha.yaml expects after a non-ADV batch.
+        With --faults RATE only the ledger differs (the NACHA file stays valid and the same); --ledger-style
+        and --ledger-files apply as for other layouts.
 
         The same seed and options always give the same bytes. With --faults RATE, about RATE of the
         detail records get one fault each (bad_amount, bad_code, bad_date or a duplicated record) and
@@ -84,24 +90,24 @@ struct GenerateCommand: ParsableCommand {
                                                   ledgerFiles: ledgerFiles) {
             throw ValidationError(problem)
         }
-        if LedgerStyle(rawValue: ledgerStyle) == nil {
-            let styles = LedgerStyle.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("--ledger-style must be one of \(styles), not '\(ledgerStyle)'")
-        }
+        try validateLedgerStyle()
         if out.isEmpty { throw ValidationError("--out must name a directory") }
     }
 
     private func validateNacha() throws {
-        if let problem = NachaGeneratorOptions.problem(entries: records, merchants: merchants, seed: seed) {
+        if let problem = NachaGeneratorOptions.problem(entries: records, merchants: merchants, seed: seed, faultRate: faults,
+                                                       ledgerFiles: ledgerFiles) {
             throw ValidationError(problem)
         }
-        if faults != 0 {
-            throw ValidationError("--faults is not supported with --layout nacha: the NACHA generator writes valid files only")
-        }
-        if ledgerStyle != LedgerStyle.plain.rawValue || ledgerFiles != 1 {
-            throw ValidationError("--ledger-style and --ledger-files do not apply to --layout nacha: it writes no ledger")
-        }
+        try validateLedgerStyle()
         if out.isEmpty { throw ValidationError("--out must name a directory") }
+    }
+
+    private func validateLedgerStyle() throws {
+        if LedgerStyle(rawValue: ledgerStyle) == nil {
+            let styles = LedgerStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--ledger-style must be one of \(styles), not '\(ledgerStyle)'")
+        }
     }
 
     func run() throws {
@@ -140,7 +146,9 @@ struct GenerateCommand: ParsableCommand {
         let started = clock.now
         let report: NachaGenerationReport
         do {
-            let options = try NachaGeneratorOptions(entries: records, merchants: merchants, seed: seed, outputDirectory: out)
+            let options = try NachaGeneratorOptions(entries: records, merchants: merchants, seed: seed, faultRate: faults,
+                                                    outputDirectory: out, ledgerStyle: LedgerStyle(rawValue: ledgerStyle) ?? .plain,
+                                                    ledgerFiles: ledgerFiles)
             report = try NachaGenerator.run(options)
         } catch {
             throw fail(error)
@@ -150,6 +158,7 @@ struct GenerateCommand: ParsableCommand {
         let perSecond = seconds > 0 ? Int(Double(report.entries) / seconds) : 0
         printError("settle generate: \(report.entries) NACHA entries, \(report.addenda) addenda, \(report.batches) batches "
             + "(\(report.iatBatches) IAT, \(report.advBatches) ADV), \(report.lines) lines, \(report.fileBytes) bytes, "
-            + "\(report.totalsRows) merchants in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) entries/s)")
+            + "\(report.totalsRows) merchants, \(report.ledgerRows) ledger rows (\(report.ledgerRejected) unreadable), "
+            + "\(report.mismatches) mismatches in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) entries/s)")
     }
 }

@@ -64,7 +64,7 @@ enum LayoutTable {
             facts.append("after the file trailer: \(structure.afterTrailer.rawValue)")
             lines.append("structured: " + facts.joined(separator: "; "))
         }
-        let records: [(title: String, fields: [FieldSpec], controls: [ControlSpec])] = spec.structure.map { structure in
+        let records: [(title: String, fields: [FieldSpec], controls: [ControlSpec], roles: [StructuredRecordSpec.RoleSource])] = spec.structure.map { structure in
             structure.records.map { record in
                 var title = record.kind.rawValue + (record.name != record.kind.rawValue ? " \(record.name)" : "")
                 if let code = record.code {
@@ -75,9 +75,9 @@ enum LayoutTable {
                 for match in record.match { title += " [\(match.start): \"\(match.value)\"]" }
                 if let when = record.when { title += " when \(when.field) in \(when.values.joined(separator: "|"))" }
                 if let length = record.length { title += ", \(length) bytes" }
-                return (title, record.fields, record.controls)
+                return (title, record.fields, record.controls, record.roles)
             }
-        } ?? spec.records.map { ("\($0.kind.rawValue) (code \"\($0.code)\")", $0.fields, []) }
+        } ?? spec.records.map { ("\($0.kind.rawValue) (code \"\($0.code)\")", $0.fields, [], []) }
         for record in records {
             lines.append("")
             lines.append(record.title)
@@ -101,6 +101,10 @@ enum LayoutTable {
                     cell + String(repeating: " ", count: widths[column] - cell.count)
                 }
                 lines.append("  " + cells.joined(separator: "  ").trimmingTrailingSpaces())
+            }
+            for source in record.roles {
+                let from = source.record.map { "\($0).\(source.field) (a continuation's field)" } ?? "\(source.field) (a header field in force)"
+                lines.append("  role \(source.role.rawValue): \(from)")
             }
             for control in record.controls {
                 var measure: String

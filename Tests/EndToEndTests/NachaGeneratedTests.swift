@@ -111,8 +111,9 @@ struct NachaGeneratedTests {
 @Suite("settle generate --layout nacha: usage errors")
 struct NachaGenerateUsageTests {
     @Test(arguments: [
-        (["--faults", "0.01"], "--faults is not supported with --layout nacha"),
-        (["--ledger-files", "2"], "do not apply to --layout nacha"),
+        (["--faults", "0.9"], "--faults must be a fraction between 0 and 0.5"),
+        (["--ledger-files", "0"], "--ledger-files must be between 1 and 1000"),
+        (["--ledger-style", "tidy"], "--ledger-style must be one of plain, messy, signed"),
         (["--records", "8500001"], "at most 999,999 blocks of 10 lines"),
     ])
     func refused(_ extra: [String], _ message: String) async throws {

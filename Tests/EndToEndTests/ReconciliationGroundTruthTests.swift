@@ -137,9 +137,12 @@ struct ReconciliationDataset: Sendable {
 
         var ledgerNames: [String] { (0..<ledgerFiles).map { $0 == 0 ? "ledger.csv" : "ledger-\($0 + 1).csv" } }
 
+        /// The settlement file `settle generate` writes: a NACHA file with `--layout nacha`.
+        var settlementFile: String { layout == "nacha" ? "settlement.ach" : "settlement.dat" }
+
         /// The aggregate command line, relative to the dataset's directory.
         var aggregateArguments: [String] {
-            ["settlement.dat", "--layout", layout] + ledgerNames.flatMap { ["--ledger", $0] }
+            [settlementFile, "--layout", layout] + ledgerNames.flatMap { ["--ledger", $0] }
                 + (style == "plain" ? [] : ["--ledger-spec", "ledger-spec.yaml"])
         }
     }
@@ -194,8 +197,8 @@ struct ReconciliationDataset: Sendable {
         let rejects = try run.rejects()
         #expect(rejects.header == rejectsHeader, sourceLocation: sourceLocation)
         let rows = try rejects.columns(["file", "record_number", "byte_offset", "reason", "field"])
-        let settlementRows = rows.filter { $0[0] == "settlement.dat" }.map { Array($0.dropFirst()) }
-        expectSameRows(settlementRows, expectedRejects.rows, "rejects.csv (settlement.dat)", sourceLocation: sourceLocation)
+        let settlementRows = rows.filter { $0[0] == spec.settlementFile }.map { Array($0.dropFirst()) }
+        expectSameRows(settlementRows, expectedRejects.rows, "rejects.csv (\(spec.settlementFile))", sourceLocation: sourceLocation)
         let names = spec.ledgerNames
         let ledgerRows = rows.filter { names.contains($0[0]) }
             .sorted { (names.firstIndex(of: $0[0])!, Int($0[1]) ?? 0) < (names.firstIndex(of: $1[0])!, Int($1[1]) ?? 0) }

@@ -51,8 +51,13 @@ struct LedgerReading {
     static let creditWords: Set = ["C", "CREDIT", "CR", "REFUND"]
 
     init(directory: String, files: [String], style: LedgerStyle, layout: LayoutSpec) throws {
-        self.files = files
         let referenceWidth = layout.record(.detail)?.fields.first { $0.role == .reference }?.position.length ?? 23
+        try self.init(directory: directory, files: files, style: style, referenceWidth: referenceWidth)
+    }
+
+    /// References of digits are padded back to `referenceWidth` (15 for a NACHA trace number).
+    init(directory: String, files: [String], style: LedgerStyle, referenceWidth: Int) throws {
+        self.files = files
         let names: (reference: String, merchant: String, currency: String, amount: String, direction: String?) =
             switch style {
             case .plain: ("arn", "merchant_id", "currency", "amount", "direction")
@@ -242,27 +247,42 @@ struct ReconciliationRecount {
         var ledger: LedgerReading.Row?
     }
 
+    /// A merchant and a currency, as reconciliation.csv's rows.
+    struct FigureKey: Hashable {
+        var merchant: String
+        var currency: String
+    }
+
     var rows: [MismatchRow] = []
     var countsByKind: [String: Int] = Dictionary(uniqueKeysWithValues: kinds.map { ($0, 0) })
     var settled = Sum()
     var ledgerSum = Sum()
     var matched = Sum()
-    /// "merchant,currency" → settled, ledger, matched sums and mismatch count.
-    var figures: [String: (settled: Sum, ledger: Sum, matched: Sum, mismatches: Int)] = [:]
+    /// Merchant and currency → settled, ledger, matched sums and mismatch count.
+    var figures: [FigureKey: (settled: Sum, ledger: Sum, matched: Sum, mismatches: Int)] = [:]
     let ledgerFiles: [String]
+    let settlementFile: String
 
     init(settlement: Recount, ledger: LedgerReading) {
+        self.init(occurrences: settlement.occurrences, order: settlement.occurrenceOrder, settlementFile: "settlement.dat",
+                  ledger: ledger)
+    }
+
+    /// `occurrences`: reference → its records in file order; `order`: the references in file order.
+    init(occurrences: [String: [Recount.Occurrence]], order settlementOrder: [String], settlementFile: String,
+         ledger: LedgerReading) {
         ledgerFiles = ledger.files
+        self.settlementFile = settlementFile
         var ledgerByReference: [String: [LedgerReading.Row]] = [:]
-        var order = settlement.occurrenceOrder
+        var order = settlementOrder
         for row in ledger.rows {
-            if ledgerByReference[row.reference] == nil && settlement.occurrences[row.reference] == nil { order.append(row.reference) }
+            if ledgerByReference[row.reference] == nil && occurrences[row.reference] == nil { order.append(row.reference) }
             ledgerByReference[row.reference, default: []].append(row)
         }
-        func key(_ merchant: String, _ currency: String) -> String { merchant + "," + currency }
+        func key(_ merchant: String, _ currency: String) -> FigureKey { FigureKey(merchant: merchant, currency: currency) }
         func signed(_ occurrence: Recount.Occurrence) -> Int64 { occurrence.isCredit ? -occurrence.amount : occurrence.amount }
         for reference in order {
-            let records = settlement.occurrences[reference] ?? []
+            let records = occurrences[reference] ?? []
             let valid = records.filter(\.valid)
             let rejected = records.filter { !$0.valid }
             let shown = ledgerByReference[reference] ?? []
@@ -305,7 +325,8 @@ struct ReconciliationRecount {
     }
 
     private mutating func add(_ row: MismatchRow) {
-        let owner = row.settled.map { $0.merchant + "," + $0.currency } ?? (row.ledger!.merchant + "," + row.ledger!.currency)
+        let owner = row.settled.map { FigureKey(merchant: $0.merchant, currency: $0.currency) }
+            ?? FigureKey(merchant: row.ledger!.merchant, currency: row.ledger!.currency)
         figures[owner, default: (Sum(), Sum(), Sum(), 0)].mismatches += 1
         countsByKind[row.kind, default: 0] += 1
         rows.append(row)
@@ -324,18 +345,18 @@ struct ReconciliationRecount {
         for row in sorted {
             var fields = [row.kind, row.arn]
             if let settled = row.settled {
-                fields += [settled.merchant, settled.currency, settled.isCredit ? "credit" : "debit", String(settled.amount)]
+                fields += [Self.csv(settled.merchant), settled.currency, settled.isCredit ? "credit" : "debit", String(settled.amount)]
             } else {
                 fields += ["", "", "", ""]
             }
             if let ledger = row.ledger {
-                fields += [ledger.merchant, ledger.currency, ledger.isCredit ? "credit" : "debit", String(ledger.amount)]
+                fields += [Self.csv(ledger.merchant), ledger.currency, ledger.isCredit ? "credit" : "debit", String(ledger.amount)]
             } else {
                 fields += ["", "", "", ""]
             }
             let settledAmount = row.settled.map { $0.isCredit ? -$0.amount : $0.amount } ?? 0
             fields.append(String(settledAmount - (row.ledger?.signedAmount ?? 0)))
-            fields += [row.record == nil ? "" : "settlement.dat", row.record.map { String($0.recordNumber) } ?? ""]
+            fields += [row.record == nil ? "" : settlementFile, row.record.map { String($0.recordNumber) } ?? ""]
             fields += [row.ledger.map { ledgerFiles[$0.file] } ?? "", row.ledger.map { String($0.line) } ?? ""]
             text += fields.joined(separator: ",") + "\n"
         }
@@ -345,11 +366,59 @@ struct ReconciliationRecount {
     func reconciliationCSV() -> String {
         var text = "merchant_id,currency,settled_count,settled_gross,ledger_count,ledger_gross,matched_count,matched_gross,"
             + "mismatch_count,difference\n"
-        for key in figures.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+        let keys = figures.keys.sorted { a, b in
+            a.merchant != b.merchant ? Array(a.merchant.utf8).lexicographicallyPrecedes(Array(b.merchant.utf8))
+                : Array(a.currency.utf8).lexicographicallyPrecedes(Array(b.currency.utf8))
+        }
+        for key in keys {
             let value = figures[key]!
-            text += "\(key),\(value.settled.count),\(value.settled.gross),\(value.ledger.count),\(value.ledger.gross),"
+            text += "\(Self.csv(key.merchant)),\(key.currency),\(value.settled.count),\(value.settled.gross),\(value.ledger.count),\(value.ledger.gross),"
                 + "\(value.matched.count),\(value.matched.gross),\(value.mismatches),\(value.settled.gross - value.ledger.gross)\n"
         }
         return text
+    }
+
+    /// A merchant id as a CSV field: quoted when it holds a comma or a quote (NACHA keys such as
+    /// `8497026141|APEX AUTO, INC`).
+    static func csv(_ field: String) -> String {
+        field.contains(",") || field.contains("\"") ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+    }
+
+    /// Checks the ground truth a generator run wrote into `directory` against this recount:
+    /// `ledger_rejects.csv`, `reconciliation.csv` and `mismatches.csv` (showing the first differing
+    /// line), and the summary's `reconciliation` object.
+    func expectGroundTruth(in directory: String, ledger: LedgerReading,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try GeneratorTests.text(directory, "expected/ledger_rejects.csv") == ledger.rejectsCSV(),
+                sourceLocation: sourceLocation)
+        #expect(try GeneratorTests.text(directory, "expected/reconciliation.csv") == reconciliationCSV(),
+                sourceLocation: sourceLocation)
+        let mismatches = try GeneratorTests.text(directory, "expected/mismatches.csv")
+        let expected = mismatchesCSV()
+        if mismatches != expected {
+            let got = mismatches.split(separator: "\n")
+            let want = expected.split(separator: "\n")
+            let index = (0..<min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
+            Issue.record("mismatches.csv: \(got.count) lines, recount \(want.count); first difference at line \(index + 1):\n  got      \(index < got.count ? got[index] : "")\n  recount  \(index < want.count ? want[index] : "")",
+                         sourceLocation: sourceLocation)
+        }
+
+        let summary = try #require(try JSONSerialization.jsonObject(with: GeneratorTests.bytes(directory, "expected/summary.json"))
+            as? [String: Any], sourceLocation: sourceLocation)
+        let result = try #require(summary["reconciliation"] as? [String: Any], sourceLocation: sourceLocation)
+        for (name, sum) in [("settled", settled), ("ledger", ledgerSum), ("matched", matched)] {
+            let object = try #require(result[name] as? [String: Any], sourceLocation: sourceLocation)
+            #expect(object["count"] as? Int == sum.count, "\(name)", sourceLocation: sourceLocation)
+            #expect(object["gross"] as? String == String(sum.gross), "\(name)", sourceLocation: sourceLocation)
+        }
+        #expect(result["mismatches"] as? Int == rows.count, sourceLocation: sourceLocation)
+        #expect(result["mismatches_by_kind"] as? [String: Int] == countsByKind, sourceLocation: sourceLocation)
+        #expect(result["rows"] as? Int == figures.count, sourceLocation: sourceLocation)
+        let fileFacts = try #require(result["ledger_files"] as? [[String: Any]], sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["path"] as? String } == ledgerFiles, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["rows"] as? Int } == ledger.rowsPerFile, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["rejected"] as? Int } == ledger.rejectsPerFile, sourceLocation: sourceLocation)
+        #expect(fileFacts.map { $0["valid"] as? Int } == zip(ledger.rowsPerFile, ledger.rejectsPerFile).map { $0 - $1 },
+                sourceLocation: sourceLocation)
     }
 }

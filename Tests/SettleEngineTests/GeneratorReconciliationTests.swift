@@ -57,32 +57,7 @@ struct GeneratorReconciliationTests {
         #expect(!FileManager.default.fileExists(atPath: directory + "/ledger-\(files + 1).csv"))
         let recount = ReconciliationRecount(settlement: settlement, ledger: ledger)
 
-        #expect(try GeneratorTests.text(directory, "expected/ledger_rejects.csv") == ledger.rejectsCSV())
-        #expect(try GeneratorTests.text(directory, "expected/reconciliation.csv") == recount.reconciliationCSV())
-        let mismatches = try GeneratorTests.text(directory, "expected/mismatches.csv")
-        let expected = recount.mismatchesCSV()
-        if mismatches != expected {
-            let got = mismatches.split(separator: "\n")
-            let want = expected.split(separator: "\n")
-            let index = (0..<min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
-            Issue.record("mismatches.csv: \(got.count) lines, recount \(want.count); first difference at line \(index + 1):\n  got      \(index < got.count ? got[index] : "")\n  recount  \(index < want.count ? want[index] : "")")
-        }
-
-        let summary = try #require(try JSONSerialization.jsonObject(with: GeneratorTests.bytes(directory, "expected/summary.json")) as? [String: Any])
-        let result = try #require(summary["reconciliation"] as? [String: Any])
-        for (name, sum) in [("settled", recount.settled), ("ledger", recount.ledgerSum), ("matched", recount.matched)] {
-            let object = try #require(result[name] as? [String: Any])
-            #expect(object["count"] as? Int == sum.count, "\(name)")
-            #expect(object["gross"] as? String == String(sum.gross), "\(name)")
-        }
-        #expect(result["mismatches"] as? Int == recount.rows.count)
-        #expect(result["mismatches_by_kind"] as? [String: Int] == recount.countsByKind)
-        #expect(result["rows"] as? Int == recount.figures.count)
-        let fileFacts = try #require(result["ledger_files"] as? [[String: Any]])
-        #expect(fileFacts.map { $0["path"] as? String } == names)
-        #expect(fileFacts.map { $0["rows"] as? Int } == ledger.rowsPerFile)
-        #expect(fileFacts.map { $0["rejected"] as? Int } == ledger.rejectsPerFile)
-        #expect(fileFacts.map { ($0["valid"] as? Int).map { $0 } } == zip(ledger.rowsPerFile, ledger.rejectsPerFile).map { $0 - $1 })
+        try recount.expectGroundTruth(in: directory, ledger: ledger)
 
         // The figures add up: settled counts equal totals.csv's, and difference = settled - ledger.
         #expect(recount.settled.count == settlement.validCount)

@@ -32,6 +32,10 @@ struct NachaRecount {
     private(set) var addendaTraceMismatches = 0
     /// Company identifications (41-50, untrimmed) of the batch headers.
     private(set) var companyIds: Set<String> = []
+    /// Trace number (80-94) → its entries as the reconciliation sees them (merchant key, USD, cents,
+    /// direction; record number and byte offset of the line), and the traces in file order.
+    private(set) var occurrences: [String: [Recount.Occurrence]] = [:]
+    private(set) var occurrenceOrder: [String] = []
 
     /// Codes of nacha.yaml, standard and IAT entries; ADV entries use 81-88.
     static let creditCodes: Set = ["21", "22", "23", "24", "31", "32", "33", "34", "41", "42", "43", "44", "51", "52", "53", "54"]
@@ -151,6 +155,10 @@ struct NachaRecount {
                 batch = current
                 entryTrace = Self.field(line, 80, 94)
                 if !traces.insert(entryTrace).inserted { problems.append("\(where_): trace \(entryTrace) used twice") }
+                if occurrences[entryTrace] == nil { occurrenceOrder.append(entryTrace) }
+                occurrences[entryTrace, default: []].append(Recount.Occurrence(
+                    recordNumber: index + 1, byteOffset: index * 95, valid: true, merchant: current.key, currency: "USD",
+                    isCredit: isCredit, amount: Int64(amount)))
                 if !isADV && Self.field(line, 80, 87) != Self.field(current.header, 80, 87) {
                     problems.append("\(where_): the trace does not start with the batch's ODFI")
                 }

@@ -41,26 +41,16 @@ public enum Generator {
         var neverSettledSource = TransactionSource(seed: options.seed, stream: .neverSettled, merchants: merchants,
                                                    currencies: currencies, amountDigits: amountDigits, feeDigits: feeDigits)
         var faults = FaultPlan(seed: options.seed, rate: options.faultRate, layoutHasDate: layout.firstDateField != nil)
-        var truth = GroundTruth(merchants: merchants, currencyCount: currencies.count)
+        let merchantIDs = MerchantIDs(merchants)
+        var truth = GroundTruth(merchants: merchantIDs, currencyCount: currencies.count)
         // Messy ledgers lose the leading zeros of references: give a share of them some, in both files.
         var leadingZeros = options.ledgerStyle == .plain ? nil : GeneratorRandom(seed: options.seed, stream: .references)
 
         let directory = options.outputDirectory
         try ChunkedOutput.makeDirectories(directory + "/" + expectedDirectory)
         var settlement = ChunkedOutput(path: directory + "/" + settlementFile)
-        var ledger = try LedgerGenerator(options: options, content: content, merchants: merchants, currencies: currencies)
-        if options.ledgerStyle.needsSpec {
-            try ChunkedOutput.write(Array(LedgerSpecFile.text(style: options.ledgerStyle).utf8),
-                                    to: directory + "/" + LedgerSpecFile.fileName)
-        } else {
-            FileIO.unlink(directory + "/" + LedgerSpecFile.fileName)
-        }
-        // Ledger files of an earlier run into this directory with more of them would be taken for ours.
-        var staleIndex = options.ledgerFiles
-        while FileIO.exists(directory + "/" + LedgerOutput.fileName(staleIndex)) {
-            FileIO.unlink(directory + "/" + LedgerOutput.fileName(staleIndex))
-            staleIndex += 1
-        }
+        var ledger = try LedgerGenerator(options.ledgerSettings, content: LedgerContent(content), merchants: merchantIDs,
+                                         currencies: currencies)
 
         var recordNumber = 0
         if let header = layout.header {
@@ -132,7 +122,8 @@ public enum Generator {
         }
         let settlementBytes = settlement.sizeBytes
         try settlement.commit()
-        let reconciliation = try ledger.finish(tombstone: tombstone, truth: &truth, merchants: merchants, currencies: currencies)
+        let reconciliation = try ledger.finish(tombstone: tombstone, truth: &truth, settlementFile: settlementFile,
+                                               merchants: merchantIDs, currencies: currencies)
 
         let expected = GroundTruthFiles(truth: truth, reconciliation: reconciliation, merchants: merchants,
                                         currencies: currencies, options: options, layoutName: layout.name)

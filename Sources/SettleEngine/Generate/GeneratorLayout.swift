@@ -124,7 +124,7 @@ struct GeneratorLayout {
                 case (.controlDebit?, _): fill = .controlDebit
                 case (.controlCredit?, _): fill = .controlCredit
                 case (.controlFee?, _): fill = .controlFee
-                case (nil, .date):
+                case (nil, .date), (.date?, _):  // a `date` role is written as any date field
                     guard field.position.length == 8 else {
                         throw SettleError(.usage, "the generator writes YYYYMMDD dates; field '\(field.name)' has \(field.position.length) bytes")
                     }

@@ -37,6 +37,11 @@ public struct GeneratorOptions: Sendable {
         self.ledgerFiles = ledgerFiles
     }
 
+    /// What the run asks of its ledger.
+    var ledgerSettings: LedgerGenerator.Settings {
+        .init(style: ledgerStyle, fileCount: ledgerFiles, records: records, seed: seed, directory: outputDirectory)
+    }
+
     /// What is wrong with these numbers, if anything (the CLI checks this before parsing the layout).
     public static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double,
                                ledgerFiles: Int = 1) -> String? {

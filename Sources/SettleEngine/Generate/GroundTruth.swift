@@ -61,7 +61,7 @@ struct GroundTruth {
     private(set) var ledgerDifferences: [LedgerDifference] = []
     private(set) var ledgerFaultCounts = [Int](repeating: 0, count: LedgerFault.allCases.count)
 
-    init(merchants: MerchantPopulation, currencyCount: Int) {
+    init(merchants: MerchantIDs, currencyCount: Int) {
         merchantCount = merchants.count
         self.currencyCount = currencyCount
         keyTotals = MerchantCurrencyTable(homeCurrency: merchants.homeCurrency, currencyCount: currencyCount,

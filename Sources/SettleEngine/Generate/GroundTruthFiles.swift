@@ -15,7 +15,7 @@ struct GroundTruthFiles {
     func write(to directory: String) throws(SettleError) {
         try ChunkedOutput.write(totals(), to: directory + "/totals.csv")
         try ChunkedOutput.write(rejects(), to: directory + "/rejects.csv")
-        try ChunkedOutput.write(ledgerFaults(), to: directory + "/ledger_faults.csv")
+        try ChunkedOutput.write(Self.ledgerFaults(truth), to: directory + "/ledger_faults.csv")
         try ChunkedOutput.write(summary(), to: directory + "/summary.json")
     }
 
@@ -45,7 +45,7 @@ struct GroundTruthFiles {
     }
 
     /// One row per ledger difference, in ledger order; an amount is empty where there is no row.
-    func ledgerFaults() -> [UInt8] {
+    static func ledgerFaults(_ truth: GroundTruth) -> [UInt8] {
         var bytes = Array(Self.ledgerFaultsHeader.utf8)
         for difference in truth.ledgerDifferences {
             let settled = difference.settledAmountMinor.map { "\($0)" } ?? ""
@@ -81,6 +81,14 @@ struct GroundTruthFiles {
         json.money("valid_debit", Int128(truth.validDebit))
         json.money("valid_credit", Int128(truth.validCredit))
         json.money("valid_fee", Int128(truth.validFee))
+        Self.ledgerSummary(truth, style: options.ledgerStyle, files: options.ledgerFiles, into: &json)
+        reconciliation.summary(into: &json)
+        json.endObject()
+        return json.bytes
+    }
+
+    /// The `ledger` object of `summary.json`: rows written and the differences by fault.
+    static func ledgerSummary(_ truth: GroundTruth, style: LedgerStyle, files: Int, into json: inout JSONWriter) {
         json.beginObject("ledger")
         json.number("rows", truth.ledgerRows)
         json.number("amount_differences", truth.ledgerCount(.amountDifference))
@@ -93,12 +101,9 @@ struct GroundTruthFiles {
         json.number("duplicate_rows", truth.ledgerCount(.duplicateRow))
         json.number("duplicates_with_difference", truth.ledgerCount(.duplicateWithDifference))
         json.number("unreadable_rows", truth.ledgerCount(.unreadableRow))
-        json.string("style", options.ledgerStyle.rawValue)
-        json.number("files", options.ledgerFiles)
+        json.string("style", style.rawValue)
+        json.number("files", files)
         json.endObject()
-        reconciliation.summary(into: &json)
-        json.endObject()
-        return json.bytes
     }
 
     /// The fewest decimals (at most 9) that show `value` exactly as given, such as 2 for 0.01.

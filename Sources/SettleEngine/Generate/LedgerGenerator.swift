@@ -1,6 +1,7 @@
 /// The ledger side of a generator run: for each transaction, the ledger rows it gets (one, none, a
 /// different one, two, an unreadable one) in the chosen style and over the ledger files, and the
-/// reconciliation ground truth of its reference.
+/// reconciliation ground truth of its reference. Used for flat layouts (`Generator`) and NACHA files
+/// (`NachaLedger`) alike: only the references (`LedgerContent`) and merchant ids (`MerchantIDs`) differ.
 ///
 /// A transaction with a valid record and one correct row (nearly all of them) costs one formatted row
 /// and one table update; the others are collected as a `ReferenceCase` and resolved once all their
@@ -18,8 +19,19 @@ struct LedgerGenerator: ~Copyable {
         var reference: ReconciliationTruth.ReferenceCase
     }
 
+    /// What the run asks of its ledger.
+    struct Settings {
+        var style: LedgerStyle
+        /// Ledger files the rows are dealt over.
+        var fileCount: Int
+        /// Detail records (or NACHA entries) the settlement file gets.
+        var records: Int
+        var seed: UInt64
+        var directory: String
+    }
+
     let style: LedgerStyle
-    private let content: FieldContent
+    private let content: LedgerContent
     private let records: Int
     private let currencyCount: Int
     private let merchantCount: Int
@@ -36,27 +48,41 @@ struct LedgerGenerator: ~Copyable {
     private var rowsWritten = 0
     private var lastCase: ReconciliationTruth.ReferenceCase?
 
-    init(options: GeneratorOptions, content: FieldContent, merchants: MerchantPopulation,
-         currencies: CurrencyTable) throws(SettleError) {
-        style = options.ledgerStyle
+    /// Starts the ledger files; writes `ledger-spec.yaml` for a messy or signed ledger (and removes
+    /// one left by an earlier run of the plain style), and removes the ledger files of an earlier run
+    /// into the same directory that had more of them (they would be taken for ours).
+    init(_ settings: Settings, content: LedgerContent, merchants: MerchantIDs, currencies: CurrencyTable) throws(SettleError) {
+        style = settings.style
         self.content = content
-        records = options.records
+        records = settings.records
         currencyCount = currencies.count
         merchantCount = merchants.count
         // Independent of the number of ledger files, so that they only deal the same rows differently.
-        farDelay = min(max(options.records / 4, 8), 10_000)
+        farDelay = min(max(settings.records / 4, 8), 10_000)
         plainRow = LedgerRow(content: content, merchants: merchants, currencies: currencies)
         let header: [UInt8]
         if style == .plain {
             header = Array(LedgerRow.header.utf8)
         } else {
             let row = MessyLedgerRow(signed: style == .signed, content: content, merchants: merchants,
-                                     currencies: currencies, seed: options.seed)
+                                     currencies: currencies, seed: settings.seed)
             header = MessyLedgerRow.byteOrderMark + row.header
             messyRow = row
         }
         reconciliation = ReconciliationTruth(merchants: merchants, currencyCount: currencies.count)
-        output = try LedgerOutput(directory: options.outputDirectory, fileCount: options.ledgerFiles, header: header)
+
+        let specPath = settings.directory + "/" + LedgerSpecFile.fileName
+        if style.needsSpec {
+            try ChunkedOutput.write(Array(LedgerSpecFile.text(style: style).utf8), to: specPath)
+        } else {
+            FileIO.unlink(specPath)
+        }
+        var staleIndex = settings.fileCount
+        while FileIO.exists(settings.directory + "/" + LedgerOutput.fileName(staleIndex)) {
+            FileIO.unlink(settings.directory + "/" + LedgerOutput.fileName(staleIndex))
+            staleIndex += 1
+        }
+        output = try LedgerOutput(directory: settings.directory, fileCount: settings.fileCount, header: header)
     }
 
     /// Moves to the ledger file of the transaction after `recordsWritten` detail records: file `k`
@@ -164,17 +190,17 @@ struct LedgerGenerator: ~Copyable {
 
     /// Writes the copies still waiting, resolves the last transaction's reference (with the partial
     /// record after the trailer if that record still shows it), publishes the ledger files and returns
-    /// the reconciliation ground truth.
-    consuming func finish(tombstone: ReconciliationTruth.SettledRecord?, truth: inout GroundTruth,
-                          merchants: MerchantPopulation, currencies: CurrencyTable) throws(SettleError) -> ReconciliationFiles {
+    /// the reconciliation ground truth of the settlement file named `settlementFile`.
+    consuming func finish(tombstone: ReconciliationTruth.SettledRecord?, truth: inout GroundTruth, settlementFile: String,
+                          merchants: MerchantIDs, currencies: CurrencyTable) throws(SettleError) -> ReconciliationFiles {
         try writeCopies(through: Int.max, truth: &truth)
         if var last = lastCase {
             if let tombstone { last.records.append(tombstone) }
             reconciliation.resolve(last)
         }
         let files = try output.finish()
-        return ReconciliationFiles(truth: reconciliation, settled: truth, ledgerFiles: files, ledgerRejects: rejects,
-                                   merchants: merchants, currencies: currencies)
+        return ReconciliationFiles(truth: reconciliation, settled: truth, settlementFile: settlementFile, ledgerFiles: files,
+                                   ledgerRejects: rejects, merchants: merchants, currencies: currencies)
     }
 
     private mutating func writeCopies(through transactions: Int, truth: inout GroundTruth) throws(SettleError) {

@@ -24,23 +24,24 @@ struct LedgerValues: Equatable {
 }
 
 /// Formats one row of the plain `ledger.csv` (`arn,merchant_id,currency,amount,direction`) into a
-/// reusable byte array, with the ARN exactly as the settlement file's reference field holds it.
+/// reusable byte array, with the reference (an ARN, or a NACHA trace number) exactly as the settlement
+/// file's reference field holds it, and the merchant id as a CSV field.
 struct LedgerRow {
     static let header = "arn,merchant_id,currency,amount,direction\n"
 
-    private let content: FieldContent
-    private let merchants: MerchantPopulation
+    private let content: LedgerContent
+    private let merchants: MerchantIDs
     /// Each currency's key as bytes.
     private let currencyKeys: [[UInt8]]
-    /// Length of the ARN as written: the reference field's, or a full ARN without one.
+    /// Length of the reference as written: the reference field's, or a full ARN without one.
     let arnLength: Int
     private(set) var bytes: [UInt8] = []
 
-    init(content: FieldContent, merchants: MerchantPopulation, currencies: CurrencyTable) {
+    init(content: LedgerContent, merchants: MerchantIDs, currencies: CurrencyTable) {
         self.content = content
         self.merchants = merchants
         currencyKeys = currencies.currencies.map { Array($0.key.utf8) }
-        arnLength = content.layout.referenceLength ?? FieldContent.arnLength
+        arnLength = content.referenceLength
         bytes.reserveCapacity(arnLength + 64)
     }
 
@@ -48,10 +49,10 @@ struct LedgerRow {
     mutating func format(_ transaction: Transaction, _ values: LedgerValues) {
         bytes.removeAll(keepingCapacity: true)
         for _ in 0..<arnLength { bytes.append(0x30) }
-        content.writeReference(of: transaction, into: &bytes, at: 0, length: arnLength)
+        content.writeReference(of: transaction, into: &bytes, at: 0)
         bytes.append(0x2C)
-        let idStart = values.merchant * merchants.fieldLength
-        bytes.append(contentsOf: merchants.idBytes[idStart..<(idStart + merchants.idLength)])
+        let idStart = merchants.csvStarts[values.merchant]
+        bytes.append(contentsOf: merchants.csvBytes[idStart..<merchants.csvStarts[values.merchant + 1]])
         bytes.append(0x2C)
         bytes.append(contentsOf: currencyKeys[values.currency])
         bytes.append(0x2C)
@@ -61,6 +62,6 @@ struct LedgerRow {
         bytes.append(0x0A)
     }
 
-    /// The ARN of the row last formatted.
+    /// The reference of the row last formatted.
     var arn: String { String(decoding: bytes[0..<arnLength], as: UTF8.self) }
 }

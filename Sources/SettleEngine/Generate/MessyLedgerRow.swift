@@ -28,8 +28,8 @@ struct MessyLedgerRow {
 
     let signed: Bool
     private let columns: [Column]
-    private let content: FieldContent
-    private let merchants: MerchantPopulation
+    private let content: LedgerContent
+    private let merchants: MerchantIDs
     private let currencyKeys: [[UInt8]]
     private let minorUnits: [Int]
     private let referenceLength: Int
@@ -52,14 +52,14 @@ struct MessyLedgerRow {
     private static let see = Array("\"\", see ".utf8)
     private static let ref = Array(", ref ".utf8)
 
-    init(signed: Bool, content: FieldContent, merchants: MerchantPopulation, currencies: CurrencyTable, seed: UInt64) {
+    init(signed: Bool, content: LedgerContent, merchants: MerchantIDs, currencies: CurrencyTable, seed: UInt64) {
         self.signed = signed
         columns = Self.columns(signed: signed).map(\.column)
         self.content = content
         self.merchants = merchants
         currencyKeys = currencies.currencies.map { Array($0.key.utf8) }
         minorUnits = currencies.currencies.map(\.minorUnits)
-        referenceLength = content.layout.referenceLength ?? FieldContent.arnLength
+        referenceLength = content.referenceLength
         random = GeneratorRandom(seed: seed, stream: .ledgerStyle)
         reference = [UInt8](repeating: 0x30, count: referenceLength)
         bytes.reserveCapacity(256)
@@ -105,7 +105,7 @@ struct MessyLedgerRow {
                 }
             case .bookedOn:
                 let start = transaction.daysBeforeFileDate * 8
-                let date = content.transactionDates[start..<(start + 8)]
+                let date = content.bookingDates[start..<(start + 8)]
                 bytes.append(contentsOf: date.prefix(4))
                 bytes.append(0x2D)
                 bytes.append(contentsOf: date.dropFirst(4).prefix(2))
@@ -118,8 +118,8 @@ struct MessyLedgerRow {
                     appendDirectionWord(isCredit: values.isCredit)
                 }
             case .merchant:
-                let start = values.merchant * merchants.fieldLength
-                bytes.append(contentsOf: merchants.idBytes[start..<(start + merchants.idLength)])
+                let idStart = merchants.csvStarts[values.merchant]
+                bytes.append(contentsOf: merchants.csvBytes[idStart..<merchants.csvStarts[values.merchant + 1]])
             }
         }
         bytes.append(0x0D)
@@ -168,7 +168,7 @@ struct MessyLedgerRow {
     /// The reference: without its leading zeros three times in four when it has some; plain, with
     /// spaces around it, in quotes, or in quotes with spaces inside.
     private mutating func appendReference(_ transaction: Transaction) {
-        content.writeReference(of: transaction, into: &reference, at: 0, length: referenceLength)
+        content.writeReference(of: transaction, into: &reference, at: 0)
         var first = 0
         if reference[0] == 0x30 && random.index(4) != 0 {
             while first < referenceLength - 1 && reference[first] == 0x30 { first += 1 }

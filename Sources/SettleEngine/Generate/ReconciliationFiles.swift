@@ -19,9 +19,11 @@ struct ReconciliationFiles {
     let truth: ReconciliationTruth
     /// The settlement side's ground truth: the settled figures of every merchant and currency.
     let settled: GroundTruth
+    /// The settlement file's name, as `mismatches.csv` names it (the engine's command line names it so).
+    let settlementFile: String
     let ledgerFiles: [LedgerOutput.FileFacts]
     let ledgerRejects: [LedgerReject]
-    let merchants: MerchantPopulation
+    let merchants: MerchantIDs
     let currencies: CurrencyTable
 
     func write(to directory: String) throws(SettleError) {
@@ -31,13 +33,13 @@ struct ReconciliationFiles {
     }
 
     /// One row per mismatch, sorted as the engine sorts them. Written straight into bytes: merchant
-    /// ids are letters and digits and references digits (never quoted); currencies are quoted once.
+    /// ids are CSV fields already and references digits (never quoted); currencies are quoted once.
     func mismatches() -> [UInt8] {
         var bytes = Array(Self.mismatchesHeader.utf8)
         let currencyFields = currencies.currencies.map { Array(Self.csvField($0.key).utf8) }
         let kinds = ReconciliationTruth.Kind.allCases.map { Array($0.code.utf8) }
         let ledgerFiles = self.ledgerFiles.map { Array(Self.csvField($0.name).utf8) }
-        let settlementFile = Array(Self.csvField(Generator.settlementFile).utf8)
+        let settlementFile = Array(Self.csvField(self.settlementFile).utf8)
         let credit = Array(",credit,".utf8)
         let debit = Array(",debit,".utf8)
         func side(_ values: LedgerValues?) {
@@ -45,9 +47,8 @@ struct ReconciliationFiles {
                 bytes += [0x2C, 0x2C, 0x2C, 0x2C]
                 return
             }
-            let start = values.merchant * merchants.fieldLength
             bytes.append(0x2C)
-            bytes += merchants.idBytes[start..<(start + merchants.idLength)]
+            bytes += merchants.csvField(values.merchant)
             bytes.append(0x2C)
             bytes += currencyFields[values.currency]
             bytes += values.isCredit ? credit : debit
@@ -88,14 +89,16 @@ struct ReconciliationFiles {
     /// merchant id then currency.
     func reconciliation() -> [UInt8] {
         var bytes = Array(Self.reconciliationHeader.utf8)
-        for merchant in merchants.idOrder {
+        for merchant in merchants.order {
             for currency in currencies.sortedOrder {
                 let figures = self.figures(merchant: merchant, currency: currency)
                 guard !figures.isEmpty else { continue }
-                let fields = [merchants.id(merchant), currencies.currencies[currency].key]
+                let fields = [currencies.currencies[currency].key]
                     + [figures.settledCount, figures.settledGross, figures.ledgerCount, figures.ledgerGross,
                        figures.matchedCount, figures.matchedGross, figures.mismatchCount,
                        figures.settledGross - figures.ledgerGross].map { String($0) }
+                bytes += merchants.csvField(merchant)
+                bytes.append(0x2C)
                 bytes += fields.map(Self.csvField).joined(separator: ",").utf8
                 bytes.append(0x0A)
             }
@@ -167,12 +170,23 @@ struct ReconciliationFiles {
 
     /// A CSV field, quoted only if it holds a comma, a quote, CR or LF (as the engine writes them).
     static func csvField(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else { return value }
-        var quoted = "\""
-        for character in value {
-            if character == "\"" { quoted.append("\"") }
-            quoted.append(character)
+        var bytes: [UInt8] = []
+        appendCSVField(value.utf8, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// RFC 4180, the generator's own writer (the ground truth does not use the engine's): quoted when
+    /// it holds a comma, a quote, CR or LF; quotes doubled.
+    static func appendCSVField(_ field: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        guard field.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+            bytes += field
+            return
         }
-        return quoted + "\""
+        bytes.append(0x22)
+        for byte in field {
+            if byte == 0x22 { bytes.append(byte) }
+            bytes.append(byte)
+        }
+        bytes.append(0x22)
     }
 }

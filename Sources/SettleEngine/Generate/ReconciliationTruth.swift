@@ -127,7 +127,7 @@ struct ReconciliationTruth {
     private var resolvedLedger = Sum()
     private var resolvedMatched = Sum()
 
-    init(merchants: MerchantPopulation, currencyCount: Int) {
+    init(merchants: MerchantIDs, currencyCount: Int) {
         resolved = MerchantCurrencyTable(homeCurrency: merchants.homeCurrency, currencyCount: currencyCount,
                                            initial: KeyFigures())
     }

@@ -25,7 +25,7 @@ struct RecordFormatter {
         for field in layout.detail.fields {
             switch field.fill {
             case .reference:
-                content.writeReference(of: transaction, into: &record, at: field.offset, length: field.length)
+                content.arns.write(of: transaction, into: &record, at: field.offset, length: field.length)
             case .merchant:
                 FieldContent.copy(merchants.idBytes, from: transaction.merchant * field.length, count: field.length,
                                   into: &record, at: field.offset)

@@ -111,25 +111,22 @@ public final class Job: Sendable {
         guard let settlement = files.first?.layout else {
             throw SettleError(.usage, "--ledger needs settlement files to reconcile against")
         }
-        if let structured = files.first(where: { $0.layout.structured != nil }) {
-            throw SettleError(.usage, "layout '\(structured.layoutName)' is a structured layout: reconciliation against a ledger supports flat layouts only for now")
-        }
         guard let reference = settlement.reference else {
             throw SettleError(.usage, "layout '\(files[0].layoutName)' has no field with role reference: reconciliation matches on it (add `role: reference` to the ARN field)")
         }
         if let other = files.first(where: { $0.layout.reference?.length != reference.length }) {
             throw SettleError(.usage, "layouts '\(files[0].layoutName)' and '\(other.layoutName)' have references of different widths: reconcile them in separate runs")
         }
-        if let wide = files.first(where: { $0.layout.currency.length > 3 }) {
-            throw SettleError(.usage, "layout '\(wide.layoutName)' has a currency field of \(wide.layout.currency.length) bytes: reconciliation takes ISO 4217 codes of 3")
+        if let wide = files.first(where: { $0.layout.currencyWidth > 3 }) {
+            throw SettleError(.usage, "layout '\(wide.layoutName)' has a currency field of \(wide.layout.currencyWidth) bytes: reconciliation takes ISO 4217 codes of 3")
         }
         if let ledgerLayout {
             guard let layout = layouts[ledgerLayout] else { throw SettleError(.jobChanged, "no layout '\(ledgerLayout)' for the ledger") }
             guard layout.reference != nil else {
                 throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has no field with role reference: reconciliation matches on it")
             }
-            if layout.currency.length > 3 {
-                throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has a currency field of \(layout.currency.length) bytes: reconciliation takes ISO 4217 codes of 3")
+            if layout.currencyWidth > 3 {
+                throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has a currency field of \(layout.currencyWidth) bytes: reconciliation takes ISO 4217 codes of 3")
             }
             for (input, file) in ledgerInputs { files.append((input.path, ledgerLayout, layout, file)) }
             return (files, ledgerInputs.count, [])

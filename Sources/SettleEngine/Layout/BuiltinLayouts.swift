@@ -72,7 +72,7 @@ records:
       - {name: sequence,           start: 9,   length: 5,  type: digits}
       - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["T"], debit: ["-"]}
       - {name: movement_code,      start: 16,  length: 2,  type: digits}
-      - {name: bank_title_id,      start: 41,  length: 13, type: text, optional: true}
+      - {name: bank_title_id,      start: 41,  length: 13, type: text, role: reference, optional: true}
       - {name: document_number,    start: 55,  length: 15, type: text, optional: true}
       - {name: due_date,           start: 70,  length: 8,  type: text, optional: true}
       - {name: face_value,         start: 78,  length: 15, type: amount, role: amount, scale: 2}
@@ -91,7 +91,7 @@ records:
       # segment letter stands in for one: "T" is a credit; the debit value "-" never occurs there.
       - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["T"], debit: ["-"]}
       - {name: movement_code,      start: 16,  length: 2,  type: digits}
-      - {name: bank_title_id,      start: 38,  length: 20, type: text, optional: true}
+      - {name: bank_title_id,      start: 38,  length: 20, type: text, role: reference, optional: true}
       - {name: document_number,    start: 59,  length: 15, type: text, optional: true}
       - {name: due_date,           start: 74,  length: 8,  type: text, optional: true}
       - {name: face_value,         start: 82,  length: 15, type: amount, role: amount, scale: 2}
@@ -108,7 +108,7 @@ records:
       - {name: sequence,           start: 9,   length: 5,  type: digits}
       - {name: segment,            start: 14,  length: 1,  type: code, role: direction, credit: ["P"], debit: ["-"]}
       - {name: movement_code,      start: 16,  length: 2,  type: digits}
-      - {name: bank_title_id,      start: 38,  length: 20, type: text, optional: true}
+      - {name: bank_title_id,      start: 38,  length: 20, type: text, role: reference, optional: true}
       - {name: document_number,    start: 63,  length: 15, type: text, optional: true}
       - {name: due_date,           start: 78,  length: 8,  type: text, optional: true}
       - {name: face_value,         start: 86,  length: 15, type: amount, role: amount, scale: 2}

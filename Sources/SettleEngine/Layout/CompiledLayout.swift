@@ -71,7 +71,8 @@ public struct CompiledLayout: Sendable {
             debitCode = UInt64.max
             creditCode = UInt64.max
             fee = nil
-            reference = structured?.records.first { $0.kind == .detail }?.reference
+            // The widest reference of any detail: digit-only references are padded to it, on both sides.
+            reference = structured?.records.filter { $0.kind == .detail }.compactMap(\.reference).max { $0.length < $1.length }
             return
         }
         structured = nil
@@ -99,6 +100,20 @@ public struct CompiledLayout: Sendable {
         creditCode = FieldDecoder.pack(Array(directionSpec.credit!.utf8))
         fee = detail.field(role: .fee)
         reference = detail.field(role: .reference)
+    }
+
+    /// The most bytes a detail's currency can take (a code, a field or a context slot): reconciliation
+    /// keeps a tag in the fourth byte, so it takes codes of at most 3.
+    public var currencyWidth: Int {
+        guard let structured else { return currency.length }
+        if let constant = structured.constantCurrency { return CurrencyCode(raw: constant).bytes.count }
+        return structured.records.filter { $0.kind == .detail }.map { record in
+            switch record.currency {
+            case .own(_, let length): return length
+            case .context(let slot): return structured.slotCapacities[slot]
+            case .missing: return 0
+            }
+        }.max() ?? 0
     }
 
     /// The record kind for a packed type code, if the layout declares it.

@@ -212,7 +212,7 @@ private struct Reader {
     }
 
     mutating func structuredRecord(_ node: Node, _ basePath: String) -> StructuredRecordSpec? {
-        let allowed: Set = ["kind", "name", "code", "code_at", "match", "when", "length", "fill", "fields", "controls"]
+        let allowed: Set = ["kind", "name", "code", "code_at", "match", "when", "length", "fill", "fields", "controls", "roles"]
         guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
         var kind: StructuredKind?
         if let text = string(map, "kind", basePath) {
@@ -252,8 +252,34 @@ private struct Reader {
         let fields = list(map["fields"], "\(path).fields", of: "fields") { $0.field($1, $2) }
         let controls = list(map["controls"], "\(path).controls", of: "controls") { $0.control($1, $2) }
         guard let kind else { return nil }
-        return StructuredRecordSpec(kind: kind, name: name ?? kind.rawValue, code: code, codeAt: codeAt, match: matches, when: when,
-                                    length: length, fill: fill, fields: fields, controls: controls, line: node.mark?.line)
+        var record = StructuredRecordSpec(kind: kind, name: name ?? kind.rawValue, code: code, codeAt: codeAt, match: matches, when: when,
+                                          length: length, fill: fill, fields: fields, controls: controls, line: node.mark?.line)
+        if let node = map["roles"] { record.roles = roleSources(node, "\(path).roles") }
+        return record
+    }
+
+    /// `roles: {amount: segment_u.amount_paid, date: effective_date}`: a continuation's field, or a context field.
+    mutating func roleSources(_ node: Node, _ path: String) -> [StructuredRecordSpec.RoleSource] {
+        guard let map = node.mapping else {
+            fail(.badValue, path, "expected a mapping of role to field, such as {amount: segment_u.amount_paid}", node)
+            return []
+        }
+        var sources: [StructuredRecordSpec.RoleSource] = []
+        for (key, value) in map {
+            let name = key.scalar?.string ?? ""
+            guard let role = FieldRole(rawValue: name), role.recordKind == .detail else {
+                let list = FieldRole.allCases.filter { $0.recordKind == .detail }.map(\.rawValue).joined(separator: ", ")
+                fail(.badValue, "\(path).\(name)", "unknown role '\(name)' (expected one of: \(list))", key)
+                continue
+            }
+            guard let text = value.scalar?.string, !text.isEmpty else {
+                fail(.badValue, "\(path).\(name)", "expected a field name, or RECORD.FIELD for a continuation's field", value)
+                continue
+            }
+            let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+            sources.append(.init(role: role, record: parts.count == 2 ? parts[0] : nil, field: parts.last!, line: value.mark?.line))
+        }
+        return sources
     }
 
     mutating func control(_ node: Node, _ basePath: String) -> ControlSpec? {

@@ -91,6 +91,8 @@ public enum FieldType: String, Sendable, CaseIterable {
 /// What a field means to the engine.
 public enum FieldRole: String, Sendable, CaseIterable {
     case merchant, currency, amount, direction, fee, reference
+    /// Optional: the transaction's date (any type), kept with the detail for later stages.
+    case date
     case controlCount = "control_count"
     case controlDebit = "control_debit"
     case controlCredit = "control_credit"
@@ -99,7 +101,7 @@ public enum FieldRole: String, Sendable, CaseIterable {
     /// The record kind a role belongs on.
     public var recordKind: RecordKind {
         switch self {
-        case .merchant, .currency, .amount, .direction, .fee, .reference: return .detail
+        case .merchant, .currency, .amount, .direction, .fee, .reference, .date: return .detail
         case .controlCount, .controlDebit, .controlCredit, .controlFee: return .trailer
         }
     }

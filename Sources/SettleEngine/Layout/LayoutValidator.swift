@@ -135,7 +135,7 @@ public enum LayoutValidator {
                 return "a currency holds at most \(CurrencyCode.capacity) bytes, this field has \(field.position.length)"
             }
             return field.optional ? "role 'currency' cannot be optional" : nil
-        case .reference:
+        case .reference, .date:
             return nil
         }
     }

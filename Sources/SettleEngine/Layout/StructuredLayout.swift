@@ -77,6 +77,7 @@ public struct StructuredLayout: Sendable {
         public var amountOffset = 0, amountLength = 0, hasAmount = false, amountSigned = false, amountMultiplier: Int64 = 1
         public var directionOffset = 0, directionLength = 0, hasDirection = false
         public var feeOffset = 0, feeLength = 0, hasFee = false, feeSigned = false, feeMultiplier: Int64 = 1
+        public var referenceOffset = 0, referenceLength = 0, hasReference = false
     }
 
     public struct Record: Sendable {
@@ -111,7 +112,29 @@ public struct StructuredLayout: Sendable {
         public var merchantFromContext = false
         public var currency: Source = .missing
         public var reference: CompiledLayout.Field?
+        public var date: CompiledLayout.Field?
         public var updates: [Update] = []
+        /// Role fields read from another record of the entry, copied after the detail's own bytes
+        /// (`targetOffset`): the detail is then read from that assembled record.
+        public var externals: [External] = []
+        /// The continuation specs the detail needs (deferred until they are read), in order.
+        public var continuations: [Int] = []
+        /// The detail's bytes followed by its external role fields.
+        public var assembledLength = 0
+    }
+
+    /// One role field of a detail read from a continuation (`slot` -1) or a context slot.
+    public struct External: Sendable {
+        public var continuation: Int
+        public var slot: Int
+        public var sourceOffset: Int
+        public var length: Int
+        public var targetOffset: Int
+        /// As validated in the assembled record.
+        public var field: CompiledLayout.Field
+        public var spec: FieldSpec
+        /// `segment_u.amount_paid`, for rejects.
+        public var label: String
     }
 
     public let records: [Record]
@@ -135,10 +158,14 @@ public struct StructuredLayout: Sendable {
     /// The layout's `record_length`, and the longest record any kind allows.
     public let recordLength: Int
     public let maxLength: Int
+    /// The longest detail with its external role fields (the scanner's assembled record).
+    public let maxAssembledLength: Int
     /// Implied decimals of every amount in the totals.
     public let scale: Int
     public let constantCurrency: UInt32?
     public let usesWhen: Bool
+    /// The same per-record values as buffers for the map loop, built once per layout.
+    let tables: StructuredTables
 
     init(_ spec: LayoutSpec, structure: StructuredSpec) {
         let specs = structure.records
@@ -194,8 +221,8 @@ public struct StructuredLayout: Sendable {
         self.measures = measures
 
         scale = specs.filter { $0.kind == .detail }
-            .flatMap { $0.fields.filter { $0.role == .amount || $0.role == .fee } }
-            .map { $0.scale ?? 2 }.max() ?? 2
+            .flatMap { $0.resolvedRoles(in: specs).roles.filter { $0.role == .amount || $0.role == .fee } }
+            .map { $0.field.scale ?? 2 }.max() ?? 2
         if case .value(let code)? = structure.currency {
             constantCurrency = CurrencyCode(code).raw
         } else {
@@ -214,9 +241,36 @@ public struct StructuredLayout: Sendable {
             func field(named name: String) -> CompiledLayout.Field? {
                 record.fields.firstIndex { $0.name == name }.map { fields[$0] }
             }
-            func field(role: FieldRole) -> (CompiledLayout.Field, FieldSpec)? {
-                record.fields.firstIndex { $0.role == role }.map { (fields[$0], record.fields[$0]) }
+            // Each role's field: its own, or one placed after its bytes in the assembled record.
+            var roleFields: [FieldRole: (CompiledLayout.Field, FieldSpec)] = [:]
+            var externals: [External] = []
+            var assembled = record.length ?? spec.recordLength
+            if record.kind == .detail {
+                for role in record.resolvedRoles(in: specs).roles {
+                    if role.origin == .own, let index = record.fields.firstIndex(of: role.field) {
+                        roleFields[role.role] = (fields[index], role.field)
+                        continue
+                    }
+                    var external = External(continuation: -1, slot: -1, sourceOffset: role.field.position.offset,
+                                            length: role.field.position.length, targetOffset: assembled,
+                                            field: CompiledLayout.Field(offset: 0, length: 0, type: .text, optional: true, codes: [], index: -1),
+                                            spec: role.field, label: role.label)
+                    if case .continuation(let spec) = role.origin {
+                        external.continuation = spec
+                    } else {
+                        external.slot = slot(role.field.name) ?? -1
+                        external.length = external.slot >= 0 ? capacities[external.slot] : role.field.position.length
+                    }
+                    external.field = CompiledLayout.Field(offset: assembled, length: external.length, type: role.field.type,
+                                                          optional: role.field.optional,
+                                                          codes: role.field.acceptedCodes.map { FieldDecoder.pack(Array($0.utf8)) },
+                                                          index: record.fields.count + externals.count)
+                    roleFields[role.role] = (external.field, role.field)
+                    externals.append(external)
+                    assembled += external.length
+                }
             }
+            func field(role: FieldRole) -> (CompiledLayout.Field, FieldSpec)? { roleFields[role] }
             let codeAt = (record.codeAt ?? spec.recordType).map { ($0.offset, $0.length) }
             let when = record.when
             var compiledRecord = Record(
@@ -236,6 +290,13 @@ public struct StructuredLayout: Sendable {
                     return (slotIndex, field.position.offset, field.position.length)
                 }
             }
+            compiledRecord.externals = externals
+            compiledRecord.assembledLength = assembled
+            var needed: [Int] = []
+            for external in externals where external.continuation >= 0 && !needed.contains(external.continuation) {
+                needed.append(external.continuation)
+            }
+            compiledRecord.continuations = needed
             if record.kind == .detail {
                 if let (amount, amountSpec) = field(role: .amount) {
                     compiledRecord.amount = amount
@@ -255,11 +316,14 @@ public struct StructuredLayout: Sendable {
                     compiledRecord.feeMultiplier = power(scale - (feeSpec.scale ?? 2))
                 }
                 compiledRecord.reference = field(role: .reference)?.0
+                compiledRecord.date = field(role: .date)?.0
                 func source(_ name: String) -> Source {
                     if let own = field(named: name) { return .own(offset: own.offset, length: own.length) }
                     return slot(name).map { .context($0) } ?? .missing
                 }
-                if structure.merchant.isEmpty {
+                if let (merchant, _) = field(role: .merchant), merchant.offset >= compiledRecord.length {
+                    compiledRecord.merchantParts = [.own(offset: merchant.offset, length: merchant.length)]
+                } else if structure.merchant.isEmpty {
                     if let (merchant, _) = field(role: .merchant) {
                         compiledRecord.merchantParts = [.own(offset: merchant.offset, length: merchant.length)]
                     }
@@ -270,6 +334,9 @@ public struct StructuredLayout: Sendable {
                     if case .own = $0 { return false } else { return true }
                 }
                 switch structure.currency {
+                case _ where (field(role: .currency)?.0.offset ?? 0) >= compiledRecord.length:
+                    let currency = field(role: .currency)!.0
+                    compiledRecord.currency = .own(offset: currency.offset, length: currency.length)
                 case .field(let name)?: compiledRecord.currency = source(name)
                 case .value?: compiledRecord.currency = .missing
                 case nil:
@@ -313,6 +380,7 @@ public struct StructuredLayout: Sendable {
             compiled.append(compiledRecord)
         }
         records = compiled
+        maxAssembledLength = compiled.map(\.assembledLength).max() ?? recordLength
         recognizers = compiled.map { record in
             var recognizer = Recognizer()
             recognizer.length = record.length
@@ -342,149 +410,7 @@ public struct StructuredLayout: Sendable {
             return recognizer
         }
         firstCandidate = Self.candidates(recognizers)
+        tables = StructuredTables(records: compiled, recognizers: recognizers, firstCandidate: firstCandidate,
+                                  roles: compiled.map(Self.roles(of:)))
     }
-
-    static func candidates(_ recognizers: [Recognizer]) -> [UInt8]? {
-        let coded = recognizers.filter { !$0.hasFill }
-        guard recognizers.count < 255, !coded.isEmpty, coded.allSatisfy({ $0.hasCode && $0.codeCount > 0 }) else { return nil }
-        let first = coded[0].code0
-        guard coded.allSatisfy({ $0.code0 == first }) else { return nil }
-        // Fill specs must all come before the coded ones (they are checked first).
-        guard let firstCoded = recognizers.firstIndex(where: { !$0.hasFill }),
-              recognizers[firstCoded...].allSatisfy({ !$0.hasFill }) else { return nil }
-        var table = [UInt8](repeating: 255, count: 256)
-        for (index, recognizer) in recognizers.enumerated() where !recognizer.hasFill {
-            let totalLength = (0..<recognizer.codeCount).reduce(0) { sum, at in
-                sum + (at == 0 ? recognizer.code0.length : at == 1 ? recognizer.code1.length : recognizer.code2.length)
-            }
-            let byte = Int(UInt8(truncatingIfNeeded: recognizer.code >> UInt64(8 * (totalLength - 1))))
-            if table[byte] == 255 { table[byte] = UInt8(index) }
-        }
-        return table
-    }
-
-    /// A line longer than a record whose UTF-8 characters number a record's length: read with each
-    /// multi-byte character as one byte. Returns that character count, or nil.
-    func multibyteLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int? {
-        var characters = 0
-        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
-        guard characters != length, characters <= maxLength,
-              characters == recordLength || records.contains(where: { $0.length == characters }) else { return nil }
-        return characters
-    }
-
-    /// Copies a line into `scratch`, each multi-byte character as one `?`.
-    static func transcode(_ base: UnsafeRawPointer, offset: Int, length: Int, into scratch: UnsafeMutableRawPointer) {
-        var out = 0
-        for index in 0..<length {
-            let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
-            if byte & 0xC0 == 0x80 { continue }
-            scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
-            out += 1
-        }
-    }
-
-    /// The plain role values of a record.
-    public func roles(_ index: Int) -> Roles {
-        let record = records[index]
-        var roles = Roles()
-        if let amount = record.amount {
-            roles.hasAmount = true
-            roles.amountOffset = amount.offset
-            roles.amountLength = amount.length
-            roles.amountSigned = record.amountSigned
-            roles.amountMultiplier = record.amountMultiplier
-        }
-        if let direction = record.direction {
-            roles.hasDirection = true
-            roles.directionOffset = direction.offset
-            roles.directionLength = direction.length
-        }
-        if let fee = record.fee {
-            roles.hasFee = true
-            roles.feeOffset = fee.offset
-            roles.feeLength = fee.length
-            roles.feeSigned = record.feeSigned
-            roles.feeMultiplier = record.feeMultiplier
-        }
-        return roles
-    }
-
-    static func measure(_ control: ControlSpec) -> Measure? {
-        switch control.measure {
-        case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
-        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
-        case .equals: return nil
-        }
-    }
-
-    /// The index of a control's measure.
-    public func measureIndex(_ control: ControlSpec) -> Int? {
-        Self.measure(control).flatMap { measures.firstIndex(of: $0) }
-    }
-
-    /// Which record a physical record is, given whether each `when` holds now (`whenHolds`, by record
-    /// index; nil ignores conditions, as the planner does when it only needs the kind).
-    @inline(__always)
-    public func classify(_ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
-        recognizers.withUnsafeBufferPointer { Self.classify($0, base, offset: offset, length: length, whenHolds: whenHolds) }
-    }
-
-    /// `classify`, starting at the first spec whose code can match the record's first code byte
-    /// (after the filler specs, which are tried first).
-    @inline(__always)
-    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, firstCandidate: UnsafeMutablePointer<UInt8>?,
-                         _ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
-        guard let firstCandidate else { return classify(recognizers, base, offset: offset, length: length, whenHolds: whenHolds) }
-        var index = 0
-        while index < recognizers.count && recognizers[index].hasFill {
-            let recognizer = recognizers[index]
-            if length == recognizer.length && length > 0 && base.load(fromByteOffset: offset, as: UInt8.self) == recognizer.fill {
-                var all = true
-                for position in 1..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
-                    all = false
-                    break
-                }
-                if all { return index }
-            }
-            index += 1
-        }
-        let position = recognizers[index].code0
-        guard position.offset < length else { return nil }
-        let start = Int(firstCandidate[Int(base.load(fromByteOffset: offset + position.offset, as: UInt8.self))])
-        guard start != 255 else { return nil }
-        for index in start..<recognizers.count {
-            let recognizer = recognizers[index]
-            if !recognizer.codeMatches(base, offset: offset, length: length) { continue }
-            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
-            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
-            return index
-        }
-        return nil
-    }
-
-    /// The recognition loop over plain values: fill, code, matches, condition, in order.
-    @inline(__always)
-    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, _ base: UnsafeRawPointer, offset: Int, length: Int,
-                         whenHolds: UnsafePointer<Bool>?) -> Int? {
-        for index in 0..<recognizers.count {
-            let recognizer = recognizers[index]
-            if recognizer.hasFill {
-                guard length == recognizer.length else { continue }
-                var all = true
-                for position in 0..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
-                    all = false
-                    break
-                }
-                if all { return index }
-                continue
-            }
-            if recognizer.hasCode && !recognizer.codeMatches(base, offset: offset, length: length) { continue }
-            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
-            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
-            return index
-        }
-        return nil
-    }
-
 }

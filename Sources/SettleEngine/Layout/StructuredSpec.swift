@@ -79,8 +79,23 @@ public struct StructuredRecordSpec: Sendable, Equatable {
     public var fill: String?
     public var fields: [FieldSpec]
     public var controls: [ControlSpec]
+    /// Details: roles read from another record of the entry (`roles: {amount: segment_u.amount_paid}`).
+    public var roles: [RoleSource] = []
     /// YAML line, for messages.
     public var line: Int?
+
+    /// A detail's role taken from a field of one of its continuation records (`record` names the
+    /// continuation spec) or of its context (`record` nil: a group or file header field).
+    public struct RoleSource: Sendable, Equatable {
+        public var role: FieldRole
+        public var record: String?
+        public var field: String
+        public var line: Int?
+
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.role == rhs.role && lhs.record == rhs.record && lhs.field == rhs.field
+        }
+    }
 
     public init(kind: StructuredKind, name: String, code: String?, codeAt: [Position]?, match: [Match], when: When?,
                 length: Int?, fill: String?, fields: [FieldSpec], controls: [ControlSpec], line: Int?) {
@@ -100,7 +115,7 @@ public struct StructuredRecordSpec: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.kind == rhs.kind && lhs.name == rhs.name && lhs.code == rhs.code && lhs.codeAt == rhs.codeAt
             && lhs.match == rhs.match && lhs.when == rhs.when && lhs.length == rhs.length && lhs.fill == rhs.fill
-            && lhs.fields == rhs.fields && lhs.controls == rhs.controls
+            && lhs.fields == rhs.fields && lhs.controls == rhs.controls && lhs.roles == rhs.roles
     }
 }
 

@@ -48,7 +48,7 @@ enum StructuredValidator {
             }
             LayoutValidator.validateFields(record.fields, kindName: record.name, recordLength: length, path: "\(path)", structured: true,
                                            add: add)
-            validateRoles(record, path: path, add: add)
+            validateRoles(record, in: records, path: path, add: add)
             if !record.controls.isEmpty && ![.groupTrailer, .fileTrailer, .groupHeader].contains(record.kind) {
                 add(.wrongRecordKind, "\(path).controls", "controls belong on a group_trailer, file_trailer or group_header", record.line)
             }
@@ -92,17 +92,18 @@ enum StructuredValidator {
         }
         for (index, record) in records.enumerated() where record.kind == .detail {
             let path = "records[\(index)] (\(record.name))"
-            if structure.merchant.isEmpty && !record.fields.contains(where: { $0.role == .merchant }) {
+            if structure.merchant.isEmpty && !record.fields.contains(where: { $0.role == .merchant }) && !record.roles.contains(where: { $0.role == .merchant }) {
                 add(.missingRole, path, "no merchant: give the layout a 'merchant' list or a field the role 'merchant'", record.line)
             }
-            if structure.currency == nil && !record.fields.contains(where: { $0.role == .currency }) {
+            if structure.currency == nil && !record.fields.contains(where: { $0.role == .currency }) && !record.roles.contains(where: { $0.role == .currency }) {
                 add(.missingRole, path, "no currency: give the layout 'currency' or a field the role 'currency'", record.line)
             }
         }
         return issues
     }
 
-    private static func validateRoles(_ record: StructuredRecordSpec, path: String, add: (LayoutIssue.Code, String, String, Int?) -> Void) {
+    private static func validateRoles(_ record: StructuredRecordSpec, in records: [StructuredRecordSpec], path: String,
+                                      add: (LayoutIssue.Code, String, String, Int?) -> Void) {
         var seen: [FieldRole: String] = [:]
         for (index, field) in record.fields.enumerated() {
             guard let role = field.role else { continue }
@@ -113,41 +114,55 @@ enum StructuredValidator {
             }
             if let other = seen[role] { add(.duplicateRole, fieldPath, "role '\(role.rawValue)' is already given to '\(other)'", field.line) }
             seen[role] = field.name
-            switch role {
-            case .amount, .fee:
-                if field.type != .amount && field.type != .signedAmount {
-                    add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount or signed_amount", field.line)
-                }
-            case .direction:
-                let debits = field.debitValues.isEmpty ? [field.debit].compactMap { $0 } : field.debitValues
-                let credits = field.creditValues.isEmpty ? [field.credit].compactMap { $0 } : field.creditValues
-                if field.type != .code || debits.isEmpty || credits.isEmpty {
-                    add(.badValue, fieldPath, "role 'direction' needs type code with 'debit' and 'credit' values", field.line)
-                } else if !Set(debits).isDisjoint(with: credits) {
-                    add(.badValue, fieldPath, "a value cannot be both debit and credit", field.line)
-                }
-            case .merchant:
-                if field.position.length > MerchantKey.capacity {
-                    add(.badValue, fieldPath, "a merchant key holds at most \(MerchantKey.capacity) bytes, this field has \(field.position.length)", field.line)
-                }
-            case .currency:
-                if field.position.length > CurrencyCode.capacity {
-                    add(.badValue, fieldPath, "a currency holds at most \(CurrencyCode.capacity) bytes", field.line)
-                }
-            case .reference:
-                break
-            case .controlCount, .controlDebit, .controlCredit, .controlFee:
-                add(.wrongRecordKind, fieldPath, "control roles are for flat layouts; declare 'controls' on the trailer", field.line)
-            }
         }
-        if record.kind == .detail {
-            guard let amount = record.fields.first(where: { $0.role == .amount }) else {
-                add(.missingRole, path, "a detail needs a field with the role 'amount'", record.line)
-                return
+        if record.kind != .detail {
+            if !record.roles.isEmpty { add(.wrongRecordKind, "\(path).roles", "'roles' belong on detail records", record.line) }
+            return
+        }
+        let (resolved, problems) = record.resolvedRoles(in: records)
+        for problem in problems { add(.badValue, "\(path).roles", problem.message, problem.line ?? record.line) }
+        for role in resolved {
+            let own = role.origin == .own ? record.fields.firstIndex(of: role.field) : nil
+            let fieldPath = own.map { "\(path).fields[\($0)] (\(role.field.name))" } ?? "\(path).roles.\(role.role.rawValue)"
+            check(role.role, role.field, path: fieldPath, add: add)
+        }
+        guard let amount = resolved.first(where: { $0.role == .amount }) else {
+            add(.missingRole, path, "a detail needs a field with the role 'amount'", record.line)
+            return
+        }
+        if !resolved.contains(where: { $0.role == .direction }) && amount.field.type != .signedAmount {
+            add(.missingRole, path, "a detail needs a 'direction' field, or a signed_amount amount whose sign gives it", record.line)
+        }
+    }
+
+    /// What a role needs of the field it is read from, wherever that field is.
+    private static func check(_ role: FieldRole, _ field: FieldSpec, path fieldPath: String,
+                              add: (LayoutIssue.Code, String, String, Int?) -> Void) {
+        switch role {
+        case .amount, .fee:
+            if field.type != .amount && field.type != .signedAmount {
+                add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount or signed_amount", field.line)
             }
-            if seen[.direction] == nil && amount.type != .signedAmount {
-                add(.missingRole, path, "a detail needs a 'direction' field, or a signed_amount amount whose sign gives it", record.line)
+        case .direction:
+            let debits = field.debitValues.isEmpty ? [field.debit].compactMap { $0 } : field.debitValues
+            let credits = field.creditValues.isEmpty ? [field.credit].compactMap { $0 } : field.creditValues
+            if field.type != .code || debits.isEmpty || credits.isEmpty {
+                add(.badValue, fieldPath, "role 'direction' needs type code with 'debit' and 'credit' values", field.line)
+            } else if !Set(debits).isDisjoint(with: credits) {
+                add(.badValue, fieldPath, "a value cannot be both debit and credit", field.line)
             }
+        case .merchant:
+            if field.position.length > MerchantKey.capacity {
+                add(.badValue, fieldPath, "a merchant key holds at most \(MerchantKey.capacity) bytes, this field has \(field.position.length)", field.line)
+            }
+        case .currency:
+            if field.position.length > CurrencyCode.capacity {
+                add(.badValue, fieldPath, "a currency holds at most \(CurrencyCode.capacity) bytes", field.line)
+            }
+        case .reference, .date:
+            break
+        case .controlCount, .controlDebit, .controlCredit, .controlFee:
+            add(.wrongRecordKind, fieldPath, "control roles are for flat layouts; declare 'controls' on the trailer", field.line)
         }
     }
 }

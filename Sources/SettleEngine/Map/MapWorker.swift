@@ -58,14 +58,16 @@ public final class MapWorker {
                                                       encoder: encoder))
         }
         try mapped.withBytes { bytes in
-            if let structured = file.layout.structured, let base = bytes.baseAddress {
-                let scanner = StructuredScanner(layout: structured, base: base, partition: partition, file: file, table: table)
-                try scanner.run(result: &result, rejects: &rejects,
-                                onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
-            } else if let ledger = file.ledger {
+            if let ledger = file.ledger {
                 try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
                                onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
                                onReferencesFull: spillReferences)
+            } else if let structured = file.layout.structured, let base = bytes.baseAddress {
+                let scanner = StructuredScanner(layout: structured, base: base, partition: partition, file: file, table: table,
+                                                references: references)
+                scanner.onReferencesFull = spillReferences
+                try scanner.run(result: &result, rejects: &rejects,
+                                onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
             } else if references == nil {
                 // Two specialisations of the hot loop: plain aggregation carries none of the
                 // reconciliation code (fewer live values, no branches per record).

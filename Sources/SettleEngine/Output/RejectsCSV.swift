@@ -49,6 +49,18 @@ public enum RejectsCSV {
         }
         var detail = RecordValidator.explain(entry.reason, field: fieldSpec, value: value)
         let kind = record.map { " (\($0.name), \($0.kind.rawValue))" } ?? ""
+        // Past the record's own fields: an external role field, then a continuation it needs.
+        var fieldName = fieldSpec?.name ?? ""
+        if let record, entry.fieldIndex >= record.spec.fields.count {
+            let at = entry.fieldIndex - record.spec.fields.count
+            if at < record.externals.count {
+                fieldName = record.externals[at].label
+                detail = RecordValidator.explain(entry.reason, field: record.externals[at].spec, value: nil)
+            } else if at - record.externals.count < record.continuations.count {
+                let expected = layout.records[record.continuations[at - record.externals.count]].name
+                detail = "no continuation '\(expected)' follows this detail\(kind): its roles read fields of it"
+            }
+        }
         switch entry.reason {
         case .shortRecord:
             detail = "record\(kind) is \(entry.raw.count) bytes, its kind has \(record?.length ?? layout.recordLength)"
@@ -65,7 +77,7 @@ public enum RejectsCSV {
             break
         }
         row(file: file, recordNumber: recordNumber, byteOffset: entry.byteOffset, reason: entry.reason,
-            field: fieldSpec?.name ?? "", detail: detail, raw: RecordText.escape(raw), to: &out)
+            field: fieldName, detail: detail, raw: RecordText.escape(raw), to: &out)
     }
 
     /// A ledger row: `line` is the 1-based line where the row starts; the field is the column's

@@ -97,6 +97,7 @@ public enum RecordValidator {
         case .badRow: return "row is not well-formed CSV or has another number of columns than the header"
         case .noGroup: return "detail record outside any group (no group header before it)"
         case .orphanContinuation: return "continuation record with no detail record before it in its group"
+        case .missingContinuation: return "detail record whose roles name a continuation record that does not follow it"
         }
     }
 }

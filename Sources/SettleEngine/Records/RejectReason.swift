@@ -35,6 +35,8 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
     case noGroup
     /// A continuation record with no detail before it in its group (structured layouts).
     case orphanContinuation
+    /// A detail whose roles name a continuation record that does not follow it (structured layouts).
+    case missingContinuation
 
     public var code: String {
         switch self {
@@ -55,6 +57,7 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
         case .badRow: "bad_row"
         case .noGroup: "no_group"
         case .orphanContinuation: "orphan_continuation"
+        case .missingContinuation: "missing_continuation"
         }
     }
 

@@ -106,7 +106,8 @@ extension PartitionPlanner {
                 let record = recordBefore(base, end: end, lowerBound: lowerBound, framing: framing, recordLength: layout.recordLength)
                 end = record.offset
                 var stop = false
-                for (at, kind) in lineKinds(base, offset: record.offset, length: record.length, layout: layout, strict: strict, scratch: scratch) {
+                for (at, kind) in lineKinds(base, offset: record.offset, length: record.length, layout: layout, framing: framing, strict: strict,
+                                             scratch: scratch) {
                     if !previousFound, let kind, kind != .continuation {
                         context.previousKind = kind
                         previousFound = true
@@ -178,38 +179,31 @@ extension PartitionPlanner {
         return contexts
     }
 
-    /// The kinds of the records on one line, last first, recognised as the map stage reads them: a
-    /// line of another kind's length as is, multi-byte characters as one byte each, several records
-    /// back to back cut apart, a short line padded with blanks. `scratch` holds `maxLength + 16` bytes.
-    static func lineKinds(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: StructuredLayout, strict: Bool,
+    /// The kinds of the records on one line, last first, recognised as the map stage reads them
+    /// (`StructuredLine`), without conditions. `scratch` holds `maxLength + 16` bytes.
+    static func lineKinds(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: StructuredLayout, framing: Framing, strict: Bool,
                           scratch: UnsafeMutableRawPointer) -> [(offset: Int, kind: StructuredKind?)] {
-        let recordLength = layout.recordLength
         func kind(_ pointer: UnsafeRawPointer, _ at: Int, _ count: Int) -> StructuredKind? {
             layout.classify(pointer, offset: at, length: count, whenHolds: nil).map { layout.records[$0].kind }
         }
-        let raw = layout.classify(base, offset: offset, length: length, whenHolds: nil)
-        if length == recordLength || raw.map({ layout.records[$0].length == length }) == true {
+        let raw = length > 0 ? layout.classify(base, offset: offset, length: length, whenHolds: nil) : nil
+        switch StructuredLine.form(base, offset: offset, length: length, spec: raw, layout: layout, framing: framing, strict: strict) {
+        case .blank, .lineEnds:
+            return [(offset, nil)]
+        case .multibyte(let characters):
+            StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
+            return [(offset, kind(UnsafeRawPointer(scratch), 0, characters))]
+        case .unseparated(let count):
+            return stride(from: count - 1, through: 0, by: -1).map { (offset + $0 * layout.recordLength, kind(base, offset + $0 * layout.recordLength, layout.recordLength)) }
+        case .record:
+            let target = StructuredLine.padTarget(spec: raw, length: length, kindLength: raw.map { layout.records[$0].length } ?? 0,
+                                                  recordLength: layout.recordLength)
+            if target > 0, let padded = StructuredLine.repaired(base, offset: offset, length: length, target: target, layout: layout,
+                                                                whenHolds: nil, scratch: scratch, capacity: layout.maxLength + 16) {
+                return [(offset, layout.records[padded].kind)]
+            }
             return [(offset, raw.map { layout.records[$0].kind })]
         }
-        if length > recordLength && !strict {
-            if let characters = layout.multibyteLength(base, offset: offset, length: length) {
-                StructuredLayout.transcode(base, offset: offset, length: length, into: scratch)
-                return [(offset, kind(UnsafeRawPointer(scratch), 0, characters))]
-            }
-            if length % recordLength == 0 {
-                return stride(from: length - recordLength, through: 0, by: -recordLength).map { (offset + $0, kind(base, offset + $0, recordLength)) }
-            }
-            return [(offset, raw.map { layout.records[$0].kind })]
-        }
-        let target = raw.map { layout.records[$0].length } ?? recordLength
-        guard length > 0, target > length, target <= layout.maxLength else { return [(offset, raw.map { layout.records[$0].kind })] }
-        scratch.copyMemory(from: base + offset, byteCount: length)
-        (scratch + length).initializeMemory(as: UInt8.self, repeating: 0x20, count: target - length)
-        if let padded = layout.classify(UnsafeRawPointer(scratch), offset: 0, length: target, whenHolds: nil),
-           layout.records[padded].length == target {
-            return [(offset, layout.records[padded].kind)]
-        }
-        return [(offset, raw.map { layout.records[$0].kind })]
     }
 
     /// The record that ends just before `end` (a record boundary), not starting before `lowerBound`.

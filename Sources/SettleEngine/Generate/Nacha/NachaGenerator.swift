@@ -1,5 +1,7 @@
-/// `settle generate --layout nacha`: writes a large, valid NACHA ACH file (`settlement.ach`) and its
-/// ground truth (`expected/totals.csv`, `expected/summary.json`), deterministically from the seed.
+/// `settle generate --layout nacha`: writes a large, valid NACHA ACH file (`settlement.ach`), the
+/// company's ledger of its entries (`ledger.csv`, see `NachaLedger`) and the ground truth
+/// (`expected/totals.csv`, `expected/summary.json`, `expected/mismatches.csv`, ...), deterministically
+/// from the seed.
 ///
 /// The file: a file header; batches of one to a few thousand entries (PPD, CCD, WEB and TEL mostly,
 /// with IAT, ADV and COR batches), each a batch header, its entries and their addenda, and a batch
@@ -20,10 +22,6 @@ public enum NachaGenerator {
 
     /// The largest amount of a 12-digit total field (batch controls but ADV's, the file control).
     static let maxTwelveDigits: Int64 = 999_999_999_999
-    /// Trace sequences (88-94) have 7 digits.
-    static let maxTraceSequence: UInt64 = 9_999_999
-    /// ADV trace sequences (91-94) have 4 digits; past them the Julian day (88-90) steps back a day.
-    static let advSequencesPerDay = 9_999
 
     public static func run(_ options: NachaGeneratorOptions) throws(SettleError) -> NachaGenerationReport {
         var setup = GeneratorRandom(seed: options.seed, stream: .setup)
@@ -43,7 +41,8 @@ public enum NachaGenerator {
         var records = NachaRecords(seed: options.seed, routing: routing)
         var draws = GeneratorRandom(seed: options.seed, stream: .transactions)
         let mix = NachaMix()
-        var truth = NachaGroundTruth(merchants: companies.count)
+        var ledger = try NachaLedger(options: options, companies: companies, fileDate: fileDate)
+        var truth = NachaGroundTruth(merchants: ledger.merchants, currencyCount: ledger.currencies.count)
         var file = NachaControlTotals()
         var lines = 0
         var batches = 0
@@ -55,8 +54,7 @@ public enum NachaGenerator {
         try output.append(records.line.bytes)
         lines += 1
 
-        var traceSequences = [UInt64](repeating: 0, count: routing.originators.count)
-        var advEntries = 0
+        var traces = NachaTraces(routing: routing, fileDay: fileDay)
         var remaining = options.entries
         while remaining > 0 {
             var sec = mix.sec(&draws, hasIAT: companies.hasIAT)
@@ -66,8 +64,7 @@ public enum NachaGenerator {
             let merchant = sec == .iat ? companies.drawIAT(&draws) : companies.drawDomestic(&draws)
             let company = companies.companies[merchant]
             // The batch's ODFI: drawn, or the next one whose 7-digit trace sequences have room.
-            var odfi = draws.index(routing.originators.count)
-            while traceSequences[odfi] + UInt64(size) > maxTraceSequence { odfi = (odfi + 1) % routing.originators.count }
+            let odfi = traces.odfi(drawn: draws.index(routing.originators.count), entries: size)
             let odfiRouting = routing.originators[odfi]
             batches += 1
             truth.addBatch(sec)
@@ -87,39 +84,19 @@ public enum NachaGenerator {
                 let plan = mix.entry(sec, serviceClass, &draws)
                 let receiver = draws.index(routing.receivers.count)
                 batch.addEntry(plan, receiverIdentification: routing.receivers[receiver])
-                truth.addEntry(plan, merchant: merchant)
-                if sec == .adv {
-                    let daysBack = advEntries / advSequencesPerDay
-                    let julianDay = CalendarDate(daysSinceEpoch: fileDay - daysBack).dayOfYear
-                    records.advEntry(plan, receiver: receiver, julianDay: julianDay,
-                                     sequence: advEntries % advSequencesPerDay + 1)
-                    advEntries += 1
-                    try output.append(records.line.bytes)
-                    continue
-                }
-                traceSequences[odfi] += 1
-                let trace = NachaRecords.Trace(routing: odfiRouting, sequence: traceSequences[odfi])
-                if sec == .iat {
-                    records.iatEntry(plan, receiver: receiver, trace: trace)
-                } else {
-                    records.entry(plan, receiver: receiver, trace: trace)
-                }
-                try output.append(records.line.bytes)
-                try writeAddenda(plan, trace: trace, records: &records, output: &output)
-                batch.addAddenda(plan.addenda.count)
+                // Every line is 94 bytes and LF: the record number follows from the offset.
+                let record = ReconciliationTruth.SettledRecord(recordNumber: output.sizeBytes / (NachaLine.recordLength + 1) + 1,
+                                                               byteOffset: output.sizeBytes, isValid: true)
+                let trace = try writeEntry(plan, receiver: receiver, sec: sec, odfi: odfi, traces: &traces, records: &records,
+                                           output: &output)
+                batch.addAddenda(plan.addenda.count)   // ADV entries have none
+                let transaction = truth.addEntry(plan, merchant: merchant, trace: trace.number)
+                try ledger.add(transaction, record: record, companies: companies, truth: &truth.settled)
             }
             lines += 2 + batch.entryAddendaCount
 
-            if sec == .adv {
-                records.advBatchControl(entryAddendaCount: batch.entryAddendaCount, entryHash: batch.entryHash,
-                                        totalDebit: batch.totalDebit, totalCredit: batch.totalCredit, odfi: odfiRouting,
-                                        batchNumber: batches)
-            } else {
-                try checkTwelveDigits(batch, what: "batch \(batches)")
-                records.batchControl(serviceClass: serviceClass, entryAddendaCount: batch.entryAddendaCount,
-                                     entryHash: batch.entryHash, totalDebit: batch.totalDebit, totalCredit: batch.totalCredit,
-                                     companyId: sec == .iat ? nil : company.id, odfi: odfiRouting, batchNumber: batches)
-            }
+            try writeBatchControl(batch, sec: sec, serviceClass: serviceClass, company: company, odfi: odfiRouting,
+                                  batchNumber: batches, records: &records)
             try output.append(records.line.bytes)
             file.add(batch)
             remaining -= size
@@ -142,14 +119,55 @@ public enum NachaGenerator {
         lines += fillerLines
         let fileBytes = output.sizeBytes
         try output.commit()
+        let reconciliation = try ledger.finish(truth: &truth.settled)
 
         let figures = NachaGroundTruth.FileFigures(options: options, control: file, batches: batches, lines: lines,
                                                    fillerLines: fillerLines, fileBytes: fileBytes)
-        try truth.write(to: directory + "/" + Generator.expectedDirectory, figures: figures, companies: companies)
+        try truth.write(to: directory + "/" + Generator.expectedDirectory, figures: figures, companies: companies,
+                        reconciliation: reconciliation)
         return NachaGenerationReport(entries: file.entries, addenda: file.addenda, batches: batches,
                                      iatBatches: truth.batchesBySEC[NachaSEC.iat.rawValue],
                                      advBatches: truth.batchesBySEC[NachaSEC.adv.rawValue], lines: lines,
-                                     fileBytes: fileBytes, totalsRows: truth.totalsRows, outputDirectory: directory)
+                                     fileBytes: fileBytes, totalsRows: truth.totalsRows, ledgerRows: truth.settled.ledgerRows,
+                                     ledgerRejected: reconciliation.ledgerRejects.count,
+                                     mismatches: reconciliation.truth.mismatchCount, outputDirectory: directory)
+    }
+
+    /// Writes an entry of a batch of `sec` (and its addenda, but for ADV: ADV entries have none) and
+    /// returns its trace number.
+    private static func writeEntry(_ plan: NachaEntryPlan, receiver: Int, sec: NachaSEC, odfi: Int, traces: inout NachaTraces,
+                                   records: inout NachaRecords, output: inout ChunkedOutput) throws(SettleError) -> NachaRecords.Trace {
+        if sec == .adv {
+            let (trace, julianDay, sequence) = traces.nextADV()
+            records.advEntry(plan, receiver: receiver, julianDay: julianDay, sequence: sequence)
+            try output.append(records.line.bytes)
+            return trace
+        }
+        let trace = traces.next(odfi: odfi)
+        if sec == .iat {
+            records.iatEntry(plan, receiver: receiver, trace: trace)
+        } else {
+            records.entry(plan, receiver: receiver, trace: trace)
+        }
+        try output.append(records.line.bytes)
+        try writeAddenda(plan, trace: trace, records: &records, output: &output)
+        return trace
+    }
+
+    /// The batch control: ADV's with 20-digit totals, the others' with 12 (checked), IAT's with 45-54 blank.
+    private static func writeBatchControl(_ batch: NachaControlTotals, sec: NachaSEC, serviceClass: NachaServiceClass,
+                                          company: NachaCompanies.Company, odfi: UInt64, batchNumber: Int,
+                                          records: inout NachaRecords) throws(SettleError) {
+        if sec == .adv {
+            records.advBatchControl(entryAddendaCount: batch.entryAddendaCount, entryHash: batch.entryHash,
+                                    totalDebit: batch.totalDebit, totalCredit: batch.totalCredit, odfi: odfi,
+                                    batchNumber: batchNumber)
+        } else {
+            try checkTwelveDigits(batch, what: "batch \(batchNumber)")
+            records.batchControl(serviceClass: serviceClass, entryAddendaCount: batch.entryAddendaCount,
+                                 entryHash: batch.entryHash, totalDebit: batch.totalDebit, totalCredit: batch.totalCredit,
+                                 companyId: sec == .iat ? nil : company.id, odfi: odfi, batchNumber: batchNumber)
+        }
     }
 
     /// The addenda that follow an entry, each naming the entry by its sequence (the trace's last 7 digits).

@@ -1,12 +1,17 @@
-/// What `settle generate --layout nacha` is asked for: entries, merchants, seed and the output
-/// directory. Checked on creation, before any work.
+/// What `settle generate --layout nacha` is asked for: entries, merchants, seed, the ledger's fault
+/// rate, style and files, and the output directory. Checked on creation, before any work.
 public struct NachaGeneratorOptions: Sendable {
     /// Entry detail records (type 6) to write; addenda, batch and file records come on top.
     public var entries: Int
     /// Merchants in the population: company identification and name pairs, and IAT originators.
     public var merchants: Int
     public var seed: UInt64
+    /// Ledger faults only: about `2 * faultRate` of the entries' ledger rows differ, and about
+    /// `faultRate` never-settled rows are added. The NACHA file itself stays valid.
+    public var faultRate: Double
     public var outputDirectory: String
+    public var ledgerStyle: LedgerStyle
+    public var ledgerFiles: Int
 
     /// NACHA's file control holds the block count in 6 digits: at most 999,999 blocks of 10 lines,
     /// 9,999,990 lines. The generator's mix averages about 1.11 lines per entry (addenda, batch
@@ -18,19 +23,31 @@ public struct NachaGeneratorOptions: Sendable {
     public static let maxMerchants = 1_000_000
     public static let maxSeed = UInt64(Int64.max)
 
-    public init(entries: Int, merchants: Int, seed: UInt64, outputDirectory: String) throws(SettleError) {
-        if let problem = Self.problem(entries: entries, merchants: merchants, seed: seed) {
+    public init(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, outputDirectory: String,
+                ledgerStyle: LedgerStyle = .plain, ledgerFiles: Int = 1) throws(SettleError) {
+        if let problem = Self.problem(entries: entries, merchants: merchants, seed: seed, faultRate: faultRate,
+                                      ledgerFiles: ledgerFiles) {
             throw SettleError(.usage, problem)
         }
         if outputDirectory.isEmpty { throw SettleError(.usage, "the output directory must not be empty") }
         self.entries = entries
         self.merchants = merchants
         self.seed = seed
+        self.faultRate = faultRate
         self.outputDirectory = outputDirectory
+        self.ledgerStyle = ledgerStyle
+        self.ledgerFiles = ledgerFiles
     }
 
-    /// What is wrong with these numbers, if anything (the CLI checks this in `validate()`).
-    public static func problem(entries: Int, merchants: Int, seed: UInt64) -> String? {
+    /// What the run asks of its ledger.
+    var ledgerSettings: LedgerGenerator.Settings {
+        .init(style: ledgerStyle, fileCount: ledgerFiles, records: entries, seed: seed, directory: outputDirectory)
+    }
+
+    /// What is wrong with these numbers, if anything (the CLI checks this in `validate()`); the fault
+    /// rate and ledger files as for a flat layout.
+    public static func problem(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0,
+                               ledgerFiles: Int = 1) -> String? {
         if entries < 1 || entries > maxEntries {
             return "--records must be between 1 and \(maxEntries) with --layout nacha, not \(entries): a NACHA file "
                 + "holds at most 999,999 blocks of 10 lines (6-digit block count), and the generated mix of addenda, "
@@ -42,7 +59,8 @@ public struct NachaGeneratorOptions: Sendable {
         if seed > maxSeed {
             return "--seed must be between 0 and \(maxSeed), not \(seed)"
         }
-        return nil
+        return GeneratorOptions.problem(records: entries, merchants: merchants, seed: seed, faultRate: faultRate,
+                                        ledgerFiles: ledgerFiles)
     }
 }
 
@@ -58,5 +76,10 @@ public struct NachaGenerationReport: Sendable, Equatable {
     public var fileBytes: Int
     /// Rows of `expected/totals.csv`.
     public var totalsRows: Int
+    public var ledgerRows: Int
+    /// Ledger rows the engine must reject.
+    public var ledgerRejected: Int
+    /// Rows of `expected/mismatches.csv`.
+    public var mismatches: Int
     public var outputDirectory: String
 }

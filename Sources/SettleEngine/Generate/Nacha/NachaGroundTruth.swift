@@ -1,13 +1,12 @@
 /// What `settle aggregate --layout nacha` must find in a generated NACHA file, summed from the
 /// entries as the generator means them (never by reading the file back): per-merchant totals, and
 /// the file's figures for `expected/summary.json`. Writes `expected/totals.csv`, `expected/summary.json`
-/// and an `expected/rejects.csv` with no rows (the file has no invalid record).
+/// and an `expected/rejects.csv` with no rows (the file has no invalid record); `NachaLedger` adds
+/// the reconciliation's files.
 struct NachaGroundTruth {
-    /// Per merchant (company index): entries by direction and their amounts in cents.
-    private var debitCount: [Int64]
-    private var debitAmount: [Int64]
-    private var creditCount: [Int64]
-    private var creditAmount: [Int64]
+    /// Every entry as a valid settled record of its merchant (company index) in USD cents: the
+    /// totals, and the settled side of the reconciliation (the ledger counts its rows here too).
+    var settled: GroundTruth
 
     /// Batches per SEC code (`NachaSEC.rawValue`).
     private(set) var batchesBySEC = [Int](repeating: 0, count: NachaSEC.allCases.count)
@@ -17,11 +16,8 @@ struct NachaGroundTruth {
     private(set) var notificationsOfChange = 0
     private(set) var lastSEC = NachaSEC.ppd
 
-    init(merchants: Int) {
-        debitCount = [Int64](repeating: 0, count: merchants)
-        debitAmount = debitCount
-        creditCount = debitCount
-        creditAmount = debitCount
+    init(merchants: MerchantIDs, currencyCount: Int) {
+        settled = GroundTruth(merchants: merchants, currencyCount: currencyCount)
     }
 
     mutating func addBatch(_ sec: NachaSEC) {
@@ -29,15 +25,14 @@ struct NachaGroundTruth {
         lastSEC = sec
     }
 
-    /// Adds an entry of `merchant`. Prenotes and zero-dollar entries count, with amount 0.
-    mutating func addEntry(_ plan: NachaEntryPlan, merchant: Int) {
-        if plan.isCredit {
-            creditCount[merchant] += 1
-            creditAmount[merchant] += plan.amountMinor
-        } else {
-            debitCount[merchant] += 1
-            debitAmount[merchant] += plan.amountMinor
-        }
+    /// Adds an entry of `merchant` whose trace number (80-94) is `trace`, and returns it as the
+    /// transaction its ledger row shows. Prenotes and zero-dollar entries count, with amount 0.
+    mutating func addEntry(_ plan: NachaEntryPlan, merchant: Int, trace: UInt64) -> Transaction {
+        let transaction = Transaction(sequence: trace, merchant: merchant, currency: NachaLedger.usd, isHomeCurrency: true,
+                                      amountMinor: plan.amountMinor, feeMinor: 0, isCredit: plan.isCredit,
+                                      daysBeforeFileDate: 0)
+        settled.countWritten(transaction, isDuplicate: false)
+        settled.addValid(transaction)
         switch plan.transactionCode % 10 {
         case 3, 8: prenotes += 1
         case 4, 9: zeroDollar += 1
@@ -45,38 +40,25 @@ struct NachaGroundTruth {
             if case .change = plan.addenda { notificationsOfChange += 1 } else { returns += 1 }
         default: break
         }
+        return transaction
     }
 
     /// Merchants with at least one entry.
-    var totalsRows: Int { debitCount.indices.count { debitCount[$0] + creditCount[$0] > 0 } }
+    var totalsRows: Int { settled.keyCount }
 
     /// `totals.csv` as the engine writes it: one row per merchant with an entry, bytewise by key,
     /// currency USD, fee 0, net = debit - credit - fee; a key holding a comma or quote is quoted.
-    func totals(_ companies: NachaCompanies) -> [UInt8] {
+    func totals(_ merchants: MerchantIDs) -> [UInt8] {
         var bytes = Array(GroundTruthFiles.totalsHeader.utf8)
-        for merchant in companies.keyOrder where debitCount[merchant] + creditCount[merchant] > 0 {
-            Self.appendCSVField(companies.companies[merchant].key, to: &bytes)
+        for merchant in merchants.order {
+            guard let sums = settled.totals(merchant: merchant, currency: NachaLedger.usd) else { continue }
+            bytes += merchants.csvField(merchant)
             bytes += Array(",USD,".utf8)
-            let net = debitAmount[merchant] - creditAmount[merchant]
-            bytes += Array("\(debitCount[merchant]),\(debitAmount[merchant]),\(creditCount[merchant]),".utf8)
-            bytes += Array("\(creditAmount[merchant]),0,\(net)\n".utf8)
+            let net = sums.debitAmount - sums.creditAmount
+            bytes += Array("\(sums.debitCount),\(sums.debitAmount),\(sums.creditCount),".utf8)
+            bytes += Array("\(sums.creditAmount),0,\(net)\n".utf8)
         }
         return bytes
-    }
-
-    /// RFC 4180: quoted when it holds a comma, a quote or a line end; quotes doubled.
-    private static func appendCSVField(_ field: [UInt8], to bytes: inout [UInt8]) {
-        let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D]
-        guard field.contains(where: special.contains) else {
-            bytes += field
-            return
-        }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in field {
-            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-            bytes.append(byte)
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The figures of the file, in the order a reader checks them; money as strings of digits.
@@ -89,7 +71,9 @@ struct NachaGroundTruth {
         var fileBytes: Int
     }
 
-    func summary(_ figures: FileFigures, companies: NachaCompanies) -> [UInt8] {
+    /// The file's figures, then the ledger's and the reconciliation's (as for a flat layout).
+    /// `exit_status` is that of `settle aggregate` without `--ledger` (the file alone is clean).
+    func summary(_ figures: FileFigures, companies: NachaCompanies, reconciliation: ReconciliationFiles) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.string("layout", "nacha")
@@ -129,13 +113,22 @@ struct NachaGroundTruth {
         json.number("rejected", 0)
         json.number("totals_rows", totalsRows)
         json.number("exit_status", 0)
+        GroundTruthFiles.ledgerSummary(settled, style: figures.options.ledgerStyle, files: figures.options.ledgerFiles,
+                                       into: &json)
+        reconciliation.summary(into: &json)
         json.endObject()
         return json.bytes
     }
 
-    func write(to directory: String, figures: FileFigures, companies: NachaCompanies) throws(SettleError) {
-        try ChunkedOutput.write(totals(companies), to: directory + "/totals.csv")
+    /// Writes `totals.csv`, `rejects.csv`, `ledger_faults.csv`, `summary.json` and the
+    /// reconciliation's files into `directory`.
+    func write(to directory: String, figures: FileFigures, companies: NachaCompanies,
+               reconciliation: ReconciliationFiles) throws(SettleError) {
+        try ChunkedOutput.write(totals(reconciliation.merchants), to: directory + "/totals.csv")
         try ChunkedOutput.write(Array(GroundTruthFiles.rejectsHeader.utf8), to: directory + "/rejects.csv")
-        try ChunkedOutput.write(summary(figures, companies: companies), to: directory + "/summary.json")
+        try ChunkedOutput.write(GroundTruthFiles.ledgerFaults(settled), to: directory + "/ledger_faults.csv")
+        try ChunkedOutput.write(summary(figures, companies: companies, reconciliation: reconciliation),
+                                to: directory + "/summary.json")
+        try reconciliation.write(to: directory)
     }
 }

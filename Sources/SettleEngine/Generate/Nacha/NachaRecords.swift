@@ -18,6 +18,9 @@ struct NachaRecords {
     struct Trace {
         var routing: UInt64
         var sequence: UInt64
+
+        /// The 15 digits as one number.
+        var number: UInt64 { routing * 10_000_000 + sequence }
     }
 
     // ---- file and batch records ------------------------------------------------------------
