@@ -11,7 +11,7 @@ extension StructuredScanner {
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             return
         }
-        if layout.hasGroupHeaders && groupKey == nil {
+        if hasGroupHeaders && groupKey == nil {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(.noGroup, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             return
@@ -134,7 +134,7 @@ extension StructuredScanner {
 
     @inline(__always)
     func currencyCode(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> UInt32 {
-        if let constant = layout.constantCurrency { return constant }
+        if let constant = constantCurrency { return constant }
         let bytes: UnsafeRawPointer
         let start: Int, count: Int
         switch currencySources[index] {

@@ -10,7 +10,7 @@ extension StructuredScanner {
         let form = StructuredLine.form(base, offset: offset, length: length, spec: spec, layout: layout, framing: file.framing,
                                        strict: strict)
         // After the trailer of a layout that ignores what follows: whatever the line is.
-        if fileClosed && layout.afterTrailer == .ignore && form != .lineEnds {
+        if fileClosed && afterTrailerRule == .ignore && form != .lineEnds {
             try afterTrailer(byteOffset: offset, rawLength: length, local: local, result: &result, rejects: &rejects)
             local += 1
             return
@@ -47,6 +47,13 @@ extension StructuredScanner {
         }
     }
 
+    /// A short record padded back into `scratch` (out of line: the loop never touches the layout value).
+    @inline(never)
+    func repaired(_ pointer: UnsafeRawPointer, offset: Int, length: Int, target: Int) -> Int? {
+        StructuredLine.repaired(pointer, offset: offset, length: length, target: target, layout: layout, whenHolds: whenHolds,
+                                scratch: scratch, capacity: scratchCapacity)
+    }
+
     /// One record (of any length): recognised, checked against its kind's length, then handled.
     @inline(__always)
     func record(_ pointer: UnsafeRawPointer, offset: Int, length: Int, byteOffset: Int, rawLength: Int, local: Int,
@@ -56,14 +63,13 @@ extension StructuredScanner {
         // Shorter than its kind (trailing blanks trimmed), or too short even to be recognised:
         // padded back with blanks and recognised again (the padding may complete a match).
         let target = StructuredLine.padTarget(spec: spec, length: length, kindLength: spec.map { lengths[$0] } ?? 0,
-                                              recordLength: layout.recordLength)
+                                              recordLength: recordLength)
         // A record of the wrong length is rejected, but still plays its part in the structure (a
         // group header opens its group, a trailer closes it), read padded or cut to its kind's
         // length: so the structure never depends on where partitions start.
         var lengthReject: RejectReason?
         if target > 0 {
-            if let padded = StructuredLine.repaired(pointer, offset: offset, length: length, target: target, layout: layout,
-                                                    whenHolds: whenHolds, scratch: scratch, capacity: scratchCapacity) {
+            if let padded = repaired(pointer, offset: offset, length: length, target: target) {
                 if strict {
                     lengthReject = .shortRecord
                 } else {
@@ -78,11 +84,11 @@ extension StructuredScanner {
         guard let index = spec else {
             if lookingAhead { return }
             countUnrecognised()
-            if fileClosed, layout.afterTrailer == .ignore {
+            if fileClosed, afterTrailerRule == .ignore {
                 try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects)
                 return
             }
-            try reject(length < layout.recordLength ? .shortRecord : .unknownRecordType, spec: -1, field: -1, byteOffset: byteOffset,
+            try reject(length < recordLength ? .shortRecord : .unknownRecordType, spec: -1, field: -1, byteOffset: byteOffset,
                        rawLength: rawLength, local: local, result: &result, rejects: &rejects)
             return
         }
@@ -110,7 +116,7 @@ extension StructuredScanner {
                 try resolvePending(result: &result, rejects: &rejects, onFull: onFull)
             }
         }
-        if fileClosed && kind != .filler && !(kind == .fileHeader && layout.afterTrailer == .nextFile) {
+        if fileClosed && kind != .filler && !(kind == .fileHeader && afterTrailerRule == .nextFile) {
             try afterTrailer(byteOffset: byteOffset, rawLength: rawLength, local: local, result: &result, rejects: &rejects, spec: index)
             return
         }
@@ -168,6 +174,7 @@ extension StructuredScanner {
     }
 
     /// A header or trailer: opens or closes its group or logical file, and reads its declared figures.
+    @inline(never)
     func scope(_ kind: StructuredKind, _ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef,
                byteOffset: Int, rawLength: Int, local: Int, lengthReject: RejectReason?, result: inout PartitionResult,
                rejects: inout RejectLog) throws {
@@ -183,7 +190,7 @@ extension StructuredScanner {
             try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
                       rejects: &rejects)
         case .groupTrailer:
-            if groupKey == nil && layout.hasGroupHeaders {
+            if groupKey == nil && hasGroupHeaders {
                 try count(spec: index, pointer, offset: offset)
                 try reject(lengthReject ?? .unexpectedTrailer, spec: index, field: -1, byteOffset: byteOffset, rawLength: rawLength, local: local,
                            result: &result, rejects: &rejects)

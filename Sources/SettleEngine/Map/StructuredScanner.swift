@@ -20,6 +20,11 @@ final class StructuredScanner {
     let allMeasures: [Int]
     /// The layout has one logical file per physical file (its bounds come from the plan).
     let singleFile: Bool
+    /// Layout facts read per record, kept as plain values.
+    let afterTrailerRule: StructuredSpec.AfterTrailer
+    let recordLength: Int
+    let hasGroupHeaders: Bool
+    let constantCurrency: UInt32?
 
     // Per record spec, as plain values in the layout's buffers (built once per layout): the loop
     // copies nothing reference counted. `tables` keeps them alive.
@@ -116,6 +121,10 @@ final class StructuredScanner {
         self.strict = file.strict
         measureCount = layout.measures.count
         singleFile = layout.afterTrailer != .nextFile
+        afterTrailerRule = layout.afterTrailer
+        recordLength = layout.recordLength
+        hasGroupHeaders = layout.hasGroupHeaders
+        constantCurrency = layout.constantCurrency
         let count = layout.records.count
         tables = layout.tables
         recognizerView = UnsafeBufferPointer(tables.recognizers)
