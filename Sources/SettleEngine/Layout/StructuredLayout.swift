@@ -164,8 +164,6 @@ public struct StructuredLayout: Sendable {
     public let scale: Int
     public let constantCurrency: UInt32?
     public let usesWhen: Bool
-    /// The same per-record values as buffers for the map loop, built once per layout.
-    let tables: StructuredTables
 
     init(_ spec: LayoutSpec, structure: StructuredSpec) {
         let specs = structure.records
@@ -410,7 +408,154 @@ public struct StructuredLayout: Sendable {
             return recognizer
         }
         firstCandidate = Self.candidates(recognizers)
-        tables = StructuredTables(records: compiled, recognizers: recognizers, firstCandidate: firstCandidate,
-                                  roles: compiled.map(Self.roles(of:)))
     }
+
+    static func candidates(_ recognizers: [Recognizer]) -> [UInt8]? {
+        let coded = recognizers.filter { !$0.hasFill }
+        guard recognizers.count < 255, !coded.isEmpty, coded.allSatisfy({ $0.hasCode && $0.codeCount > 0 }) else { return nil }
+        let first = coded[0].code0
+        guard coded.allSatisfy({ $0.code0 == first }) else { return nil }
+        // Fill specs must all come before the coded ones (they are checked first).
+        guard let firstCoded = recognizers.firstIndex(where: { !$0.hasFill }),
+              recognizers[firstCoded...].allSatisfy({ !$0.hasFill }) else { return nil }
+        var table = [UInt8](repeating: 255, count: 256)
+        for (index, recognizer) in recognizers.enumerated() where !recognizer.hasFill {
+            let totalLength = (0..<recognizer.codeCount).reduce(0) { sum, at in
+                sum + (at == 0 ? recognizer.code0.length : at == 1 ? recognizer.code1.length : recognizer.code2.length)
+            }
+            let byte = Int(UInt8(truncatingIfNeeded: recognizer.code >> UInt64(8 * (totalLength - 1))))
+            if table[byte] == 255 { table[byte] = UInt8(index) }
+        }
+        return table
+    }
+
+    /// A line longer than a record whose UTF-8 characters number a record's length: read with each
+    /// multi-byte character as one byte. Returns that character count, or nil.
+    func multibyteLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int? {
+        var characters = 0
+        for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
+        guard characters != length, characters <= maxLength,
+              characters == recordLength || records.contains(where: { $0.length == characters }) else { return nil }
+        return characters
+    }
+
+    /// Copies a line into `scratch`, each multi-byte character as one `?`.
+    static func transcode(_ base: UnsafeRawPointer, offset: Int, length: Int, into scratch: UnsafeMutableRawPointer) {
+        var out = 0
+        for index in 0..<length {
+            let byte = base.load(fromByteOffset: offset + index, as: UInt8.self)
+            if byte & 0xC0 == 0x80 { continue }
+            scratch.storeBytes(of: byte >= 0x80 ? UInt8(ascii: "?") : byte, toByteOffset: out, as: UInt8.self)
+            out += 1
+        }
+    }
+
+    /// The plain role values of a record.
+    public func roles(_ index: Int) -> Roles {
+        let record = records[index]
+        var roles = Roles()
+        if let amount = record.amount {
+            roles.hasAmount = true
+            roles.amountOffset = amount.offset
+            roles.amountLength = amount.length
+            roles.amountSigned = record.amountSigned
+            roles.amountMultiplier = record.amountMultiplier
+        }
+        if let direction = record.direction {
+            roles.hasDirection = true
+            roles.directionOffset = direction.offset
+            roles.directionLength = direction.length
+        }
+        if let fee = record.fee {
+            roles.hasFee = true
+            roles.feeOffset = fee.offset
+            roles.feeLength = fee.length
+            roles.feeSigned = record.feeSigned
+            roles.feeMultiplier = record.feeMultiplier
+        }
+        if let reference = record.reference {
+            roles.hasReference = true
+            roles.referenceOffset = reference.offset
+            roles.referenceLength = reference.length
+        }
+        return roles
+    }
+
+    static func measure(_ control: ControlSpec) -> Measure? {
+        switch control.measure {
+        case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
+        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
+        case .equals: return nil
+        }
+    }
+
+    /// The index of a control's measure.
+    public func measureIndex(_ control: ControlSpec) -> Int? {
+        Self.measure(control).flatMap { measures.firstIndex(of: $0) }
+    }
+
+    /// Which record a physical record is, given whether each `when` holds now (`whenHolds`, by record
+    /// index; nil ignores conditions, as the planner does when it only needs the kind).
+    @inline(__always)
+    public func classify(_ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
+        recognizers.withUnsafeBufferPointer { Self.classify($0, base, offset: offset, length: length, whenHolds: whenHolds) }
+    }
+
+    /// `classify`, starting at the first spec whose code can match the record's first code byte
+    /// (after the filler specs, which are tried first).
+    @inline(__always)
+    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, firstCandidate: UnsafeMutablePointer<UInt8>?,
+                         _ base: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
+        guard let firstCandidate else { return classify(recognizers, base, offset: offset, length: length, whenHolds: whenHolds) }
+        var index = 0
+        while index < recognizers.count && recognizers[index].hasFill {
+            let recognizer = recognizers[index]
+            if length == recognizer.length && length > 0 && base.load(fromByteOffset: offset, as: UInt8.self) == recognizer.fill {
+                var all = true
+                for position in 1..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
+                    all = false
+                    break
+                }
+                if all { return index }
+            }
+            index += 1
+        }
+        let position = recognizers[index].code0
+        guard position.offset < length else { return nil }
+        let start = Int(firstCandidate[Int(base.load(fromByteOffset: offset + position.offset, as: UInt8.self))])
+        guard start != 255 else { return nil }
+        for index in start..<recognizers.count {
+            let recognizer = recognizers[index]
+            if !recognizer.codeMatches(base, offset: offset, length: length) { continue }
+            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
+            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
+            return index
+        }
+        return nil
+    }
+
+    /// The recognition loop over plain values: fill, code, matches, condition, in order.
+    @inline(__always)
+    static func classify(_ recognizers: UnsafeBufferPointer<Recognizer>, _ base: UnsafeRawPointer, offset: Int, length: Int,
+                         whenHolds: UnsafePointer<Bool>?) -> Int? {
+        for index in 0..<recognizers.count {
+            let recognizer = recognizers[index]
+            if recognizer.hasFill {
+                guard length == recognizer.length else { continue }
+                var all = true
+                for position in 0..<length where base.load(fromByteOffset: offset + position, as: UInt8.self) != recognizer.fill {
+                    all = false
+                    break
+                }
+                if all { return index }
+                continue
+            }
+            if recognizer.hasCode && !recognizer.codeMatches(base, offset: offset, length: length) { continue }
+            if recognizer.matchCount > 0 && !recognizer.matchesHold(base, offset: offset, length: length) { continue }
+            if recognizer.hasWhen, let whenHolds, !whenHolds[index] { continue }
+            return index
+        }
+        return nil
+    }
+
 }
