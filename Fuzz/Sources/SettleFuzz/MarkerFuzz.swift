@@ -61,7 +61,17 @@ final class MarkerFuzz {
             let path = task + "/marker.json"
             guard var text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             for attempt in renamed { text = text.replacingOccurrences(of: attempt, with: attemptName) }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            // A marker carries a checksum of its own JSON: re-seal the renamed one, or no resume trusts it.
+            let bytes = Array(text.utf8)
+            let sealed: [UInt8]
+            if task.hasPrefix(directory.buckets + "/"), let marker = MarkerIO.decode(BucketMarker.self, bytes: bytes) {
+                sealed = try MarkerIO.encodeChecked(marker)
+            } else if let marker = MarkerIO.decode(PartitionMarker.self, bytes: bytes) {
+                sealed = try MarkerIO.encodeChecked(marker)
+            } else {
+                sealed = bytes
+            }
+            try Data(sealed).write(to: URL(fileURLWithPath: path))
         }
     }
 
