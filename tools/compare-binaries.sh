@@ -7,9 +7,11 @@
 # every example layout (datasets/layouts/examples), and every file of ../shared/realworld (each
 # with the layouts of its family; skipped with a message when the folder is absent). Per input:
 # `settle aggregate` (and with `--ledger` where a ledger exists), and `settle inspect`.
-# Compared: exit status, stdout, stderr, and every output file byte for byte, except summary.json's
-# timing and run-identity fields (run_id, run.started_at, run.stage_seconds, rates, peak memory,
-# partition and bucket timings), which are dropped before the diff.
+# Compared: exit status, stdout, stderr, and every output file byte for byte, except what differs
+# between any two runs of one binary, dropped before the diff: summary.json's run_id, run.started_at,
+# run.stage_seconds, rates, peak memory, partition and bucket timings; report.html's start time, run
+# id, run time, the map timeline and throughput charts and the same facts of its run table; and
+# stderr's progress and stage-time lines and the time and rate of its `read` line.
 # Exits 0 when everything is identical, 1 when anything differs (the differences are printed).
 set -u
 OLD=$(realpath "${1:?usage: $0 OLD_SETTLE NEW_SETTLE [SCRATCH]}")
@@ -40,6 +42,21 @@ with open(path, "w") as f: json.dump(doc, f, indent=1, sort_keys=True)
 PY
 }
 
+# Drops the parts of report.html that differ between any two runs.
+normalize_report() {
+    python3 - "$1" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+text = re.sub(r"started [0-9TZ:.\-]+ · run <code>[0-9a-f]+</code>", "started - · run -", text)
+text = re.sub(r'id="run-seconds">[^<]*</div><div class="label">[^<]*</div>', 'id="run-seconds">-</div>', text)
+text = re.sub(r"<section><h2>(Map timeline|Throughput over time)[^\n]*", "<section>(timed chart)</section>", text)
+text = re.sub(r"<tr><td>(started|stage seconds|records per second|bytes per second|peak RSS / anonymous)</td><td>[^<]*</td></tr>",
+              "", text)
+open(path, "w", encoding="utf-8").write(text)
+PY
+}
+
 # run NAME ARGS...: runs both binaries with the same arguments (the output directory at the same
 # path, moved aside after each run) and compares what they did and wrote.
 run() {
@@ -52,9 +69,15 @@ run() {
         mkdir -p "$SCRATCH/$side/$name"
         [ -d "$SCRATCH/out" ] && cp -r "$SCRATCH/out/." "$SCRATCH/$side/$name/"
         # The job's own work directory holds partition data and markers, not outputs.
-        rm -rf "$SCRATCH/$side/$name/.settle" "$SCRATCH/$side/$name/work"
+        rm -rf "$SCRATCH/$side/$name/.settle-work"
         mv "$SCRATCH/$side.stdout" "$SCRATCH/$side.stderr" "$SCRATCH/$side.status" "$SCRATCH/$side/$name/"
         [ -f "$SCRATCH/$side/$name/summary.json" ] && normalize "$SCRATCH/$side/$name/summary.json"
+        [ -f "$SCRATCH/$side/$name/report.html" ] && normalize_report "$SCRATCH/$side/$name/report.html"
+        grep -v '^settle: progress: \|^settle: stages: ' "$SCRATCH/$side/$name/$side.stderr" \
+            | sed -E 's/ in [0-9.]+ s, [0-9]+ records\/s$/ in - s/' >"$SCRATCH/$side/$name/stderr" || true
+        rm "$SCRATCH/$side/$name/$side.stderr"
+        mv "$SCRATCH/$side/$name/$side.stdout" "$SCRATCH/$side/$name/stdout"
+        mv "$SCRATCH/$side/$name/$side.status" "$SCRATCH/$side/$name/status"
     done
     cases=$((cases + 1))
     if ! diff -r "$SCRATCH/old/$name" "$SCRATCH/new/$name" >"$SCRATCH/diff.txt"; then
