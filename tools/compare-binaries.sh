@@ -4,8 +4,10 @@
 #   tools/compare-binaries.sh OLD_SETTLE NEW_SETTLE [SCRATCH]
 #
 # Inputs: the bundled sample (datasets/sample), a generated file of every built-in layout and of
-# every example layout (datasets/layouts/examples), and every file of ../shared/realworld (each
-# with the layouts of its family; skipped with a message when the folder is absent). Per input:
+# every example layout (datasets/layouts/examples) the generator can write (flat layouts and nacha;
+# the others are noted and covered by the real-world files), and every file of ../shared/realworld
+# (REALWORLD=DIR when the repository is not beside shared/, as in a git worktree; each file with the
+# layouts of its family; skipped with a message when the folder is absent). Per input:
 # `settle aggregate` (and with `--ledger` where a ledger exists), and `settle inspect`.
 # Compared: exit status, stdout, stderr, and every output file byte for byte, except what differs
 # between any two runs of one binary, dropped before the diff: summary.json's run_id, run.started_at,
@@ -18,7 +20,7 @@ OLD=$(realpath "${1:?usage: $0 OLD_SETTLE NEW_SETTLE [SCRATCH]}")
 NEW=$(realpath "${2:?usage: $0 OLD_SETTLE NEW_SETTLE [SCRATCH]}")
 SCRATCH=${3:-/tmp/settle-compare}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-REAL="$ROOT/../shared/realworld"
+REAL=${REALWORLD:-$ROOT/../shared/realworld}
 RECORDS=${RECORDS:-20000}
 rm -rf "$SCRATCH" && mkdir -p "$SCRATCH/in" "$SCRATCH/old" "$SCRATCH/new"
 cases=0 differing=0

@@ -17,30 +17,11 @@ final class StructuredScanner {
     let allMeasures: [Int]
     /// The layout has one logical file per physical file (its bounds come from the plan).
     let singleFile: Bool
-    /// Owns the buffers below (built once per layout); held for the scanner's lifetime, never read per record.
+    /// Owns `buffers` (built once per layout); held for the scanner's lifetime, never read per record.
     let tables: StructuredTables
-
-    // Per record spec, as plain values in the layout's buffers: the loop copies nothing reference counted.
-    let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
+    /// Per record spec, as plain values in the layout's buffers: the loop copies nothing reference counted.
+    let buffers: StructuredTables.Buffers
     let recognizerView: UnsafeBufferPointer<StructuredLayout.Recognizer>
-    /// By the first byte of the record-type code: the first spec that can match (see `StructuredLayout.firstCandidate`).
-    let firstCandidate: UnsafeMutablePointer<UInt8>?
-    let kinds: UnsafeMutablePointer<StructuredKind>
-    let lengths: UnsafeMutablePointer<Int>
-    let roles: UnsafeMutablePointer<StructuredLayout.Roles>
-    let fieldBuffers: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
-    let fieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    /// Direction codes: debit codes then credit codes of each record, `(start, debits, credits)`.
-    let codes: UnsafeMutableBufferPointer<UInt64>
-    let codeRanges: UnsafeMutablePointer<(start: Int, debits: Int, credits: Int)>
-    /// Measure updates of each record, `(start, count)` into `updates`; `where` values in `whereValues`.
-    let updates: UnsafeMutableBufferPointer<FlatUpdate>
-    let updateRanges: UnsafeMutablePointer<(start: Int, count: Int)>
-    let whereValues: UnsafeMutableBufferPointer<UInt64>
-    /// Merchant key parts of each record, `(start, count, fromContext)` into `merchantParts`; currency source.
-    let merchantParts: UnsafeMutableBufferPointer<StructuredLayout.Source>
-    let merchantRanges: UnsafeMutablePointer<(start: Int, count: Int, fromContext: Bool)>
-    let currencySources: UnsafeMutablePointer<StructuredLayout.Source>
 
     typealias FlatUpdate = StructuredTables.FlatUpdate
 
@@ -91,10 +72,6 @@ final class StructuredScanner {
     var onReferencesFull: () throws -> Void = {}
 
     // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
-    let hasExternals: UnsafeMutablePointer<Bool>
-    let externalFieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    let externalFieldCount: Int
-    let externalFields: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
     /// The waiting detail's bytes, then its external role fields.
     let assembled: UnsafeMutableRawPointer
     /// By continuation spec: read for the waiting detail.
@@ -126,27 +103,9 @@ final class StructuredScanner {
         let count = layout.records.count
         let tables = layout.tables
         self.tables = tables
-        recognizers = tables.recognizers
-        recognizerView = UnsafeBufferPointer(tables.recognizers)
-        firstCandidate = tables.firstCandidate
-        kinds = tables.kinds
-        lengths = tables.lengths
-        roles = tables.roles
-        fieldBuffers = tables.fieldBuffers
-        fieldStorage = tables.fieldStorage
-        codes = tables.codes
-        codeRanges = tables.codeRanges
-        updates = tables.updates
-        updateRanges = tables.updateRanges
-        whereValues = tables.whereValues
-        merchantParts = tables.merchantParts
-        merchantRanges = tables.merchantRanges
-        currencySources = tables.currencySources
+        buffers = tables.buffers
+        recognizerView = UnsafeBufferPointer(tables.buffers.recognizers)
         allMeasures = tables.allMeasures
-        hasExternals = tables.hasExternals
-        externalFieldStorage = tables.externalFieldStorage
-        externalFieldCount = tables.externalFieldCount
-        externalFields = tables.externalFields
         context = .allocate(capacity: max(1, layout.contextBytes))
         slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
         slotLengths.initialize(repeating: 0, count: max(1, layout.slotNames.count))

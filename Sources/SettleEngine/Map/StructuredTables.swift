@@ -1,38 +1,43 @@
 /// The read-only tables of one structured layout as plain buffers: built once per compiled layout
 /// (not per partition) and owned, with their storage, for the layout's lifetime.
 ///
-/// The scanner copies the buffer pointers (plain values) into its own `let`s when a partition
-/// starts and holds this owner for as long as it runs, so its record loop reads no
+/// The scanner copies `buffers` (a struct of plain pointers and counts) into its own `let` when a
+/// partition starts and holds this owner for as long as it runs, so its record loop reads no
 /// reference-counted value (an earlier version read the tables through a class reference per
 /// record: +16% instructions per NACHA line, retain/release and a call that was not inlined).
 final class StructuredTables: @unchecked Sendable {
     // @unchecked Sendable: every buffer is written once in `init` and only read afterwards; the
     // pointers themselves are `let`s.
-    let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
-    /// By the first byte of the record-type code: the first spec that can match (see `StructuredLayout.firstCandidate`).
-    let firstCandidate: UnsafeMutablePointer<UInt8>?
-    let kinds: UnsafeMutablePointer<StructuredKind>
-    let lengths: UnsafeMutablePointer<Int>
-    let roles: UnsafeMutablePointer<StructuredLayout.Roles>
-    let fieldBuffers: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
-    let fieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    let fieldCount: Int
-    /// Direction codes: debit codes then credit codes of each record, `(start, debits, credits)`.
-    let codes: UnsafeMutableBufferPointer<UInt64>
-    let codeRanges: UnsafeMutablePointer<(start: Int, debits: Int, credits: Int)>
-    /// Measure updates of each record, `(start, count)` into `updates`; `where` values in `whereValues`.
-    let updates: UnsafeMutableBufferPointer<FlatUpdate>
-    let updateRanges: UnsafeMutablePointer<(start: Int, count: Int)>
-    let whereValues: UnsafeMutableBufferPointer<UInt64>
-    /// Merchant key parts of each record, `(start, count, fromContext)` into `merchantParts`; currency source.
-    let merchantParts: UnsafeMutableBufferPointer<StructuredLayout.Source>
-    let merchantRanges: UnsafeMutablePointer<(start: Int, count: Int, fromContext: Bool)>
-    let currencySources: UnsafeMutablePointer<StructuredLayout.Source>
-    // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
-    let hasExternals: UnsafeMutablePointer<Bool>
-    let externalFieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    let externalFieldCount: Int
-    let externalFields: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
+    /// The buffers as plain values (pointers and counts): what the scanner copies at partition start.
+    struct Buffers {
+        let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
+        /// By the first byte of the record-type code: the first spec that can match (see `StructuredLayout.firstCandidate`).
+        let firstCandidate: UnsafeMutablePointer<UInt8>?
+        let kinds: UnsafeMutablePointer<StructuredKind>
+        let lengths: UnsafeMutablePointer<Int>
+        let roles: UnsafeMutablePointer<StructuredLayout.Roles>
+        let fieldBuffers: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
+        let fieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
+        let fieldCount: Int
+        /// Direction codes: debit codes then credit codes of each record, `(start, debits, credits)`.
+        let codes: UnsafeMutableBufferPointer<UInt64>
+        let codeRanges: UnsafeMutablePointer<(start: Int, debits: Int, credits: Int)>
+        /// Measure updates of each record, `(start, count)` into `updates`; `where` values in `whereValues`.
+        let updates: UnsafeMutableBufferPointer<FlatUpdate>
+        let updateRanges: UnsafeMutablePointer<(start: Int, count: Int)>
+        let whereValues: UnsafeMutableBufferPointer<UInt64>
+        /// Merchant key parts of each record, `(start, count, fromContext)` into `merchantParts`; currency source.
+        let merchantParts: UnsafeMutableBufferPointer<StructuredLayout.Source>
+        let merchantRanges: UnsafeMutablePointer<(start: Int, count: Int, fromContext: Bool)>
+        let currencySources: UnsafeMutablePointer<StructuredLayout.Source>
+        // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
+        let hasExternals: UnsafeMutablePointer<Bool>
+        let externalFieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
+        let externalFieldCount: Int
+        let externalFields: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
+    }
+
+    let buffers: Buffers
     /// Measures fed by every physical record (`count: [all]`), for records no spec recognises.
     let allMeasures: [Int]
 
@@ -48,24 +53,23 @@ final class StructuredTables: @unchecked Sendable {
     init(records: [StructuredLayout.Record], recognizers compiled: [StructuredLayout.Recognizer], firstCandidate table: [UInt8]?,
          measures: [StructuredLayout.Measure]) {
         let count = records.count
-        recognizers = .allocate(capacity: max(1, count))
+        let recognizers = UnsafeMutableBufferPointer<StructuredLayout.Recognizer>.allocate(capacity: max(1, count))
         _ = recognizers.initialize(from: compiled)
+        var firstCandidate: UnsafeMutablePointer<UInt8>?
         if let table {
             firstCandidate = .allocate(capacity: 256)
             firstCandidate!.initialize(from: table, count: 256)
-        } else {
-            firstCandidate = nil
         }
-        kinds = Self.buffer(records.map(\.kind))
-        lengths = Self.buffer(records.map(\.length))
-        roles = Self.buffer(records.map(\.roles))
-        (fieldStorage, fieldBuffers) = Self.segments(records.map(\.fields))
-        fieldCount = records.reduce(0) { $0 + $1.fields.count }
+        let kinds = Self.buffer(records.map(\.kind))
+        let lengths = Self.buffer(records.map(\.length))
+        let roles = Self.buffer(records.map(\.roles))
+        let (fieldStorage, fieldBuffers) = Self.segments(records.map(\.fields))
+        let fieldCount = records.reduce(0) { $0 + $1.fields.count }
         let allCodes = records.flatMap { $0.debitCodes + $0.creditCodes }
-        codes = .allocate(capacity: max(1, allCodes.count))
+        let codes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, allCodes.count))
         _ = codes.initialize(from: allCodes)
         var at = 0
-        codeRanges = Self.buffer(records.map { record in
+        let codeRanges = Self.buffer(records.map { record in
             defer { at += record.debitCodes.count + record.creditCodes.count }
             return (at, record.debitCodes.count, record.creditCodes.count)
         })
@@ -74,48 +78,55 @@ final class StructuredTables: @unchecked Sendable {
             ranges.append((flat.count, record.updates.count))
             for update in record.updates { flat.append(Self.flatten(update, values: &values)) }
         }
-        updates = .allocate(capacity: max(1, flat.count))
+        let updates = UnsafeMutableBufferPointer<FlatUpdate>.allocate(capacity: max(1, flat.count))
         _ = updates.initialize(from: flat)
-        updateRanges = Self.buffer(ranges)
-        whereValues = .allocate(capacity: max(1, values.count))
+        let updateRanges = Self.buffer(ranges)
+        let whereValues = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, values.count))
         _ = whereValues.initialize(from: values)
         let parts = records.flatMap(\.merchantParts)
-        merchantParts = .allocate(capacity: max(1, parts.count))
+        let merchantParts = UnsafeMutableBufferPointer<StructuredLayout.Source>.allocate(capacity: max(1, parts.count))
         _ = merchantParts.initialize(from: parts)
         at = 0
-        merchantRanges = Self.buffer(records.map { record in
+        let merchantRanges = Self.buffer(records.map { record in
             defer { at += record.merchantParts.count }
             return (at, record.merchantParts.count, record.merchantFromContext)
         })
-        currencySources = Self.buffer(records.map(\.currency))
-        hasExternals = Self.buffer(records.map { !$0.externals.isEmpty })
-        (externalFieldStorage, externalFields) = Self.segments(records.map { $0.externals.map(\.field) })
-        externalFieldCount = records.reduce(0) { $0 + $1.externals.count }
+        let currencySources = Self.buffer(records.map(\.currency))
+        let hasExternals = Self.buffer(records.map { !$0.externals.isEmpty })
+        let (externalFieldStorage, externalFields) = Self.segments(records.map { $0.externals.map(\.field) })
+        let externalFieldCount = records.reduce(0) { $0 + $1.externals.count }
+        buffers = Buffers(recognizers: recognizers, firstCandidate: firstCandidate, kinds: kinds, lengths: lengths,
+                          roles: roles, fieldBuffers: fieldBuffers, fieldStorage: fieldStorage, fieldCount: fieldCount,
+                          codes: codes, codeRanges: codeRanges, updates: updates, updateRanges: updateRanges,
+                          whereValues: whereValues, merchantParts: merchantParts, merchantRanges: merchantRanges,
+                          currencySources: currencySources, hasExternals: hasExternals,
+                          externalFieldStorage: externalFieldStorage, externalFieldCount: externalFieldCount,
+                          externalFields: externalFields)
         allMeasures = measures.indices.filter { measures[$0].kinds == nil && measures[$0].sum == nil }
     }
 
     deinit {
-        recognizers.deallocate()
-        firstCandidate?.deallocate()
-        kinds.deallocate()
-        lengths.deallocate()
-        roles.deallocate()
-        fieldBuffers.deallocate()
-        _ = fieldStorage.baseAddress.map { $0.deinitialize(count: fieldCount) }
-        fieldStorage.deallocate()
-        codes.deallocate()
-        codeRanges.deallocate()
-        updates.deallocate()
-        updateRanges.deallocate()
-        whereValues.deallocate()
-        merchantParts.deallocate()
-        merchantRanges.deallocate()
-        currencySources.deallocate()
-        hasExternals.deallocate()
-        externalFields.deallocate()
+        buffers.recognizers.deallocate()
+        buffers.firstCandidate?.deallocate()
+        buffers.kinds.deallocate()
+        buffers.lengths.deallocate()
+        buffers.roles.deallocate()
+        buffers.fieldBuffers.deallocate()
+        _ = buffers.fieldStorage.baseAddress.map { $0.deinitialize(count: buffers.fieldCount) }
+        buffers.fieldStorage.deallocate()
+        buffers.codes.deallocate()
+        buffers.codeRanges.deallocate()
+        buffers.updates.deallocate()
+        buffers.updateRanges.deallocate()
+        buffers.whereValues.deallocate()
+        buffers.merchantParts.deallocate()
+        buffers.merchantRanges.deallocate()
+        buffers.currencySources.deallocate()
+        buffers.hasExternals.deallocate()
+        buffers.externalFields.deallocate()
         // Only the fields initialised (the buffer has room for one when there are none).
-        _ = externalFieldStorage.baseAddress.map { $0.deinitialize(count: externalFieldCount) }
-        externalFieldStorage.deallocate()
+        _ = buffers.externalFieldStorage.baseAddress.map { $0.deinitialize(count: buffers.externalFieldCount) }
+        buffers.externalFieldStorage.deallocate()
     }
 
     /// A buffer of plain values, one per record (room for one when there are none).
