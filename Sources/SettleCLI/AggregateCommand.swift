@@ -32,6 +32,10 @@ struct AggregateCommand: ParsableCommand {
     @Flag(help: "Discard the work directory's state (from an earlier, different job) and start again.")
     var restart = false
 
+    @Option(help: ArgumentHelp("Matching passes for the reconciliation (YAML): tolerances, other keys, one-to-many; writes matches.csv.",
+                               valueName: "FILE"))
+    var match: String?
+
     func validate() throws {
         try runOptions.check()
     }
@@ -50,6 +54,9 @@ struct AggregateCommand: ParsableCommand {
             options.allowSameInput = pipeline.allowSameInput
             options.excelSafe = runOptions.excelSafe
             options.metricsFile = observe.metricsFile
+            options.match = try match.map { try MatchSpec.load(path: $0) }
+        } catch let error as SettleError {
+            throw fail(error)
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }

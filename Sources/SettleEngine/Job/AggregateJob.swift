@@ -57,6 +57,10 @@ public final class AggregateJob: Sendable {
         try preflight.checkWorkDirectory(directory, out: options.outDirectory)
         let reconciling = options.inputs.contains(where: \.isLedger) || manifest?.inputs.contains { $0.layout == AggregateOptions.Input.ledgerLayout } == true
         try preflight.checkOutputs(out: options.outDirectory, reconciling: reconciling, metricsFile: options.metricsFile)
+        if options.inputs.contains(where: \.isLedger) && options.ledgerLayout == nil {
+            let ledger = try LedgerSpec.load(options.ledgerSpec).spec
+            try (options.match ?? .default).check(ledgerHasReference: ledger.columns[LedgerSpec.Role.reference.rawValue] != nil)
+        }
         if let metricsFile = options.metricsFile,
            FilePaths.forms(metricsFile).contains(where: { FilePaths.isInside($0, FilePaths.resolved(directory.root)) }) {
             throw SettleError(.usage, "--metrics-file \(metricsFile) is inside the work directory \(directory.root), which Settle empties when the job ends: write it elsewhere")

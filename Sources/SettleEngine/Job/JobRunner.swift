@@ -99,7 +99,7 @@ struct JobRunner {
             body: { state, task, _ in
                 let bucket = pendingBuckets[task]
                 let output = try job.reduceBucket(bucket, inputs: inputs[bucket], locator: locator, table: state.table, encoder: state.encoder,
-                                                  fanIn: fanIn, retry: retry) { attempt, error in
+                                                  fanIn: fanIn, retry: retry, match: options.match) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
                 progress.bucketFinished()
@@ -171,7 +171,7 @@ struct JobRunner {
             let inputs = try job.bucketInputs(results.map { $0! })
             let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
                 guard !inputs[bucket].isEmpty else { return nil }
-                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: options.match)
                 if let warning { bucketWarnings.append(warning) }
                 return output
             }

@@ -25,7 +25,7 @@ struct OutputPublisher {
 
     func stage(bucketOutputs: [BucketOutput], fanIn: Int) throws -> Staged {
         let reconciliation = plan.files.contains(where: \.isLedger)
-            ? try ReconciliationOutput(outDirectory: options.outDirectory, excelSafe: options.excelSafe) : nil
+            ? try ReconciliationOutput(outDirectory: options.outDirectory, excelSafe: options.excelSafe, matching: options.match != nil) : nil
         var totals: AtomicFile
         do {
             totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
@@ -44,7 +44,12 @@ struct OutputPublisher {
             var line: [UInt8] = []
             line.reserveCapacity(256)
             let encoder = try LZ4FrameEncoder()
-            try RunMerger.merge(bucketOutputs.map(\.totals) + bucketOutputs.flatMap(\.contributions), fanIn: fanIn, encoder: encoder,
+            let leftovers = reconciliation == nil ? nil
+                : try ReconciliationOutput.leftoverPasses(bucketOutputs, match: options.match, scratch: directory.scratch, buckets: options.buckets,
+                                                          fanIn: fanIn, memoryBytes: options.memoryBytes)
+            defer { leftovers?.remove() }
+            try RunMerger.merge(bucketOutputs.map(\.totals) + bucketOutputs.flatMap(\.contributions) + (leftovers?.contributions ?? []),
+                                fanIn: fanIn, encoder: encoder,
                                 scratch: { pass, group in "\(directory.scratch)/final-pass\(pass)-\(pad(group, 4)).run" },
                                 emit: { key, value in
                                     if let reconciliation {
@@ -68,7 +73,12 @@ struct OutputPublisher {
                                 })
             if let reconciliation {
                 try reconciliation.finishRows()
-                try reconciliation.writeMismatches(bucketOutputs, paths: plan.files.map(\.path), fanIn: fanIn, scratch: directory.scratch)
+                try reconciliation.writeMismatches(bucketOutputs, paths: plan.files.map(\.path), fanIn: fanIn, scratch: directory.scratch,
+                                                   leftovers: leftovers)
+                if let match = options.match {
+                    try reconciliation.writeMatches(bucketOutputs, match: match, leftovers: leftovers, paths: plan.files.map(\.path),
+                                                    fanIn: fanIn, scratch: directory.scratch)
+                }
                 reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
@@ -218,7 +228,7 @@ struct OutputPublisher {
         // The old report describes the old set: gone before the new set is, remade after it.
         FileIO.unlink(reportPath)
         let temporaries = [summaryFile.temporaryPath, staged.rejects.temporaryPath, report.temporaryPath]
-            + (reconciliation.map { [$0.reconciliation.temporaryPath, $0.mismatches.temporaryPath] } ?? [])
+            + (reconciliation.map { [$0.reconciliation.temporaryPath, $0.mismatches.temporaryPath] + ($0.matches.map { [$0.temporaryPath] } ?? []) } ?? [])
         do {
             try staged.totals.publish()
             try staged.rejects.publish()

@@ -25,7 +25,8 @@ struct SummaryJSON {
         json.number("bytes", staged.rejectsBytes)
         json.endObject()
         if let reconciliation = staged.reconciliation {
-            for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] {
+            let matches = reconciliation.matches.map { [("matches.csv", $0)] } ?? []
+            for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] + matches {
                 json.beginObject(name)
                 json.string("sha256", file.sha256)
                 json.number("bytes", file.bytes)
@@ -190,6 +191,11 @@ struct SummaryJSON {
         json.beginObject("mismatches_by_kind")
         for kind in MismatchKind.allCases { json.number(kind.code, output.counts[kind.rawValue]) }
         json.endObject()
+        if output.matches != nil {
+            json.beginObject("matched_by_pass")
+            for (name, count) in output.matchedByPass { json.number(name, count) }
+            json.endObject()
+        }
         json.number("rows", output.rows)
         json.beginArray("ledger_files")
         for file in output.ledgerFiles {
