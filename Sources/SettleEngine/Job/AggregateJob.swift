@@ -57,6 +57,10 @@ public final class AggregateJob: Sendable {
         try preflight.checkWorkDirectory(directory, out: options.outDirectory)
         let reconciling = options.inputs.contains(where: \.isLedger) || manifest?.inputs.contains { $0.layout == AggregateOptions.Input.ledgerLayout } == true
         try preflight.checkOutputs(out: options.outDirectory, reconciling: reconciling, metricsFile: options.metricsFile)
+        if let open = options.openItems {
+            // An --as-of before the store's latest night stops here, before any work.
+            _ = try OpenItemStore(directory: open.directory).base(asOf: open.asOf, restart: open.restart)
+        }
         if options.inputs.contains(where: \.isLedger) && options.ledgerLayout == nil {
             let ledger = try LedgerSpec.load(options.ledgerSpec).spec
             try (options.match ?? .default).check(ledgerHasReference: ledger.columns[LedgerSpec.Role.reference.rawValue] != nil)

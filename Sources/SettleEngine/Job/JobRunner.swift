@@ -20,7 +20,10 @@ struct JobRunner {
             $0.stage = "map"
         }
 
-        let done = try doneSoFar()
+        // `--open-items`: last night's open items join this night's as one more run of occurrences.
+        let carried = try options.openItems.map { try CarriedItems.load($0, partition: partitionCount, planFiles: job.plan.files.count) }
+        let carriedRuns = try carried?.writeRun(path: directory.root + "/carried.run", buckets: job.bucketCount)
+        let done = try doneSoFar(carriedRuns)
         var results = done.partitions
         var bucketWarnings = done.bucketWarnings
         for index in 0..<partitionCount where results[index] == nil {
@@ -67,9 +70,11 @@ struct JobRunner {
 
         // Reduce what is left.
         progress.update { $0.stage = "reduce" }
-        let inputs = try job.bucketInputs(partitions)
+        let inputs = try job.bucketInputs(partitions).addingCarried(carriedRuns)
         var outputs = [BucketOutput?](repeating: nil, count: buckets)
-        let locator = RecordLocator(plan: job.plan, partitions: partitions)
+        var located = RecordLocator(plan: job.plan, partitions: partitions)
+        located.carried = carried
+        let locator = located
         // Buckets checked above over the same runs (no partition was mapped again) are not read twice.
         let reuse = pending.isEmpty ? done.buckets : nil
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
@@ -113,7 +118,7 @@ struct JobRunner {
 
         // Finalize: not interruptible; publishing is quick and all-or-nothing.
         progress.update { $0.stage = "finalize" }
-        let publisher = OutputPublisher(plan: job.plan, partitions: partitions, directory: directory, options: options)
+        let publisher = OutputPublisher(plan: job.plan, partitions: partitions, directory: directory, options: options, carried: carried)
         let staged = try publisher.stage(bucketOutputs: outputs.compactMap { $0 }, fanIn: RunMerger.fanIn(memoryBytes: options.memoryBytes))
         let controlChecks = staged.controlChecks
         let totalsRows = staged.totalsRows
@@ -158,7 +163,7 @@ struct JobRunner {
     /// merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the partitions' spill
     /// runs by CRC-32C only when some reduce is still to run (a completed job is only re-published).
     /// What does not hold up is reported and counts as not done.
-    private func doneSoFar() throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
+    private func doneSoFar(_ carriedRuns: [MergeInput?]?) throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
         var results: [PartitionResult?] = (0..<job.partitionCount).map { index in
             let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
             if let warning { logger.warning("\(warning)") }
@@ -168,7 +173,7 @@ struct JobRunner {
         var checkedBuckets: [BucketOutput?]?
         var bucketWarnings: [String] = []
         if results.allSatisfy({ $0 != nil }) {
-            let inputs = try job.bucketInputs(results.map { $0! })
+            let inputs = try job.bucketInputs(results.map { $0! }).addingCarried(carriedRuns)
             let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
                 guard !inputs[bucket].isEmpty else { return nil }
                 let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: options.match)

@@ -60,6 +60,11 @@ final class ReconciliationOutput {
     let matches: SetMember?
     /// Pairs (rows) matched per pass, in pass order, with `--match`.
     var matchedByPass: [(name: String, count: Int)] = []
+    /// `open_items.csv`, with `--open-items`, and what the summary says of open items.
+    let openItems: SetMember?
+    var openFigures = OpenFigures()
+    /// The store's next generation (open_items.csv without `--excel-safe`), published with the set.
+    var storeGeneration: [UInt8]?
     private(set) var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
     private(set) var settled = Side(), ledger = Side(), matched = Side()
     private(set) var rows = 0
@@ -72,7 +77,7 @@ final class ReconciliationOutput {
     /// `--excel-safe`: text cells that a spreadsheet would run as a formula get a leading `'`.
     let excelSafe: Bool
 
-    init(outDirectory: String, excelSafe: Bool = false, matching: Bool = false) throws {
+    init(outDirectory: String, excelSafe: Bool = false, matching: Bool = false, openItems: Bool = false) throws {
         self.excelSafe = excelSafe
         reconciliation = try SetMember(path: outDirectory + "/reconciliation.csv")
         do {
@@ -81,11 +86,15 @@ final class ReconciliationOutput {
             reconciliation.abandon()
             throw error
         }
+        var made: [SetMember] = []
         do {
             matches = matching ? try SetMember(path: outDirectory + "/matches.csv") : nil
+            if let matches { made.append(matches) }
+            self.openItems = openItems ? try SetMember(path: outDirectory + "/open_items.csv") : nil
         } catch {
             reconciliation.abandon()
             mismatches.abandon()
+            for member in made { member.abandon() }
             throw error
         }
         try reconciliation.write(Array(Self.header.utf8))
@@ -98,6 +107,7 @@ final class ReconciliationOutput {
         reconciliation.abandon()
         mismatches.abandon()
         matches?.abandon()
+        openItems?.abandon()
     }
 
     /// One key of the final merge (any tag).
@@ -184,5 +194,6 @@ final class ReconciliationOutput {
         try reconciliation.publish()
         try mismatches.publish()
         try matches?.publish()
+        try openItems?.publish()
     }
 }

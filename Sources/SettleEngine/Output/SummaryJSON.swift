@@ -25,7 +25,9 @@ struct SummaryJSON {
         json.number("bytes", staged.rejectsBytes)
         json.endObject()
         if let reconciliation = staged.reconciliation {
-            let matches = reconciliation.matches.map { [("matches.csv", $0)] } ?? []
+            let matches = [("matches.csv", reconciliation.matches), ("open_items.csv", reconciliation.openItems)].compactMap { name, file in
+                file.map { (name, $0) }
+            }
             for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] + matches {
                 json.beginObject(name)
                 json.string("sha256", file.sha256)
@@ -194,6 +196,16 @@ struct SummaryJSON {
         if output.matches != nil {
             json.beginObject("matched_by_pass")
             for (name, count) in output.matchedByPass { json.number(name, count) }
+            json.endObject()
+        }
+        if output.openItems != nil {
+            json.beginObject("open_items")
+            json.number("open", output.openFigures.open)
+            json.number("expired", output.openFigures.expired)
+            json.number("late_matches", output.openFigures.lateMatches)
+            json.beginObject("by_age_days")
+            for (band, count) in zip(OpenFigures.ageBands, output.openFigures.byAge) { json.number(band, count) }
+            json.endObject()
             json.endObject()
         }
         json.number("rows", output.rows)

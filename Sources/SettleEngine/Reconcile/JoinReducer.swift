@@ -4,6 +4,8 @@ public struct RecordLocator: Sendable {
     /// Records (lines) in the file before each partition, and each partition's file.
     let bases: [Int]
     let files: [Int]
+    /// `--open-items`: the items carried in (their occurrences are in partition `carried.partition`).
+    public var carried: CarriedItems?
 
     public init(plan: PartitionPlan, partitions: [PartitionResult]) {
         var bases = [Int](repeating: 0, count: plan.partitions.count)
@@ -19,7 +21,8 @@ public struct RecordLocator: Sendable {
     /// The 1-based record number (or line) of the occurrence at `key`, and its file's index.
     @inline(__always)
     public func locate(_ key: ReferenceKey) -> (file: Int, number: Int) {
-        (files[key.partition], bases[key.partition] + key.local + 1)
+        if key.partition >= files.count, let carried { return carried.locate(local: key.local) }
+        return (files[key.partition], bases[key.partition] + key.local + 1)
     }
 }
 
@@ -55,11 +58,11 @@ public struct JoinReducer {
         table.clear()
         defer { table.clear() }
         // The output has a frame open per kind while scratch runs are merged: an encoder of its own.
-        let slots = JoinSlots(match: match)
+        let slots = JoinSlots(match: match, carriedPartition: locator.carried?.partition)
         var mismatches = try SpillWriter<MismatchCodec>(path: directory + "/mismatches.run", bucketCount: slots.count,
                                                         encoder: try LZ4FrameEncoder())
         var contributions: [SpillRunInfo] = []
-        var counts = [Int](repeating: 0, count: slots.count)
+        var counts = [Int](repeating: 0, count: slots.countsSize)
         // Rows are produced in reference order but of mixed kinds; the run needs them by kind, so
         // each kind's rows wait in a scratch run of their own until the end.
         var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: slots.count)
@@ -100,7 +103,7 @@ public struct JoinReducer {
                 // The row counts for the settled side's merchant, or the ledger's when it has none; a
                 // settled occurrence in a row is not matched.
                 let owner = settled.flatMap { $0.1.isRejected ? nil : $0.1 } ?? ledger!.1
-                if let settled, !settled.1.isRejected {
+                if let settled, !settled.1.isRejected, !slots.isCarried(settled.0) {
                     try add(settled.1.merchant, settled.1.currency | ReconciliationTag.unmatchedSettled, isDebit: !settled.1.isCredit,
                             amount: settled.1.amount, table: table, contributions: &contributions, encoder: encoder)
                 }
@@ -127,7 +130,11 @@ public struct JoinReducer {
                     else { kind = nil }
                     if let pass = slots.pass(matching: s, l) {
                         let slot = slots.slot(pass: pass)
-                        if slots.writesRows(pass) { try store(slot, reference, settled: settled, ledger: ledger) } else { counts[slot] += 1 }
+                        if slots.writesRows(pass) || slots.isCarried(settled.0) || slots.isCarried(ledger.0) {
+                            try store(slot, reference, settled: settled, ledger: ledger)
+                        } else {
+                            counts[slots.unwritten(pass: pass)] += 1
+                        }
                     } else if let kind {
                         try emit(kind, reference, settled: settled, ledger: ledger)
                     }

@@ -13,25 +13,32 @@ struct LeftoverPasses {
         var matchedCounts: [Int]
         /// The rows no pass matched, bucket = `MismatchKind.rawValue`.
         var leftovers: SortedSpill<MismatchCodec>
+        /// With `--open-items`: the rows left open (bucket 0 settled, 1 ledger), and how many
+        /// carried items expired into mismatches.
+        var open: SortedSpill<MismatchCodec>
+        var expired = 0
         /// Their reconciliation partials (unmatched settled, mismatch counts), sorted runs.
         var contributions: [MergeInput]
 
         func remove() {
             for spill in matches { spill.remove() }
             leftovers.remove()
+            open.remove()
             for run in contributions { FileIO.unlink(run.path) }
         }
     }
 
     let passes: [MatchSpec.Pass]
+    let carried: CarriedItems?
     let directory: String
     let buckets: Int
     let fanIn: Int
     /// Entries a spill buffer holds before it is sorted and written.
     let bufferEntries: Int
 
-    init(passes: [MatchSpec.Pass], directory: String, buckets: Int, fanIn: Int, memoryBytes: Int) {
+    init(passes: [MatchSpec.Pass], carried: CarriedItems?, directory: String, buckets: Int, fanIn: Int, memoryBytes: Int) {
         self.passes = passes
+        self.carried = carried
         self.directory = directory
         self.buckets = max(1, buckets)
         self.fanIn = fanIn
@@ -43,15 +50,19 @@ struct LeftoverPasses {
     func run(_ inputs: [MergeInput], tableBytes: Int) throws -> Result {
         let encoder = try LZ4FrameEncoder()
         var result = Result(matches: [], matchedCounts: [], leftovers: SortedSpill(directory: directory, name: "leftovers", bucketCount: MismatchKind.allCases.count, limit: bufferEntries),
-                            contributions: [])
+                            open: SortedSpill(directory: directory, name: "open", bucketCount: 2, limit: bufferEntries), contributions: [])
         var shuffle = SortedSpill<PassEntryCodec>(directory: directory, name: "pass0", bucketCount: buckets, limit: bufferEntries)
         do {
+            let table = AggregateTable(memoryBytes: tableBytes)
             for input in inputs {
                 try SortedMerge<MismatchCodec>.merge([input], fanIn: fanIn, encoder: encoder, scratch: { _, _ in "" }) { key, row in
-                    try enter(key, row, into: &shuffle, pass: 0, encoder: encoder)
+                    if passes.isEmpty {
+                        try finalLeftover((key, row), result: &result, table: table, encoder: encoder)
+                    } else {
+                        try enter(key, row, into: &shuffle, pass: 0, encoder: encoder)
+                    }
                 }
             }
-            let table = AggregateTable(memoryBytes: tableBytes)
             for index in passes.indices {
                 try shuffle.flush(encoder: encoder)
                 var matches = SortedSpill<MismatchCodec>(directory: directory, name: "matches\(index)", bucketCount: 1, limit: bufferEntries)
@@ -86,6 +97,7 @@ struct LeftoverPasses {
                 shuffle = next
             }
             try result.leftovers.flush(encoder: encoder)
+            try result.open.flush(encoder: encoder)
             if !table.isEmpty {
                 let info = try table.spillSorted(to: "\(directory)/leftover-c\(pad(result.contributions.count, 4)).run", buckets: 1, encoder: encoder)
                 result.contributions.append(MergeInput(path: info.path, bucket: 0, entries: info.entries))
@@ -106,13 +118,15 @@ struct LeftoverPasses {
         try shuffle.append(bucket: ReferenceKey.bucket(hash: passKey.hash, count: buckets), key: passKey, value: (key, row), encoder: encoder)
     }
 
-    /// A row no pass matched: back to its kind, counted for its merchant as the join counts it.
+    /// A row no pass matched: with `--open-items` an open item while within `--open-days`, else
+    /// back to its kind, counted for its merchant as the join counts it. A carried item's settled
+    /// amount is not this night's, so it is not counted as unmatched.
     private func finalLeftover(_ entry: (MismatchKey, MismatchRow), result: inout Result, table: AggregateTable,
                                encoder: LZ4FrameEncoder) throws {
         let (key, row) = entry
-        let kind: MismatchKind = row.settled != nil ? .missingInLedger : .missingInSettlement
-        try result.leftovers.append(bucket: kind.rawValue, key: key, value: row, encoder: encoder)
-        let owner = (row.settled ?? row.ledger)!.occurrence
+        let side = (row.settled ?? row.ledger)!
+        let age = carried?.age(file: side.file)
+        let owner = side.occurrence
         func add(_ currency: UInt32, isDebit: Bool, amount: Int64) throws {
             if table.isFull {
                 let info = try table.spillSorted(to: "\(directory)/leftover-c\(pad(result.contributions.count, 4)).run", buckets: 1, encoder: encoder)
@@ -120,9 +134,16 @@ struct LeftoverPasses {
             }
             table.add(merchant: owner.merchant, currency: currency, isDebit: isDebit, amountMinor: amount, feeMinor: 0)
         }
-        if row.settled != nil {
+        if row.settled != nil && age == nil {
             try add(owner.currency | ReconciliationTag.unmatchedSettled, isDebit: !owner.isCredit, amount: owner.amount)
         }
+        if let carried, (age ?? 0) <= carried.options.openDays {
+            try result.open.append(bucket: row.settled != nil ? 0 : 1, key: key, value: row, encoder: encoder)
+            return
+        }
+        if age != nil { result.expired += 1 }
+        let kind: MismatchKind = row.settled != nil ? .missingInLedger : .missingInSettlement
+        try result.leftovers.append(bucket: kind.rawValue, key: key, value: row, encoder: encoder)
         try add(owner.currency | ReconciliationTag.mismatch, isDebit: true, amount: 0)
     }
 }
