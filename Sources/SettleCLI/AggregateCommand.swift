@@ -183,6 +183,14 @@ func printReport(_ report: AggregateReport) {
         } else {
             printError("settle: reconciliation: every settled record matches the ledger")
         }
+        if let passes = report.matchedByPass {
+            printError("settle: reconciliation: matched by pass: " + passes.map { "\($0.name) \(ProgressLine.grouped($0.count))" }.joined(separator: ", ")
+                + ": see \(report.outDirectory)/matches.csv")
+        }
+        if let open = report.openItems {
+            printError("settle: open items: \(ProgressLine.grouped(open.open)) open (see \(report.outDirectory)/open_items.csv), "
+                + "\(ProgressLine.grouped(open.lateMatches)) late matches, \(ProgressLine.grouped(open.expired)) expired into mismatches")
+        }
     }
     let stages = report.stageSeconds.map { "\($0.stage) \(formatSeconds($0.seconds)) s" }.joined(separator: ", ")
     printError("settle: stages: \(stages); peak RSS \(ByteSize.format(report.peakRSSBytes)), peak anonymous \(ByteSize.format(report.peakAnonymousBytes))")

@@ -20,6 +20,9 @@ public struct AggregateReport: Sendable {
     /// Reconciliation: mismatch rows by kind code (nil when the run had no ledger).
     public var mismatches: [(code: String, count: Int)]? = nil
     public var reconciliationRows = 0
+    /// `--match`: pairs matched per pass, in pass order; `--open-items`: open, late-matched, expired.
+    public var matchedByPass: [(name: String, count: Int)]? = nil
+    public var openItems: (open: Int, lateMatches: Int, expired: Int)? = nil
 
     public var mismatchTotal: Int { mismatches?.reduce(0) { $0 + $1.count } ?? 0 }
 

@@ -156,7 +156,9 @@ struct JobRunner {
             partitionsResumed: resumed,
             partitionsTotal: partitionCount,
             mismatches: reconciliation.map { output in MismatchKind.allCases.map { ($0.code, output.counts[$0.rawValue]) } },
-            reconciliationRows: reconciliation?.rows ?? 0)
+            reconciliationRows: reconciliation?.rows ?? 0,
+            matchedByPass: reconciliation?.matches == nil ? nil : reconciliation?.matchedByPass,
+            openItems: reconciliation?.openItems == nil ? nil : reconciliation.map { ($0.openFigures.open, $0.openFigures.lateMatches, $0.openFigures.expired) })
     }
 
     /// What is already done: markers first (their own checksums; the rejects files, which finalize
