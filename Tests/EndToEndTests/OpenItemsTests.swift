@@ -182,6 +182,9 @@ struct OpenItemsTests {
             try check(night: night, in: directory.path, scenario, exit: outcome.exitStatus)
             generations[night] = Self.read(directory.path + "/out\(night)/open_items.csv")
         }
+        let report = String(decoding: Self.read(directory.path + "/out3/report.html"), as: UTF8.self)
+        #expect(report.contains("id=\"open-open\">\(scenario.truth(3).open.count)<"), "report: open items")
+        #expect(report.contains("id=\"open-items-by-age\"") && report.contains(" EUR<"), "report: ages, money in major units")
         // Night 3 again: from the generation before it, the same outputs and the same store.
         let again = try await Subprocess.settle(Self.arguments(3, extra: ["--out", "again3"]), in: directory.path)
         #expect(again.exitStatus == 1)

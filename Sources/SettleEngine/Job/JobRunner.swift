@@ -23,7 +23,8 @@ struct JobRunner {
         // `--open-items`: last night's open items join this night's as one more run of occurrences.
         let carried = try options.openItems.map { try CarriedItems.load($0, partition: partitionCount, planFiles: job.plan.files.count) }
         let carriedRuns = try carried?.writeRun(path: directory.root + "/carried.run", buckets: job.bucketCount)
-        let done = try doneSoFar(carriedRuns)
+        let joinMatch = carried.map { CarriedItems.joinMatch(options.match, $0) } ?? options.match
+        let done = try doneSoFar(carriedRuns, joinMatch)
         var results = done.partitions
         var bucketWarnings = done.bucketWarnings
         for index in 0..<partitionCount where results[index] == nil {
@@ -83,7 +84,7 @@ struct JobRunner {
                 if reuse[bucket] == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
                 continue
             }
-            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: joinMatch)
             if let warning { bucketWarnings.append(warning) }
             outputs[bucket] = output
             if output == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
@@ -104,7 +105,7 @@ struct JobRunner {
             body: { state, task, _ in
                 let bucket = pendingBuckets[task]
                 let output = try job.reduceBucket(bucket, inputs: inputs[bucket], locator: locator, table: state.table, encoder: state.encoder,
-                                                  fanIn: fanIn, retry: retry, match: options.match) { attempt, error in
+                                                  fanIn: fanIn, retry: retry, match: joinMatch) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
                 progress.bucketFinished()
@@ -165,7 +166,7 @@ struct JobRunner {
     /// merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the partitions' spill
     /// runs by CRC-32C only when some reduce is still to run (a completed job is only re-published).
     /// What does not hold up is reported and counts as not done.
-    private func doneSoFar(_ carriedRuns: [MergeInput?]?) throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
+    private func doneSoFar(_ carriedRuns: [MergeInput?]?, _ joinMatch: MatchSpec?) throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
         var results: [PartitionResult?] = (0..<job.partitionCount).map { index in
             let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
             if let warning { logger.warning("\(warning)") }
@@ -178,7 +179,7 @@ struct JobRunner {
             let inputs = try job.bucketInputs(results.map { $0! }).addingCarried(carriedRuns)
             let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
                 guard !inputs[bucket].isEmpty else { return nil }
-                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: options.match)
+                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: joinMatch)
                 if let warning { bucketWarnings.append(warning) }
                 return output
             }

@@ -157,7 +157,7 @@ public struct JoinReducer {
                                                   scratch: { pass, index in "\(directory)/references-\(pass)-\(pad(index, 4)).run" }) { key, occurrence in
                 // A ledger row without a reference (a ledger matched only by other keys) pairs with
                 // nothing here: it goes on, at once, to the leftover passes.
-                if key.reference.byteCount == 0 && slots.match != nil {
+                if slots.match != nil && key.reference.byteCount == 0 {
                     if occurrence.isLedger { try emit(.missingInSettlement, key.reference, settled: nil, ledger: (key, occurrence)) }
                     return
                 }

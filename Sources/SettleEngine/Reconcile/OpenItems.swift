@@ -39,6 +39,9 @@ public struct CarriedItems: Sendable {
     public let items: [Item]
     /// HEAD's generation after this run's (the store's `base` decision).
     public let previousAfter: (name: String?, asOf: Int?)
+    /// What the joins depend on (the base generation's SHA-256, `--as-of`, `--open-days`), recorded
+    /// in bucket markers so a resumed job never reuses a join made with other carried items.
+    public let digest: String
 
     /// Loads the base generation from the store (none for a new store or `--restart-open-items`).
     public static func load(_ options: OpenItemsOptions, partition: Int, planFiles: Int) throws -> CarriedItems {
@@ -47,6 +50,7 @@ public struct CarriedItems: Sendable {
         var sources: [(path: String, firstSeen: Int)] = []
         var sourceIndex: [String: Int] = [:]
         var items: [Item] = []
+        var digest = "\(options.asOf)/\(options.openDays)/"
         if let generation {
             let path = options.directory + "/" + generation
             let text: String
@@ -55,6 +59,7 @@ public struct CarriedItems: Sendable {
             } catch {
                 throw SettleError(.unreadableInput, "cannot read open-items generation \(path): \(error)")
             }
+            digest += SHA256.hash(Array(text.utf8))
             for (index, fields) in OpenItemsCSV.parse(text).enumerated().dropFirst() {
                 guard let item = OpenItemsCSV.item(fields) else {
                     throw SettleError(.unreadableInput, "open-items generation \(path), line \(index + 1): not an open item row")
@@ -69,7 +74,7 @@ public struct CarriedItems: Sendable {
             }
         }
         return CarriedItems(options: options, partition: partition, planFiles: planFiles, sources: sources, items: items,
-                            previousAfter: previousAfter)
+                            previousAfter: previousAfter, digest: digest)
     }
 
     /// Whether a side of a row is a carried item, and its age on `--as-of`.
@@ -183,5 +188,15 @@ enum OpenItemsCSV {
         }
         if !field.isEmpty || !row.isEmpty { rows.append(row + [String(decoding: field, as: UTF8.self)]) }
         return rows
+    }
+}
+
+extension CarriedItems {
+    /// The passes as the joins run them with carried items: the same passes, fingerprinted with
+    /// the carried items' digest (bucket markers record it).
+    static func joinMatch(_ match: MatchSpec?, _ carried: CarriedItems) -> MatchSpec {
+        var spec = match ?? .default
+        spec.fingerprint += "|open:" + carried.digest
+        return spec
     }
 }
