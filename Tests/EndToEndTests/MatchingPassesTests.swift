@@ -169,7 +169,7 @@ struct MatchingPassesTests {
             kind: one_to_many
             on: [merchant, currency]
         """
-    static let noReferenceSpec = "columns: {reference: null}\n"
+    static let noReferenceSpec = "without_reference: true\n"
 
     struct Outcome {
         var run: AggregateRun
