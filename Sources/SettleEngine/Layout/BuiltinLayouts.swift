@@ -302,6 +302,8 @@ message:
   encoding: auto
   # Elements whose 3-digit numeric currency code is read as its ISO 4217 alphabetic code.
   numeric_currency: [49, 50, 51]
+  # DE 71, the message number: 1, 2, 3, ... (the check `message_number`).
+  sequence: 71
   pds_in: [48, 62, 123, 124, 125]
   elements:
     2: llvar 19

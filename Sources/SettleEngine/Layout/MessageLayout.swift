@@ -75,6 +75,7 @@ enum MessageLayout {
             }
             return Node(pairs, record.tag, record.style)
         }
+        if let number = message.sequence { _ = slot("DE\(number)", section) }
         var pairs: [(Node, Node)] = []
         for (key, value) in map where key.string != "message" {
             if key.string == "records", let list = value.sequence {
@@ -97,8 +98,8 @@ enum MessageLayout {
             fail("message", "expected a mapping", node)
             return nil
         }
-        for key in map.keys where !["format", "blocking", "encoding", "elements", "pds_in", "pds", "numeric_currency"].contains(key.string ?? "") {
-            fail("message", "unknown key '\(key.string ?? "?")' (allowed: blocking, elements, encoding, format, numeric_currency, pds, pds_in)", key)
+        for key in map.keys where !["format", "blocking", "encoding", "elements", "pds_in", "pds", "numeric_currency", "sequence"].contains(key.string ?? "") {
+            fail("message", "unknown key '\(key.string ?? "?")' (allowed: blocking, elements, encoding, format, numeric_currency, pds, pds_in, sequence)", key)
         }
         if map["format"]?.string != "iso8583" { fail("message.format", "expected 'iso8583'", map["format"] ?? node) }
         let blocking = MessageSpec.Blocking(rawValue: map["blocking"]?.string ?? "auto")
@@ -133,6 +134,11 @@ enum MessageLayout {
         spec.numericCurrency = (map["numeric_currency"]?.sequence ?? []).compactMap { $0.string.flatMap { Int($0) } }
         for number in spec.numericCurrency where spec.element(number).map({ $0.type != .fixed || $0.length != 3 }) ?? true {
             fail("message.numeric_currency", "DE \(number) must be declared 'fixed 3'", map["numeric_currency"])
+        }
+        if let text = map["sequence"]?.string {
+            if let number = Int(text), spec.element(number) != nil { spec.sequence = number } else {
+                fail("message.sequence", "expected the number of a declared element, found '\(text)'", map["sequence"])
+            }
         }
         return spec
     }

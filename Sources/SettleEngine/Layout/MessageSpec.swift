@@ -66,6 +66,9 @@ public struct MessageSpec: Sendable, Equatable {
     /// Declared PDS: tag and longest value.
     public var pds: [(tag: Int, length: Int)]
     public var slots: [Slot] = []
+    /// `sequence: 71`: the element numbering the messages 1, 2, 3, ... (checked as `message_number`).
+    public var sequence: Int?
+    public var sequenceSlot: Slot? { sequence.flatMap { number in slots.first { $0.de == number } } }
 
     /// Bytes of the MTI and both bitmaps at the start of the flat record.
     public static let headerBytes = 20
@@ -93,6 +96,7 @@ public struct MessageSpec: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.blocking == rhs.blocking && lhs.encoding == rhs.encoding && lhs.elements == rhs.elements
             && lhs.pdsCarriers == rhs.pdsCarriers && lhs.slots == rhs.slots && lhs.numericCurrency == rhs.numericCurrency
+            && lhs.sequence == rhs.sequence
             && lhs.pds.map(\.tag) == rhs.pds.map(\.tag) && lhs.pds.map(\.length) == rhs.pds.map(\.length)
     }
 }

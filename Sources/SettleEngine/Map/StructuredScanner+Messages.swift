@@ -31,6 +31,7 @@ extension StructuredScanner {
                     try messageReject(.badMessage, field: failure.packed, bytes, length: length, byteOffset: byteOffset, local: local,
                                       result: &result, rejects: &rejects)
                 } else {
+                    if state.sequenceOffset >= 0 { noteSequence(flat, state: state, local: local) }
                     messageRaw = flat
                     try record(flat, offset: 0, length: flatLength, byteOffset: byteOffset, rawLength: flatLength, local: local,
                                result: &result, rejects: &rejects, onFull: onFull)
@@ -47,15 +48,27 @@ extension StructuredScanner {
                 try checkTruncation(local: local, result: &result, rejects: &rejects)
                 break walk
             case .badLength(let at, _):
-                try checkTails(&nextTail, before: end, walker: walker, local: local, result: &result, rejects: &rejects)
+                // The chain stops: nothing after this RDW is read (a cut final block before it is said first).
                 let byteOffset = walker.physical(at)
+                try checkTails(&nextTail, before: byteOffset, walker: walker, local: local, result: &result, rejects: &rejects)
+                let truncatedFirst = file.sizeBytes - file.sizeBytes % MessageSpec.blockSize < byteOffset
+                if truncatedFirst { try checkTruncation(local: local, result: &result, rejects: &rejects) }
                 try messageReject(.badLength, field: -1, base + byteOffset, length: min(16, file.sizeBytes - byteOffset),
                                   byteOffset: byteOffset, local: local, result: &result, rejects: &rejects)
-                try checkTruncation(local: local, result: &result, rejects: &rejects)
+                if !truncatedFirst { try checkTruncation(local: local, result: &result, rejects: &rejects) }
                 break walk
             }
         }
         finish(records: local, result: &result)
+    }
+
+    private func noteSequence(_ flat: UnsafeRawPointer, state: MessageScanState, local: Int) {
+        let value = FieldDecoder.amount(flat, offset: state.sequenceOffset, length: state.sequenceLength)
+        if partial.sequence == nil {
+            partial.sequence = MessageSequence(firstLocal: local, firstValue: value)
+        } else {
+            partial.sequence!.note(local: local, value: value)
+        }
     }
 
     /// Block tails before `limit` (physical) that are not `0x40 0x40`: a `bad_block` each; the data
@@ -121,8 +134,13 @@ final class MessageScanState {
     let scratch: UnsafeMutableRawPointer
     /// A rejected message's bytes as shown.
     let raw: UnsafeMutableRawPointer
+    /// The message number's slot in the flat record (-1: none).
+    let sequenceOffset: Int
+    let sequenceLength: Int
 
     init(_ spec: MessageSpec, framing: MessageFraming) {
+        sequenceOffset = spec.sequenceSlot?.offset ?? -1
+        sequenceLength = min(18, spec.sequenceSlot?.capacity ?? 0)
         decoder = ISO8583Decoder(spec, toLatin1: framing.toLatin1)
         blocked = framing.blocked
         flat = .allocate(byteCount: decoder.flatLength + 16, alignment: 8)
