@@ -183,7 +183,7 @@ final class ISO8583Decoder {
 
     static func alphaCodeTable() -> [UInt32] {
         (0..<1000).map { number in
-            guard let currency = ISO4217.byNumeric(UInt16(number)) else { return 0 }
+            guard let currency = ISO4217.byNumeric(number) else { return 0 }
             return Array(currency.alpha.utf8).prefix(3).reduce(0) { $0 << 8 | UInt32($1) }
         }
     }

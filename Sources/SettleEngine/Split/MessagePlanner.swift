@@ -11,7 +11,7 @@ public struct MessageFraming: Sendable, Equatable {
 
     static func table(_ encoding: MessageSpec.Encoding) -> [UInt8] {
         switch encoding {
-        case .ascii, .auto: (0...255).map { UInt8($0) }
+        case .ascii, .auto: CodePage.ascii.toLatin1
         case .ebcdicCP500: CodePage.ebcdicCP500.toLatin1
         case .ebcdicCP037: CodePage.ebcdicCP037.toLatin1
         }
