@@ -383,13 +383,14 @@ records:
       - {name: amount_total,  field: PDS0301, sum: DE4, over: all, modulo: 10000000000000000}
       - {name: file_id,       field: PDS0105, equals: PDS0105}
 
-  # Reversals (PDS 0025 starts with R) come before their messages: same codes, directions swapped.
+  # Reversals (PDS 0025 starts with R) come before their messages: same codes, directions swapped
+  # (the `reversed` field list; YAML aliases repeat it).
   - kind: detail
     name: first_presentment_reversal
     code: "1240200"
     code_at: [MTI, DE24]
     match: [{field: PDS0025, value: "R"}]
-    fields:
+    fields: &reversed
       - {name: DE2,     type: text, optional: true, sensitive: true}
       - {name: DE3,     length: 2, type: code, role: direction,
          credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
@@ -407,42 +408,20 @@ records:
     code: "1240205"
     code_at: [MTI, DE24]
     match: [{field: PDS0025, value: "R"}]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   - kind: detail
     name: second_presentment_partial_reversal
     code: "1240282"
     code_at: [MTI, DE24]
     match: [{field: PDS0025, value: "R"}]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   - kind: detail
     name: first_presentment
     code: "1240200"
     code_at: [MTI, DE24]
-    fields:
+    fields: &booked
       - {name: DE2,     type: text, optional: true, sensitive: true}
       - {name: DE3,     length: 2, type: code, role: direction,
          debit: ["00", "01", "09", "12", "17", "18"], credit: ["20", "28"]}
@@ -459,104 +438,38 @@ records:
     name: second_presentment_full
     code: "1240205"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         debit: ["00", "01", "09", "12", "17", "18"], credit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *booked
 
   - kind: detail
     name: second_presentment_partial
     code: "1240282"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         debit: ["00", "01", "09", "12", "17", "18"], credit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *booked
 
   # Chargebacks reverse their presentment's direction.
   - kind: detail
     name: first_chargeback
     code: "1442450"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   - kind: detail
     name: arbitration_chargeback
     code: "1442451"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   - kind: detail
     name: first_chargeback_partial
     code: "1442453"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   - kind: detail
     name: arbitration_chargeback_partial
     code: "1442454"
     code_at: [MTI, DE24]
-    fields:
-      - {name: DE2,     type: text, optional: true, sensitive: true}
-      - {name: DE3,     length: 2, type: code, role: direction,
-         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
-      - {name: DE4,     type: amount, role: amount}
-      - {name: DE31,    type: text, role: reference, optional: true}
-      - {name: DE35,    type: text, optional: true, sensitive: true}
-      - {name: DE42,    type: text, role: merchant}
-      - {name: DE45,    type: text, optional: true, sensitive: true}
-      - {name: DE49,    type: text, role: currency}
-      - {name: DE71,    type: digits, optional: true}
-      - {name: PDS0025, type: text, optional: true}
+    fields: *reversed
 
   # Administrative messages (1644 with other function codes) and fee collections: counted, in no total.
   - {kind: other, name: administrative, code: "1644", code_at: [MTI], fields: [{name: DE4, type: amount, optional: true}]}
