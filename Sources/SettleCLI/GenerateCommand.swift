@@ -40,6 +40,13 @@ struct GenerateCommand: ParsableCommand {
         With --faults RATE only the ledger differs (the NACHA file stays valid and the same); --ledger-style
         and --ledger-files apply as for other layouts.
 
+        With --layout mastercard-ipm, writes a valid Mastercard IPM clearing file (settlement.ipm): a 1644/697
+        header, RECORDS detail messages (first and second presentments, reversals, chargebacks) with some
+        1644 administrative and 1740 fee collection messages, a 1644/695 trailer with exact PDS 0306, 0301
+        and 0105, DE 71 numbering the messages; --ipm-blocking 1014|none and --ipm-encoding
+        ebcdic-cp500|ebcdic-cp037|ascii (default 1014, ebcdic-cp500). The reference is DE 31; as for NACHA,
+        --faults RATE only touches the ledger.
+
         The same seed and options always give the same bytes. With --faults RATE, about RATE of the
         detail records get one fault each (bad_amount, bad_code, bad_date or a duplicated record) and
         about 2 x RATE of the ledger rows differ (amount, currency, merchant, direction, missing, doubled,
@@ -78,10 +85,20 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Ledger files the rows are dealt over.", valueName: "N"))
     var ledgerFiles: Int = 1
 
+    @Option(help: ArgumentHelp("mastercard-ipm: 1014 (1014-byte blocks) or none.", valueName: "BLOCKING"))
+    var ipmBlocking: String = "1014"
+
+    @Option(help: ArgumentHelp("mastercard-ipm: ebcdic-cp500, ebcdic-cp037 or ascii.", valueName: "ENCODING"))
+    var ipmEncoding: String = "ebcdic-cp500"
+
     /// `--layout nacha` selects the NACHA generator (its own format, not a flat layout's records).
     var isNacha: Bool { layout == "nacha" }
 
     func validate() throws {
+        if isIPM {
+            try validateIPM()
+            return
+        }
         if isNacha {
             try validateNacha()
             return
@@ -111,6 +128,10 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if isIPM {
+            try runIPM()
+            return
+        }
         if isNacha {
             try runNacha()
             return

@@ -138,7 +138,7 @@ struct ReconciliationDataset: Sendable {
         var ledgerNames: [String] { (0..<ledgerFiles).map { $0 == 0 ? "ledger.csv" : "ledger-\($0 + 1).csv" } }
 
         /// The settlement file `settle generate` writes: a NACHA file with `--layout nacha`.
-        var settlementFile: String { layout == "nacha" ? "settlement.ach" : "settlement.dat" }
+        var settlementFile: String { layout == "nacha" ? "settlement.ach" : layout == "mastercard-ipm" ? "settlement.ipm" : "settlement.dat" }
 
         /// The aggregate command line, relative to the dataset's directory.
         var aggregateArguments: [String] {

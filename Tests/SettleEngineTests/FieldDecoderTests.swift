@@ -156,6 +156,7 @@ struct FieldDecoderTests {
             "short_record", "overlong_record", "unknown_record_type", "missing_header", "missing_trailer",
             "unexpected_header", "unexpected_trailer", "after_trailer", "bad_digits", "bad_amount", "bad_date",
             "bad_code", "bad_text", "blank_field", "bad_row", "no_group", "orphan_continuation", "missing_continuation",
+            "bad_length", "bad_message", "bad_block", "truncated_block",
         ])
         for reason in RejectReason.allCases { #expect(RejectReason(code: reason.code) == reason) }
     }

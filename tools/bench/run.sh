@@ -2,7 +2,7 @@
 # tools/bench/run.sh: wall time, scaling, memory and allocations of `settle aggregate`, with DuckDB
 # as the baseline on the same file. See tools/bench/README.md for what each section measures.
 #
-#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | nacha | clean]...
+#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | nacha | ipm | clean]...
 #
 # Every figure comes from this run: the binary is built (or taken from SETTLE_BIN), the files are
 # generated with a fixed seed, and each output is checked against the generator's ground truth.
@@ -51,6 +51,8 @@ sections (default: all):
   resume    resume overhead: re-publishing a completed job, and finishing after a SIGKILL half way
   reconcile settle aggregate --ledger vs DuckDB's join at the same memory limits (${RECON_MEMORY[*]}),
             peak anonymous memory against --memory + ${MEM_ALLOWANCE_MIB} MiB, outputs against the ground truth
+  ipm       settle aggregate --layout mastercard-ipm on a generated blocked EBCDIC IPM file (messages/s,
+            MB/s, the RDW walk vs the map stage) next to the reference layout and cardutil on a sample (not in all)
   nacha     settle aggregate --layout nacha on a generated NACHA file (entries/s, lines/s) next to the
             reference layout's records/s in the same run, and DuckDB (a window function) on the same file
   all       all of the above
@@ -82,7 +84,7 @@ while (($#)); do
         --settle-bin) SETTLE_BIN=$2; shift 2 ;;
         --keep-data) KEEP_DATA=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        all|duckdb|scaling|memory|alloc|resume|reconcile|nacha|clean) SECTIONS+=("$1"); shift ;;
+        all|duckdb|scaling|memory|alloc|resume|reconcile|nacha|ipm|clean) SECTIONS+=("$1"); shift ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
@@ -97,7 +99,7 @@ VENV=${VENV:-$SCRATCH/venv}             # DuckDB's venv (installed there when mi
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume reconcile nacha; do
+for part in common timing memory alloc resume reconcile nacha ipm; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done

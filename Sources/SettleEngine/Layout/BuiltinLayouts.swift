@@ -5,6 +5,7 @@ public enum BuiltinLayouts {
     public static let texts: [String: String] = [
         "cnab240": cnab240,
         "cnab400-itau": cnab400_itau,
+        "mastercard-ipm": mastercard_ipm,
         "nacha": nacha,
         "reference": reference,
         "wide": wide,
@@ -284,6 +285,195 @@ records:
     controls:
       - {name: detail_count,     field: detail_count, count: [detail]}
       - {name: face_value_total, field: face_value_total, sum: amount}
+
+"""#
+
+    static let mastercard_ipm = #"""
+# Mastercard IPM clearing files (T112): ISO 8583 messages, each framed by a 4-byte big-endian RDW,
+# usually EBCDIC and 1014-blocked; `auto` decides both by walking the first messages. Fields are
+# named by data element (DE42) or PDS tag (PDS0301) and read from each message's flat record (see
+# docs/structured-layouts.md, "Message layouts"). File header 1644/697, trailer 1644/695; details
+# are first presentments (1240/200), second presentments (205, 282) and chargebacks (1442/450-454).
+# Direction from DE 3's first two digits; a chargeback or a reversal (PDS 0025 starting R) reverses it.
+name: mastercard-ipm
+message:
+  format: iso8583
+  blocking: auto
+  encoding: auto
+  # Elements whose 3-digit numeric currency code is read as its ISO 4217 alphabetic code.
+  numeric_currency: [49, 50, 51]
+  # DE 71, the message number: 1, 2, 3, ... (the check `message_number`).
+  sequence: 71
+  pds_in: [48, 62, 123, 124, 125]
+  elements:
+    2: llvar 19
+    3: fixed 6
+    4: fixed 12
+    5: fixed 12
+    6: fixed 12
+    9: fixed 8
+    10: fixed 8
+    12: fixed 12
+    14: fixed 4
+    22: fixed 12
+    23: fixed 3
+    24: fixed 3
+    25: fixed 4
+    26: fixed 4
+    30: fixed 24
+    31: llvar 23
+    32: llvar 11
+    33: llvar 11
+    35: llvar 37
+    37: fixed 12
+    38: fixed 6
+    40: fixed 3
+    41: fixed 8
+    42: fixed 15
+    43: llvar 99
+    45: llvar 76
+    48: lllvar 999
+    49: fixed 3
+    50: fixed 3
+    51: fixed 3
+    54: lllvar 120
+    55: lllvar 255
+    62: lllvar 999
+    63: lllvar 16
+    71: fixed 8
+    72: lllvar 999
+    73: fixed 6
+    93: llvar 11
+    94: llvar 11
+    95: llvar 10
+    100: llvar 11
+    105: lllvar 999
+    111: lllvar 999
+    123: lllvar 999
+    124: lllvar 999
+    125: lllvar 999
+    127: lllvar 999
+  pds:
+    "0025": 7
+    "0105": 25
+    "0301": 16
+    "0306": 8
+currency: {field: DE49}
+after_trailer: reject
+records:
+  - kind: file_header
+    code: "1644697"
+    code_at: [MTI, DE24]
+    fields:
+      - {name: DE24,    type: digits}
+      - {name: DE71,    type: digits, optional: true}
+      - {name: PDS0105, type: text}
+
+  - kind: file_trailer
+    code: "1644695"
+    code_at: [MTI, DE24]
+    fields:
+      - {name: DE24,    type: digits}
+      - {name: DE71,    type: digits, optional: true}
+      - {name: PDS0105, type: text}
+      - {name: PDS0301, type: digits}
+      - {name: PDS0306, type: digits}
+    controls:
+      - {name: message_count, field: PDS0306, count: all}
+      - {name: amount_total,  field: PDS0301, sum: DE4, over: all, modulo: 10000000000000000}
+      - {name: file_id,       field: PDS0105, equals: PDS0105}
+
+  # Reversals (PDS 0025 starts with R) come before their messages: same codes, directions swapped
+  # (the `reversed` field list; YAML aliases repeat it).
+  - kind: detail
+    name: first_presentment_reversal
+    code: "1240200"
+    code_at: [MTI, DE24]
+    match: [{field: PDS0025, value: "R"}]
+    fields: &reversed
+      - {name: DE2,     type: text, optional: true, sensitive: true}
+      - {name: DE3,     length: 2, type: code, role: direction,
+         credit: ["00", "01", "09", "12", "17", "18"], debit: ["20", "28"]}
+      - {name: DE4,     type: amount, role: amount}
+      - {name: DE31,    type: text, role: reference, optional: true}
+      - {name: DE35,    type: text, optional: true, sensitive: true}
+      - {name: DE42,    type: text, role: merchant}
+      - {name: DE45,    type: text, optional: true, sensitive: true}
+      - {name: DE49,    type: text, role: currency}
+      - {name: DE71,    type: digits, optional: true}
+      - {name: PDS0025, type: text, optional: true}
+
+  - kind: detail
+    name: second_presentment_full_reversal
+    code: "1240205"
+    code_at: [MTI, DE24]
+    match: [{field: PDS0025, value: "R"}]
+    fields: *reversed
+
+  - kind: detail
+    name: second_presentment_partial_reversal
+    code: "1240282"
+    code_at: [MTI, DE24]
+    match: [{field: PDS0025, value: "R"}]
+    fields: *reversed
+
+  - kind: detail
+    name: first_presentment
+    code: "1240200"
+    code_at: [MTI, DE24]
+    fields: &booked
+      - {name: DE2,     type: text, optional: true, sensitive: true}
+      - {name: DE3,     length: 2, type: code, role: direction,
+         debit: ["00", "01", "09", "12", "17", "18"], credit: ["20", "28"]}
+      - {name: DE4,     type: amount, role: amount}
+      - {name: DE31,    type: text, role: reference, optional: true}
+      - {name: DE35,    type: text, optional: true, sensitive: true}
+      - {name: DE42,    type: text, role: merchant}
+      - {name: DE45,    type: text, optional: true, sensitive: true}
+      - {name: DE49,    type: text, role: currency}
+      - {name: DE71,    type: digits, optional: true}
+      - {name: PDS0025, type: text, optional: true}
+
+  - kind: detail
+    name: second_presentment_full
+    code: "1240205"
+    code_at: [MTI, DE24]
+    fields: *booked
+
+  - kind: detail
+    name: second_presentment_partial
+    code: "1240282"
+    code_at: [MTI, DE24]
+    fields: *booked
+
+  # Chargebacks reverse their presentment's direction.
+  - kind: detail
+    name: first_chargeback
+    code: "1442450"
+    code_at: [MTI, DE24]
+    fields: *reversed
+
+  - kind: detail
+    name: arbitration_chargeback
+    code: "1442451"
+    code_at: [MTI, DE24]
+    fields: *reversed
+
+  - kind: detail
+    name: first_chargeback_partial
+    code: "1442453"
+    code_at: [MTI, DE24]
+    fields: *reversed
+
+  - kind: detail
+    name: arbitration_chargeback_partial
+    code: "1442454"
+    code_at: [MTI, DE24]
+    fields: *reversed
+
+  # Administrative messages (1644 with other function codes) and fee collections: counted, in no total.
+  - {kind: other, name: administrative, code: "1644", code_at: [MTI], fields: [{name: DE4, type: amount, optional: true}]}
+  - {kind: other, name: fee_collection, code: "1740", code_at: [MTI], fields: [{name: DE4, type: amount, optional: true}]}
 
 """#
 

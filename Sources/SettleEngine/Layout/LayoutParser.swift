@@ -17,8 +17,12 @@ public enum LayoutParser {
         } catch {
             throw LayoutError(source: source, issues: [LayoutIssue(.syntax, "document", YAMLProblem.describe(error, text: yaml))])
         }
+        // A message layout (`message:`) is rewritten into the fixed-width form first.
+        let (rewritten, message, messageIssues) = MessageLayout.rewrite(root)
+        if !messageIssues.isEmpty { throw LayoutError(source: source, issues: messageIssues) }
         var reader = Reader()
-        let spec = reader.layout(root, source: source)
+        var spec = reader.layout(rewritten, source: source)
+        spec?.message = message
         if let spec, reader.issues.isEmpty {
             let problems = LayoutValidator.validate(spec)
             if problems.isEmpty { return spec }
@@ -283,7 +287,7 @@ private struct Reader {
     }
 
     mutating func control(_ node: Node, _ basePath: String) -> ControlSpec? {
-        let allowed: Set = ["name", "field", "count", "sum", "equals", "modulo", "per", "where", "unless_zero"]
+        let allowed: Set = ["name", "field", "count", "sum", "equals", "modulo", "per", "where", "unless_zero", "over"]
         guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
         let name = string(map, "name", basePath)
         let path = name.map { "\(basePath) (\($0))" } ?? basePath
@@ -342,9 +346,13 @@ private struct Reader {
             if whereValues.isEmpty { fail(.missingKey, "\(path).where", "expected 'in': a list of values", node) }
         }
         let unlessZero = bool(map, "unless_zero", path)
+        let over = string(map, "over", path, required: false)
+        if let over, over != "all" { fail(.badValue, "\(path).over", "expected 'all' (a sum over every record with the field)", map["over"]) }
         guard let name, let field, let measure else { return nil }
-        return ControlSpec(name: name, field: field, measure: measure, modulo: modulo, per: per, whereField: whereField,
-                           whereValues: whereValues, unlessZero: unlessZero, line: node.mark?.line)
+        var control = ControlSpec(name: name, field: field, measure: measure, modulo: modulo, per: per, whereField: whereField,
+                                  whereValues: whereValues, unlessZero: unlessZero, line: node.mark?.line)
+        control.overAll = over == "all"
+        return control
     }
 
     mutating func record(_ node: Node, kind: RecordKind) -> RecordSpec? {

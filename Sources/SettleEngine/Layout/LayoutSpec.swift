@@ -17,6 +17,9 @@ public struct LayoutSpec: Sendable, Equatable {
     /// Set for a structured layout (`records:` is a list): groups, continuations, context, controls.
     /// `records` is then empty.
     public var structure: StructuredSpec?
+    /// Set when the records are length-prefixed ISO 8583 messages (`message:`); the fields are then
+    /// positions in each message's flat record (see `MessageSpec`).
+    public var message: MessageSpec?
 
     public init(name: String, recordLength: Int, terminator: Terminator, recordType: [Position],
                 records: [RecordSpec], source: String) {

@@ -204,7 +204,7 @@ extension StructuredLayout {
             if let kinds = measure.kinds {
                 guard kinds.contains(record.kind) else { continue }
             } else if let sum = measure.sum {
-                guard record.kind == .detail else { continue }
+                guard record.kind == .detail || measure.overAll else { continue }
                 switch sum {
                 case .debit: update.operation = .debit
                 case .credit: update.operation = .credit

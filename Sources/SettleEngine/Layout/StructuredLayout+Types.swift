@@ -31,6 +31,8 @@ extension StructuredLayout {
         public var sum: ControlSpec.Sum?
         public var whereField: String?
         public var whereValues: [String]
+        /// `over: all`: a field summed over every record that has it.
+        public var overAll = false
     }
 
     /// What recognising a record needs, as plain values (no arrays): up to three code positions and
@@ -141,7 +143,8 @@ extension StructuredLayout {
     static func measure(_ control: ControlSpec) -> Measure? {
         switch control.measure {
         case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
-        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
+        case .sum(let sum):
+            return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues, overAll: control.overAll)
         case .equals: return nil
         }
     }

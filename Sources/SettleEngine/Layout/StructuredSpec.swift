@@ -146,6 +146,8 @@ public struct ControlSpec: Sendable, Equatable {
     public var whereValues: [String]
     /// A declared zero means "not provided".
     public var unlessZero: Bool
+    /// `over: all`: a `sum` of a field over every record that has it, not only details.
+    public var overAll = false
     public var line: Int?
 
     public init(name: String, field: String, measure: Measure, modulo: Int128? = nil, per: Int? = nil, whereField: String? = nil,
@@ -164,6 +166,6 @@ public struct ControlSpec: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.name == rhs.name && lhs.field == rhs.field && lhs.measure == rhs.measure && lhs.modulo == rhs.modulo
             && lhs.per == rhs.per && lhs.whereField == rhs.whereField && lhs.whereValues == rhs.whereValues
-            && lhs.unlessZero == rhs.unlessZero
+            && lhs.unlessZero == rhs.unlessZero && lhs.overAll == rhs.overAll
     }
 }

@@ -65,8 +65,9 @@ enum StructuredValidator {
                 switch control.measure {
                 case .sum(.field(let name)) where !detailNames.contains(name):
                     add(.badValue, controlPath, "'\(name)' is not a field of a detail record (or one of debit, credit, amount, net, fee)", control.line)
-                case .equals(let name) where !groupNames.contains(name):
-                    add(.badValue, controlPath, "'\(name)' is not a field of a group header", control.line)
+                case .equals(let name) where !groupNames.contains(name) && !(record.kind == .fileTrailer && contextNames.contains(name)):
+                    add(.badValue, controlPath, "'\(name)' is not a field of a group header (or, on a file trailer, of the file header)",
+                        control.line)
                 default:
                     break
                 }

@@ -66,8 +66,13 @@ public final class MapWorker {
                 let scanner = StructuredScanner(layout: structured, base: base, partition: partition, file: file, table: table,
                                                 references: references)
                 scanner.onReferencesFull = spillReferences
-                try scanner.run(result: &result, rejects: &rejects,
-                                onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
+                if file.messages != nil {
+                    try scanner.runMessages(result: &result, rejects: &rejects,
+                                            onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
+                } else {
+                    try scanner.run(result: &result, rejects: &rejects,
+                                    onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
+                }
             } else if references == nil {
                 // Two specialisations of the hot loop: plain aggregation carries none of the
                 // reconciliation code (fewer live values, no branches per record).

@@ -50,6 +50,8 @@ public struct StructuredPartial: Sendable, Codable, Equatable {
 
     public var scopes: [Scope] = []
     public var warnings: [Warning] = []
+    /// Message layouts with a message number (`MessageSequence`).
+    public var sequence: MessageSequence?
 
     public init() {}
 
@@ -89,6 +91,9 @@ extension StructuredPartial {
                 scopes.append(Scope(isFile: fields[1] == "1", key: key, measures: measures, header: try Self.reference(fields[5], fail(line)),
                                     headerValues: Self.declared(fields[6]), trailer: try Self.reference(fields[7], fail(line)),
                                     trailerValues: Self.declared(fields[8]), records: records))
+            case "Q":
+                guard let sequence = MessageSequence(fields) else { throw fail(line) }
+                self.sequence = sequence
             case "W" where fields.count == 4:
                 guard let count = Int(fields[2]) else { throw fail(line) }
                 let first = fields[3].isEmpty ? [] : fields[3].split(separator: ",").map { $0.split(separator: ":").compactMap { Int($0) } }
@@ -110,6 +115,7 @@ extension StructuredPartial {
             text += "W\t\(Self.escape(warning.kind))\t\(warning.count)\t"
                 + warning.first.map { $0.map(String.init).joined(separator: ":") }.joined(separator: ",") + "\n"
         }
+        if let sequence { text += sequence.line }
         var container = encoder.singleValueContainer()
         try container.encode(text)
     }

@@ -4,6 +4,7 @@ extension StructuredScanner {
     /// partition that holds them counts them).
     func loadStartContext() {
         guard let start = partition.context else { return }
+        if messageState != nil { return loadMessageContext(start) }
         lastKind = start.previousKind
         if let offset = start.fileHeader {
             let (at, length) = recordAt(offset)
@@ -21,10 +22,10 @@ extension StructuredScanner {
         }
     }
 
-    private func loadHeader(at offset: Int, length: Int, kind: StructuredKind) {
-        var pointer = base, start = offset
+    func loadHeader(_ source: UnsafeRawPointer? = nil, at offset: Int, length: Int, kind: StructuredKind) {
+        var pointer = source ?? base, start = offset
         if length < layout.recordLength {
-            StructuredLine.pad(base, offset: offset, length: length, to: layout.recordLength, scratch: scratch, capacity: scratchCapacity)
+            StructuredLine.pad(pointer, offset: offset, length: length, to: layout.recordLength, scratch: scratch, capacity: scratchCapacity)
             pointer = UnsafeRawPointer(scratch)
             start = 0
         }

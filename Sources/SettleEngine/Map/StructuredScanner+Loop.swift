@@ -30,6 +30,11 @@ extension StructuredScanner {
             try physical(offset: offset, length: length, local: &local, result: &result, rejects: &rejects, onFull: onFull)
         }
         if pendingSpec >= 0 { try lookAhead(result: &result, rejects: &rejects, onFull: onFull) }
+        finish(records: local, result: &result)
+    }
+
+    /// Closes the partition's scopes and hands its figures to `result`.
+    func finish(records local: Int, result: inout PartitionResult) {
         flushGroup()
         flushFile()
         result.records = local

@@ -268,7 +268,8 @@ extension StructuredScanner {
                 let own = String(decoding: UnsafeRawBufferPointer(start: pointer + start, count: count), as: UTF8.self)
                 var other: String?
                 var justified = false
-                if let slot = layout.slotNames.prefix(layout.groupSlotCount).firstIndex(of: name) {
+                // A group header's field, else (a file trailer's control) the file header's.
+                if let slot = layout.slotNames.firstIndex(of: name) {
                     other = String(decoding: UnsafeRawBufferPointer(start: context + layout.slotOffsets[slot], count: slotLengths[slot]),
                                    as: UTF8.self)
                     justified = other == own && count > 0 && slotLeading[slot] != start - at

@@ -28,7 +28,7 @@ extension StructuredScanner {
         if lookingAhead { return }
         result.rejected += 1
         result.rejectsByReason[Int(reason.rawValue)] += 1
-        let raw = Array(UnsafeRawBufferPointer(start: base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes)))
+        let raw = Array(UnsafeRawBufferPointer(start: messageRaw ?? base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes)))
         var entry = RejectEntry(localRecordIndex: local, byteOffset: byteOffset, reason: reason, recordKind: nil, fieldIndex: field, raw: raw)
         entry.specIndex = spec
         // Rejects stay in byte order: those after a waiting detail wait for it.
@@ -42,8 +42,8 @@ extension StructuredScanner {
     func noteRejectedReference(spec: Int, byteOffset: Int, rawLength: Int, local: Int) throws {
         guard let references = references?.takeUnretainedValue(), sideFlag == 0, buffers.kinds[spec] == .detail,
               let field = records[spec].reference, field.offset + field.length <= rawLength,
-              [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: byteOffset, fields: $0) == nil }),
-              let reference = ReferenceNormalizer.normalize(base, offset: byteOffset + field.offset, length: field.length,
+              [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(messageRaw ?? base, offset: messageRaw != nil ? 0 : byteOffset, fields: $0) == nil }),
+              let reference = ReferenceNormalizer.normalize(messageRaw ?? base, offset: (messageRaw != nil ? 0 : byteOffset) + field.offset, length: field.length,
                                                             width: referenceWidth)
         else { return }
         let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))

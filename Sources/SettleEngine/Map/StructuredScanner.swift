@@ -71,6 +71,11 @@ final class StructuredScanner {
     let partitionPosition: UInt64
     var onReferencesFull: () throws -> Void = {}
 
+    /// Length-prefixed messages (StructuredScanner+Messages.swift): the decoder and its buffers; nil
+    /// for lines. `messageRaw`: the current message's flat record, shown in rejects for its bytes.
+    let messageState: MessageScanState?
+    var messageRaw: UnsafeRawPointer?
+
     // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
     /// The waiting detail's bytes, then its external role fields.
     let assembled: UnsafeMutableRawPointer
@@ -92,6 +97,7 @@ final class StructuredScanner {
         sideFlag = references != nil && file.isLedger ? Occurrence.ledger : 0
         partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         self.layout = layout
+        messageState = file.messages.flatMap { framing in file.layout.spec.message.map { MessageScanState($0, framing: framing) } }
         self.records = layout.records
         self.base = base
         self.partition = partition

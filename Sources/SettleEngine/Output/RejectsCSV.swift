@@ -73,6 +73,11 @@ public enum RejectsCSV {
             detail = "the merchant key\(kind) is longer than \(MerchantKey.capacity) bytes"
         case .noGroup, .orphanContinuation, .afterTrailer, .unexpectedTrailer:
             detail = RecordValidator.sentence(entry.reason) + kind
+        case .badMessage:
+            fieldName = entry.fieldIndex % 1000 > 0 ? "DE\(entry.fieldIndex % 1000)" : ""
+            detail = ISO8583Decoder.Failure.sentence(packed: entry.fieldIndex)
+        case .badLength, .badBlock, .truncatedBlock:
+            detail = RecordValidator.sentence(entry.reason)
         default:
             break
         }

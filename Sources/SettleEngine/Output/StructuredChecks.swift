@@ -94,6 +94,9 @@ public struct StructuredReport: Sendable {
                 }
             }
         }
+        if file.layout.spec.message?.sequenceSlot != nil {
+            report.checks.append(MessageSequence.check(name: "message_number", results.map { (recordBase[$0.partition.index] ?? 1, $0.structured?.sequence) }))
+        }
         let scopes = order.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 && !$1.0) }.compactMap { merged["\($0.0 ? "f" : "g")\($0.1)"] }
         var groupOrdinal = 0
         var sawFile = false

@@ -70,7 +70,13 @@ struct SummaryJSON {
             json.string("path", file.path)
             json.string("layout", file.layoutName)
             json.number("size_bytes", file.sizeBytes)
-            json.string("framing", file.framing.rawValue)
+            if let messages = file.messages {
+                // Length-prefixed messages: the blocking and encoding `auto` found.
+                json.string("framing", messages.blocked ? "rdw-1014" : "rdw")
+                json.string("encoding", messages.encoding.rawValue)
+            } else {
+                json.string("framing", file.framing.rawValue)
+            }
             json.number("records", results.reduce(0) { $0 + $1.records })
             json.number("valid", results.reduce(0) { $0 + $1.validDetails })
             json.number("rejected", results.reduce(0) { $0 + $1.rejected } + file.fileRejects.count)

@@ -98,6 +98,11 @@ public enum RecordValidator {
         case .noGroup: return "detail record outside any group (no group header before it)"
         case .orphanContinuation: return "continuation record with no detail record before it in its group"
         case .missingContinuation: return "detail record whose roles name a continuation record that does not follow it"
+        case .badLength:
+            return "record descriptor word announces more bytes than the file has left (or more than 64 KiB); the file's messages stop here"
+        case .badMessage: return "message cannot be decoded as ISO 8583"
+        case .badBlock: return "1014-block tail or padding byte is not 0x40; reading goes on with the next data byte"
+        case .truncatedBlock: return "file ends inside a 1014-byte block"
         }
     }
 }

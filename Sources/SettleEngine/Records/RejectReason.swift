@@ -37,6 +37,18 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
     case orphanContinuation
     /// A detail whose roles name a continuation record that does not follow it (structured layouts).
     case missingContinuation
+    /// Length-prefixed messages: an RDW announcing more bytes than the file has left, or more than
+    /// 64 KiB; the file's messages stop there.
+    case badLength
+    /// An ISO 8583 message that cannot be decoded: its bitmap announces an element that runs past
+    /// the message, has a non-digit length prefix, is not declared, or bytes are left over (the field
+    /// names the data element).
+    case badMessage
+    /// 1014-blocked messages: a block's two tail bytes, or the padding after the last message, are
+    /// not `0x40`.
+    case badBlock
+    /// 1014-blocked messages: the file ends inside a block.
+    case truncatedBlock
 
     public var code: String {
         switch self {
@@ -58,6 +70,10 @@ public enum RejectReason: UInt8, Sendable, CaseIterable, Comparable {
         case .noGroup: "no_group"
         case .orphanContinuation: "orphan_continuation"
         case .missingContinuation: "missing_continuation"
+        case .badLength: "bad_length"
+        case .badMessage: "bad_message"
+        case .badBlock: "bad_block"
+        case .truncatedBlock: "truncated_block"
         }
     }
 

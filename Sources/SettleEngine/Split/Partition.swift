@@ -38,6 +38,8 @@ public struct FilePlan: Sendable {
     public var referenceWidth = 0
     /// `--strict`: physical forms that are otherwise read with a warning are rejects (structured layouts).
     public var strict = false
+    /// Set for a file of length-prefixed messages (`MessageSpec`): its blocking and encoding as found.
+    public var messages: MessageFraming? = nil
 
     /// The control totals a trailer declares; nil fields are not in the layout or not readable.
     public struct Controls: Sendable, Equatable {

@@ -18,18 +18,27 @@ public enum PartitionPlanner {
         var filePlans: [FilePlan] = []
         var partitions: [Partition] = []
         for (fileIndex, input) in files.enumerated() {
-            var plan = input.mapped.withBytes { bytes in
+            // Length-prefixed messages: planned by walking their RDW chain (MessagePlanner.swift).
+            let messagePlan = input.layout.spec.message.map { spec in
+                input.mapped.withBytes { bytes in
+                    MessagePlanner.plan(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout,
+                                        spec: spec, bytes: bytes, partitionSizeBytes: partitionSizeBytes)
+                }
+            }
+            var plan = messagePlan?.plan ?? input.mapped.withBytes { bytes in
                 planFile(index: fileIndex, path: input.path, layoutName: input.layoutName, layout: input.layout, bytes: bytes, strict: strict)
             }
             plan.isLedger = fileIndex >= files.count - fixedLedgers
             plan.referenceWidth = referenceWidth
             plan.strict = strict
-            let ranges = input.mapped.withBytes { bytes in
+            let ranges = messagePlan?.ranges ?? input.mapped.withBytes { bytes in
                 cut(bytes: bytes, framing: plan.framing, recordLength: input.layout.recordLength,
                     partitionSizeBytes: partitionSizeBytes)
             }
             var contexts: [StructuredContext?] = ranges.map { _ in nil }
-            if let structured = input.layout.structured {
+            if let messagePlan {
+                contexts = messagePlan.contexts
+            } else if let structured = input.layout.structured {
                 contexts = input.mapped.withBytes { bytes in
                     structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound),
                                        fileHeader: plan.headerOffset, fileTrailer: plan.trailerOffset, strict: strict)
