@@ -29,6 +29,11 @@ public struct StructuredLayout: Sendable {
     public let scale: Int
     public let constantCurrency: UInt32?
     public let usesWhen: Bool
+    /// The code page the file is written in (the layout's `encoding`, resolved per file): recognition
+    /// codes are compiled into it, and the map stage translates each record through it.
+    package let codePage: CodePage
+    /// Some detail's currency is an ISO 4217 numeric code (`codes: iso4217-numeric`).
+    public let usesNumericCurrency: Bool
 
     init(_ spec: LayoutSpec, structure: StructuredSpec) {
         let specs = structure.records
@@ -40,6 +45,9 @@ public struct StructuredLayout: Sendable {
         hasFileTrailers = specs.contains { $0.kind == .fileTrailer }
         maxLength = specs.map { $0.length ?? spec.recordLength }.max() ?? spec.recordLength
         usesWhen = specs.contains { $0.when != nil }
+        let codePage = spec.encoding.codePage
+        self.codePage = codePage
+        func encoded(_ text: String) -> [UInt8] { Self.encoded(text, codePage) }
         // Context slots: group header fields, then file header fields.
         var names: [String] = [], capacities: [Int] = []
         // One slot per field name of the headers of `kind`, as long as its longest variant.
@@ -85,7 +93,7 @@ public struct StructuredLayout: Sendable {
 
         scale = specs.filter { $0.kind == .detail }
             .flatMap { $0.resolvedRoles(in: specs).roles.filter { $0.role == .amount || $0.role == .fee } }
-            .map { $0.field.scale ?? 2 }.max() ?? 2
+            .map { $0.field.scaleFromCurrency ? ISO4217.maxMinorUnits : ($0.field.scale ?? 2) }.max() ?? 2
         if case .value(let code)? = structure.currency {
             constantCurrency = CurrencyCode(code).raw
         } else {
@@ -138,12 +146,12 @@ public struct StructuredLayout: Sendable {
             let when = record.when
             var compiledRecord = Record(
                 index: index, kind: record.kind, name: record.name, codeAt: codeAt,
-                code: record.code.map { FieldDecoder.pack(Array($0.utf8)) } ?? 0, hasCode: record.code != nil,
-                matches: record.match.map { ($0.start - 1, $0.value.utf8.count, FieldDecoder.pack(Array($0.value.utf8))) },
+                code: record.code.map { FieldDecoder.pack(encoded($0)) } ?? 0, hasCode: record.code != nil,
+                matches: record.match.map { ($0.start - 1, $0.value.utf8.count, FieldDecoder.pack(encoded($0.value))) },
                 whenSlot: when.flatMap { slot($0.field) } ?? -1,
                 whenValues: when?.values.map { Array($0.utf8) } ?? [],
                 length: record.length ?? spec.recordLength,
-                fill: record.fill?.utf8.first,
+                fill: record.fill.flatMap { encoded($0).first },
                 fields: fields, spec: record,
                 sensitiveRanges: record.fields.filter(\.sensitive).map { $0.position.offset..<($0.position.offset + $0.position.length) },
                 contextWrites: [])
@@ -160,11 +168,16 @@ public struct StructuredLayout: Sendable {
                 needed.append(external.continuation)
             }
             compiledRecord.continuations = needed
+            // A continuation whose role fields are all optional may be absent (Visa's TCR 5 fee): blanks.
+            compiledRecord.optionalContinuations = needed.filter { spec in
+                externals.filter { $0.continuation == spec }.allSatisfy(\.spec.optional)
+            }
             if record.kind == .detail {
                 if let (amount, amountSpec) = field(role: .amount) {
                     compiledRecord.amount = amount
                     compiledRecord.amountSigned = amountSpec.type == .signedAmount
-                    compiledRecord.amountMultiplier = power(scale - (amountSpec.scale ?? 2))
+                    compiledRecord.amountMultiplier = amountSpec.scaleFromCurrency ? 1 : power(scale - (amountSpec.scale ?? 2))
+                    compiledRecord.amountByCurrency = amountSpec.scaleFromCurrency
                 }
                 if let (direction, directionSpec) = field(role: .direction) {
                     compiledRecord.direction = direction
@@ -176,6 +189,7 @@ public struct StructuredLayout: Sendable {
                 if let (fee, feeSpec) = field(role: .fee) {
                     compiledRecord.fee = fee
                     compiledRecord.feeSigned = feeSpec.type == .signedAmount
+                    compiledRecord.feeTrailing = feeSpec.type == .signedTrailing
                     compiledRecord.feeMultiplier = power(scale - (feeSpec.scale ?? 2))
                 }
                 compiledRecord.reference = field(role: .reference)?.0
@@ -207,6 +221,8 @@ public struct StructuredLayout: Sendable {
                         compiledRecord.currency = .own(offset: currency.offset, length: currency.length)
                     }
                 }
+                compiledRecord.currencyNumeric = Self.currencyIsNumeric(record, structure: structure, in: specs,
+                                                                        roleField: field(role: .currency)?.1)
             }
             // The measures this record feeds.
             for (measureIndex, measure) in measures.enumerated() {
@@ -214,7 +230,8 @@ public struct StructuredLayout: Sendable {
                 if let kinds = measure.kinds {
                     guard kinds.contains(record.kind) else { continue }
                 } else if let sum = measure.sum {
-                    guard record.kind == .detail else { continue }
+                    // A field sum also adds the records of kind `other` that have the field (Visa's fee collections).
+                    guard record.kind == .detail || (record.kind == .other && Self.isFieldSum(sum)) else { continue }
                     switch sum {
                     case .debit: update.operation = .debit
                     case .credit: update.operation = .credit
@@ -229,7 +246,7 @@ public struct StructuredLayout: Sendable {
                     // count: all
                 }
                 if let whereField = measure.whereField {
-                    guard record.kind == .detail, let source = field(named: whereField) else { continue }
+                    guard record.kind == .detail || record.kind == .other, let source = field(named: whereField) else { continue }
                     update.whereOffset = source.offset
                     update.whereLength = min(source.length, 8)
                     update.whereValues = measure.whereValues.map { value in
@@ -243,6 +260,7 @@ public struct StructuredLayout: Sendable {
             compiled.append(compiledRecord)
         }
         records = compiled
+        usesNumericCurrency = compiled.contains { $0.currencyNumeric }
         maxAssembledLength = compiled.map(\.assembledLength).max() ?? recordLength
         recognizers = compiled.map { record in
             var recognizer = Recognizer()

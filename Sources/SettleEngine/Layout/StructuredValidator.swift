@@ -56,7 +56,8 @@ enum StructuredValidator {
             for control in record.controls {
                 let controlPath = "\(path).controls (\(control.name))"
                 if let field = own[control.field] {
-                    if case .equals = control.measure {} else if field.type != .digits && field.type != .amount && field.type != .signedAmount {
+                    if case .equals = control.measure {} else if field.type != .digits && field.type != .amount && field.type != .signedAmount
+                        && field.type != .signedTrailing {
                         add(.badValue, controlPath, "field '\(control.field)' must be digits, amount or signed_amount to hold a figure", control.line)
                     }
                 } else {
@@ -130,7 +131,8 @@ enum StructuredValidator {
             add(.missingRole, path, "a detail needs a field with the role 'amount'", record.line)
             return
         }
-        if !resolved.contains(where: { $0.role == .direction }) && amount.field.type != .signedAmount {
+        if !resolved.contains(where: { $0.role == .direction }) && amount.field.type != .signedAmount
+            && amount.field.type != .signedTrailing {
             add(.missingRole, path, "a detail needs a 'direction' field, or a signed_amount amount whose sign gives it", record.line)
         }
     }
@@ -140,8 +142,8 @@ enum StructuredValidator {
                               add: (LayoutIssue.Code, String, String, Int?) -> Void) {
         switch role {
         case .amount, .fee:
-            if field.type != .amount && field.type != .signedAmount {
-                add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount or signed_amount", field.line)
+            if field.type != .amount && field.type != .signedAmount && field.type != .signedTrailing {
+                add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount, signed_amount or signed_trailing", field.line)
             }
         case .direction:
             let debits = field.debitValues.isEmpty ? [field.debit].compactMap { $0 } : field.debitValues

@@ -63,6 +63,8 @@ final class StructuredScanner {
     let scratch: UnsafeMutableRawPointer
     let scratchCapacity: Int
     let keyBuffer: UnsafeMutableRawPointer
+    /// The code page's table and ISO 4217 numeric currencies (see `RecordReading`).
+    let reading: RecordReading
 
     // Scopes.
     let groupMeasures: UnsafeMutablePointer<Int128>
@@ -223,6 +225,7 @@ final class StructuredScanner {
         scratchCapacity = layout.maxLength + 16
         scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
         keyBuffer = .allocate(byteCount: 64, alignment: 8)
+        reading = RecordReading(layout: layout, capacity: scratchCapacity)
         hasExternals = .allocate(capacity: count)
         hasExternals.initialize(from: layout.records.map { !$0.externals.isEmpty }, count: count)
         let allExternal = layout.records.flatMap { $0.externals.map(\.field) }
@@ -271,6 +274,7 @@ final class StructuredScanner {
         merchantCacheValid.deallocate()
         scratch.deallocate()
         keyBuffer.deallocate()
+        reading.deallocate()
         groupMeasures.deallocate()
         fileMeasures.deallocate()
         hasExternals.deallocate()

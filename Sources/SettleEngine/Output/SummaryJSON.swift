@@ -68,6 +68,10 @@ struct SummaryJSON {
             json.string("layout", file.layoutName)
             json.number("size_bytes", file.sizeBytes)
             json.string("framing", file.framing.rawValue)
+            // A layout that declares its encoding: the code page this file was read in.
+            if file.layout.spec.encoding != .ascii, let structured = file.layout.structured {
+                json.string("encoding", structured.codePage.rawValue)
+            }
             json.number("records", results.reduce(0) { $0 + $1.records })
             json.number("valid", results.reduce(0) { $0 + $1.validDetails })
             json.number("rejected", results.reduce(0) { $0 + $1.rejected } + file.fileRejects.count)
