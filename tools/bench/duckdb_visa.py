@@ -30,7 +30,7 @@ COPY (
   drafts AS (
     SELECT txn,
            max(CASE WHEN seq = '0' THEN tc END)                                 AS tc,
-           max(CASE WHEN seq = '0' THEN CAST(substr(line, 77, 12) AS BIGINT) END) AS amount,
+           max(CASE WHEN seq = '0' THEN TRY_CAST(substr(line, 77, 12) AS BIGINT) END) AS amount,
            max(CASE WHEN seq = '0' THEN substr(line, 89, 3) END)                AS currency,
            max(CASE WHEN seq = '1' THEN trim(substr(line, 81, 15)) END)         AS merchant_id,
            coalesce(max(CASE WHEN seq = '5' AND trim(substr(line, 92, 15)) <> ''

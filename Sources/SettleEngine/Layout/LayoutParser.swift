@@ -332,7 +332,7 @@ private struct Reader {
             if text != "group" { fail(.badValue, "\(path).ordinal", "expected 'group' (the group's position in its file)", map["ordinal"]) }
         }
         if measures != 1 {
-            fail(.badValue, path, "expected exactly one of 'count', 'sum', 'equals' or 'ordinal'", node)
+            fail(.badValue, path, "expected exactly one of 'count', 'sum' or 'equals' (or 'ordinal')", node)
         }
         var modulo: Int128?
         if let text = string(map, "modulo", path, required: false) {

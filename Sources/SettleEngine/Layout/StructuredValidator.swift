@@ -131,8 +131,7 @@ enum StructuredValidator {
             add(.missingRole, path, "a detail needs a field with the role 'amount'", record.line)
             return
         }
-        if !resolved.contains(where: { $0.role == .direction }) && amount.field.type != .signedAmount
-            && amount.field.type != .signedTrailing {
+        if !resolved.contains(where: { $0.role == .direction }) && amount.field.type != .signedAmount {
             add(.missingRole, path, "a detail needs a 'direction' field, or a signed_amount amount whose sign gives it", record.line)
         }
     }
@@ -141,9 +140,13 @@ enum StructuredValidator {
     private static func check(_ role: FieldRole, _ field: FieldSpec, path fieldPath: String,
                               add: (LayoutIssue.Code, String, String, Int?) -> Void) {
         switch role {
-        case .amount, .fee:
+        case .amount:
+            if field.type != .amount && field.type != .signedAmount {
+                add(.badValue, fieldPath, "role 'amount' needs type amount or signed_amount", field.line)
+            }
+        case .fee:
             if field.type != .amount && field.type != .signedAmount && field.type != .signedTrailing {
-                add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount, signed_amount or signed_trailing", field.line)
+                add(.badValue, fieldPath, "role 'fee' needs type amount, signed_amount or signed_trailing", field.line)
             }
         case .direction:
             let debits = field.debitValues.isEmpty ? [field.debit].compactMap { $0 } : field.debitValues

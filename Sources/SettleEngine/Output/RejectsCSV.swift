@@ -57,10 +57,8 @@ public enum RejectsCSV {
                 fieldName = record.externals[at].label
                 detail = RecordValidator.explain(entry.reason, field: record.externals[at].spec, value: nil)
             } else if at - record.externals.count < record.continuations.count {
-                let continuation = record.continuations[at - record.externals.count]
-                let expected = layout.records[continuation].name
+                let expected = layout.records[record.continuations[at - record.externals.count]].name
                 detail = "no continuation '\(expected)' follows this detail\(kind): its roles read fields of it"
-                fieldName = record.externals.first { $0.continuation == continuation }?.label ?? expected
             }
         }
         switch entry.reason {

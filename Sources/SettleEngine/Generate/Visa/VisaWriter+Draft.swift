@@ -28,7 +28,7 @@ extension VisaWriter {
         let reject: (reason: String, field: String)? = switch fault {
         case .badAmount?: ("bad_amount", "source_amount")
         case .unknownCode?: ("bad_code", "transaction_code")
-        case .noTCR1?: ("missing_continuation", "tcr1.card_acceptor_id")
+        case .noTCR1?: ("missing_continuation", "")
         case .overlong?: ("overlong_record", "")
         default: nil
         }
