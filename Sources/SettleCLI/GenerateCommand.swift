@@ -91,12 +91,29 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("mastercard-ipm: ebcdic-cp500, ebcdic-cp037 or ascii.", valueName: "ENCODING"))
     var ipmEncoding: String = "ebcdic-cp500"
 
+    @Option(help: ArgumentHelp("visa-ctf: the file's code page, ascii, ebcdic-cp500 or ebcdic-cp037.", valueName: "CODEPAGE"))
+    var encoding: String = "ascii"
+
+    @Option(help: ArgumentHelp("visa-ctf: line ends, lf, crlf or none (fixed 168-byte blocks).", valueName: "FORM"))
+    var lineEnd: String = "lf"
+
     /// `--layout nacha` selects the NACHA generator (its own format, not a flat layout's records).
     var isNacha: Bool { layout == "nacha" }
+    /// `--layout visa-ctf` selects the Visa CTF generator.
+    var isVisa: Bool { layout == "visa-ctf" }
 
     func validate() throws {
         if isIPM {
             try validateIPM()
+            return
+        } else if isVisa {
+            if let problem = VisaGeneratorOptions.problem(transactions: records, merchants: merchants, seed: seed, faultRate: faults,
+                                                          ledgerFiles: ledgerFiles) {
+                throw ValidationError(problem)
+            }
+            if CodePage(rawValue: encoding) == nil { throw ValidationError("--encoding must be ascii, ebcdic-cp500 or ebcdic-cp037") }
+            if VisaGeneratorOptions.LineEnd(rawValue: lineEnd) == nil { throw ValidationError("--line-end must be lf, crlf or none") }
+            try validateLedgerStyle()
             return
         }
         if isNacha {
@@ -131,6 +148,9 @@ struct GenerateCommand: ParsableCommand {
         if isIPM {
             try runIPM()
             return
+        } else if isVisa {
+            try runVisa()
+            return
         }
         if isNacha {
             try runNacha()
@@ -160,6 +180,21 @@ struct GenerateCommand: ParsableCommand {
             + "\(report.duplicates) duplicates), \(report.ledgerRows) ledger rows (\(report.ledgerRejected) unreadable), "
             + "\(report.mismatches) mismatches, \(report.settlementBytes) bytes "
             + "in \(out) in \(String(format: "%.2f", seconds)) s (\(perSecond) records/s)")
+    }
+
+    private func runVisa() throws {
+        let report: VisaGenerationReport
+        do {
+            let options = try VisaGeneratorOptions(transactions: records, merchants: merchants, seed: seed, faultRate: faults,
+                                                   codePage: CodePage(rawValue: encoding) ?? .ascii,
+                                                   lineEnd: VisaGeneratorOptions.LineEnd(rawValue: lineEnd) ?? .lf, outputDirectory: out,
+                                                   ledgerStyle: LedgerStyle(rawValue: ledgerStyle) ?? .plain, ledgerFiles: ledgerFiles)
+            report = try VisaGenerator.run(options)
+        } catch {
+            throw fail(error)
+        }
+        printError("settle generate: \(report.transactions) Visa transactions, \(report.records) records, \(report.batches) batches, "
+            + "\(report.rejected) rejects, \(report.fileBytes) bytes, \(report.ledgerRows) ledger rows, \(report.mismatches) mismatches in \(out)")
     }
 
     private func runNacha() throws {

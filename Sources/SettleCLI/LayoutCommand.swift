@@ -117,6 +117,7 @@ enum LayoutTable {
                     default: measure = "sum of \(String(describing: sum)) amounts"
                     }
                 case .equals(let name): measure = "equal to the group header's \(name)"
+                case .ordinal: measure = "the group's position in its file"
                 }
                 if let modulo = control.modulo { measure += " mod \(modulo)" }
                 if let per = control.per { measure += " per \(per), rounded up" }

@@ -367,25 +367,8 @@ struct StructuredLayoutTests {
     /// and the same totals, rejects, checks and warnings whatever the partition size and workers.
     @Test("damaged files give the same results whatever the partitions", arguments: 1...12)
     func damagedInvariance(seed: Int) async throws {
-        var random = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            random = random &* 6364136223846793005 &+ 1442695040888963407
-            return Int((random >> 33) % UInt64(bound))
-        }
         var bytes = Self.build(seed: UInt64(seed), files: 2, longGroup: 60).bytes()
-        for _ in 0..<(3 + next(4)) {
-            let at = next(bytes.count)
-            switch next(5) {
-            case 0: bytes.removeSubrange(at..<min(bytes.count, at + 1 + next(60)))
-            case 1: bytes.insert(contentsOf: Array("GARBAGE LINE \(next(1000))\n".utf8), at: at)
-            case 2:
-                let start = bytes[..<at].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-                let end = bytes[at...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
-                bytes.insert(contentsOf: Array(bytes[start..<end]), at: end)
-            case 3: bytes[at] = UInt8(ascii: ["D", "C", "T", "B", "Z", "A", "9"][next(7)])
-            default: bytes.removeLast(next(30))
-            }
-        }
+        Damage.apply(to: &bytes, seed: seed, replacements: Array("DCTBZA9".utf8))
         for strict in [[], ["--strict"]] {
             let base = try await aggregate(bytes, strict)
             try #require(base.run.outcome.exitStatus == 0 || base.run.outcome.exitStatus == 1, "\(base.run.outcome)")

@@ -333,7 +333,7 @@ struct Recount {
         switch field.type {
         case .digits, .amount: return isDigits(value) ? nil : "not digits"
         case .date: return isDate(value) ? nil : "not a date"
-        case .signedAmount: return "the generator writes no signed amounts"
+        case .signedAmount, .signedTrailing: return "the generator writes no signed amounts"
         case .code: return field.acceptedCodes.contains(value) ? nil : "unknown code"
         case .text:
             if value.allSatisfy({ $0 == " " }) { return "blank" }

@@ -49,49 +49,9 @@ section_nacha() {
         "$lines lines, $(mib "$bytes") MiB"
     warm "$ref_dir/settlement.dat"; warm "$file"; warm "$file"
 
-    # The reference layout on its own file, in the same run: the yardstick.
-    local r_walls=() r_ok=1 i
-    for ((i = 1; i <= RUNS; i++)); do
-        run_settle "nacha-ref-$i" "$ref_dir/settlement.dat" "$OUT/nacha-ref" --workers "$WORKERS" || { r_ok=0; continue; }
-        check_settle_totals nacha "$OUT/nacha-ref" "$ref_dir" || r_ok=0
-        r_walls+=("$(json "$M_JSON" wall_s)")
-        say "settle --layout reference run $i: ${r_walls[-1]} s wall"
-    done
-    local r_best="" r_median
-    if ((${#r_walls[@]})); then
-        read -r r_best r_median < <(best_median "${r_walls[@]}")
-        say "settle --layout reference: best $r_best s, median $r_median s; $(millions "$(rate "$RECORDS" "$r_best")") records/s (best)"
-        result nacha "reference: settle wall best / median, s" "$r_best / $r_median"
-        result nacha "reference: records/s (best)" "$(millions "$(rate "$RECORDS" "$r_best")")"
-    fi
-
-    # settle --layout nacha: exit 0 is required (check_run), totals byte-identical, no failed control.
-    local walls=() rss=() maps=() ok=1
-    for ((i = 1; i <= RUNS; i++)); do
-        local name="nacha-settle-$i" outdir="$OUT/nacha-settle"
-        rm -rf "$outdir"
-        M_JSON="$LOGS/$name.measure.json"
-        measure "$M_JSON" --stderr "$LOGS/$name.stderr" -- \
-            "$BIN" aggregate "$file" --layout nacha --out "$outdir" --workers "$WORKERS"
-        check_run nacha "$M_JSON" "$LOGS/$name.stderr" "settle aggregate --layout nacha run $i" || { ok=0; continue; }
-        check_settle_totals nacha "$outdir" "$dir" || ok=0
-        local failed
-        failed=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["result"]["files"][0]["checks_failed"])' \
-            "$outdir/summary.json" 2>/dev/null || echo missing)
-        if [[ $failed != 0 ]]; then
-            fail nacha "settle --layout nacha run $i: checks_failed = $failed (expected 0: every control of the file holds)"
-            ok=0
-        fi
-        walls+=("$(json "$M_JSON" wall_s)")
-        rss+=("$(json "$M_JSON" max_rss_bytes)")
-        maps+=("$(json "$outdir/summary.json" run.stage_seconds.map)")
-        say "settle --layout nacha run $i: ${walls[-1]} s wall, map ${maps[-1]} s, peak RSS $(mib "${rss[-1]}") MiB"
-    done
-    ((${#walls[@]})) || { result nacha "settle --layout nacha" "FAILED"; return; }
-    local best median max_rss
-    read -r best median < <(best_median "${walls[@]}")
-    max_rss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
-    ((ok)) && say "settle --layout nacha: totals.csv byte-identical to the ground truth, exit 0, no failed control, in all $RUNS runs"
+    reference_yardstick nacha "$ref_dir"
+    layout_runs nacha nacha "$file" "$dir" || return
+    local best=$L_BEST median=$L_MEDIAN max_rss=$L_MAX_RSS ok=$L_OK r_best=$R_BEST
     local entry_rate line_rate
     entry_rate=$(rate "$entries" "$best")
     line_rate=$(rate "$lines" "$best")
@@ -108,21 +68,83 @@ section_nacha() {
         result nacha "nacha lines/s vs reference records/s" "$share"
     fi
 
+    duckdb_runs nacha duckdb_nacha.py "$file" "$truth" "$entries" entries "$best" "$median"
+}
+
+# reference_yardstick SECTION REF_DIR: the reference layout on its own file in the same run; sets
+# R_BEST (empty when no run succeeded).
+reference_yardstick() {
+    local section=$1 ref_dir=$2
+    local r_walls=() r_ok=1 i
+    R_BEST=""
+    for ((i = 1; i <= RUNS; i++)); do
+        run_settle "$section-ref-$i" "$ref_dir/settlement.dat" "$OUT/$section-ref" --workers "$WORKERS" || { r_ok=0; continue; }
+        check_settle_totals "$section" "$OUT/$section-ref" "$ref_dir" || r_ok=0
+        r_walls+=("$(json "$M_JSON" wall_s)")
+        say "settle --layout reference run $i: ${r_walls[-1]} s wall"
+    done
+    local r_median
+    if ((${#r_walls[@]})); then
+        read -r R_BEST r_median < <(best_median "${r_walls[@]}")
+        say "settle --layout reference: best $R_BEST s, median $r_median s; $(millions "$(rate "$RECORDS" "$R_BEST")") records/s (best)"
+        result "$section" "reference: settle wall best / median, s" "$R_BEST / $r_median"
+        result "$section" "reference: records/s (best)" "$(millions "$(rate "$RECORDS" "$R_BEST")")"
+    fi
+}
+
+# layout_runs SECTION LAYOUT FILE DIR: settle aggregate --layout LAYOUT on FILE, RUNS times: exit 0
+# required, totals byte-identical to DIR/expected, no failed control. Sets L_BEST, L_MEDIAN,
+# L_MAX_RSS and L_OK; fails (return 1) when no run succeeded.
+layout_runs() {
+    local section=$1 layout=$2 file=$3 dir=$4
+    local walls=() rss=() maps=() ok=1 i
+    for ((i = 1; i <= RUNS; i++)); do
+        local name="$section-settle-$i" outdir="$OUT/$section-settle"
+        rm -rf "$outdir"
+        M_JSON="$LOGS/$name.measure.json"
+        measure "$M_JSON" --stderr "$LOGS/$name.stderr" -- \
+            "$BIN" aggregate "$file" --layout "$layout" --out "$outdir" --workers "$WORKERS"
+        check_run "$section" "$M_JSON" "$LOGS/$name.stderr" "settle aggregate --layout $layout run $i" || { ok=0; continue; }
+        check_settle_totals "$section" "$outdir" "$dir" || ok=0
+        local failed
+        failed=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["result"]["files"][0]["checks_failed"])' \
+            "$outdir/summary.json" 2>/dev/null || echo missing)
+        if [[ $failed != 0 ]]; then
+            fail "$section" "settle --layout $layout run $i: checks_failed = $failed (expected 0: every control of the file holds)"
+            ok=0
+        fi
+        walls+=("$(json "$M_JSON" wall_s)")
+        rss+=("$(json "$M_JSON" max_rss_bytes)")
+        maps+=("$(json "$outdir/summary.json" run.stage_seconds.map)")
+        say "settle --layout $layout run $i: ${walls[-1]} s wall, map ${maps[-1]} s, peak RSS $(mib "${rss[-1]}") MiB"
+    done
+    ((${#walls[@]})) || { result "$section" "settle --layout $layout" "FAILED"; return 1; }
+    read -r L_BEST L_MEDIAN < <(best_median "${walls[@]}")
+    L_MAX_RSS=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+    L_OK=$ok
+    ((ok)) && say "settle --layout $layout: totals.csv byte-identical to the ground truth, exit 0, no failed control, in all $RUNS runs"
+    return 0
+}
+
+# duckdb_runs SECTION SCRIPT FILE TRUTH COUNT UNIT SETTLE_BEST SETTLE_MEDIAN: DuckDB's query SCRIPT on
+# FILE, RUNS times, totals against TRUTH, and its ratio to settle's wall times.
+duckdb_runs() {
+    local section=$1 script=$2 file=$3 truth=$4 entries=$5 unit=$6 best=$7 median=$8
     if [[ $SKIP_DUCKDB == 1 ]]; then
         say "DuckDB skipped (--no-duckdb)"
         return
     fi
-    local d_walls=() d_queries=() d_rss=() d_ok=1
+    local d_walls=() d_queries=() d_rss=() d_ok=1 i
     for ((i = 1; i <= RUNS; i++)); do
-        rm -f "$OUT/duckdb-nacha.csv"
+        rm -f "$OUT/duckdb-$section.csv"
         mkdir -p "$OUT"
-        local log="$LOGS/nacha-duckdb-$i"
+        local log="$LOGS/$section-duckdb-$i"
         measure "$log.measure.json" --stderr "$log.stderr" -- \
-            "$VENV/bin/python" "$BENCH_DIR/duckdb_nacha.py" "$file" "$OUT/duckdb-nacha.csv" "$WORKERS"
-        check_run nacha "$log.measure.json" "$log.stderr" "DuckDB run $i" || { d_ok=0; continue; }
-        if ! "$PYTHON" "$BENCH_DIR/compare_totals.py" "$truth" "$OUT/duckdb-nacha.csv" "duckdb nacha run $i" >"$log.compare"; then
+            "$VENV/bin/python" "$BENCH_DIR/$script" "$file" "$OUT/duckdb-$section.csv" "$WORKERS"
+        check_run "$section" "$log.measure.json" "$log.stderr" "DuckDB run $i" || { d_ok=0; continue; }
+        if ! "$PYTHON" "$BENCH_DIR/compare_totals.py" "$truth" "$OUT/duckdb-$section.csv" "duckdb $section run $i" >"$log.compare"; then
             cat "$log.compare" >&2
-            fail nacha "DuckDB totals differ from the ground truth (run $i)"
+            fail "$section" "DuckDB totals differ from the ground truth (run $i)"
             d_ok=0
         fi
         d_walls+=("$(json "$log.measure.json" wall_s)")
@@ -139,11 +161,11 @@ section_nacha() {
     local ratio_best ratio_median
     ratio_best=$(calc 'sprintf("%.2f", d / s)' "d=$d_best" "s=$best")
     ratio_median=$(calc 'sprintf("%.2f", d / s)' "d=$d_median" "s=$median")
-    say "duckdb: best $d_best s, median $d_median s (query alone: best $q_best s); $(millions "$(rate "$entries" "$d_best")") entries/s;" \
+    say "duckdb: best $d_best s, median $d_median s (query alone: best $q_best s); $(millions "$(rate "$entries" "$d_best")") $unit/s;" \
         "peak RSS $(mib "$d_max_rss") MiB; ratio DuckDB/settle ${ratio_best}x (best), ${ratio_median}x (median)"
-    result nacha "duckdb wall best / median, s (query alone)" "$d_best / $d_median ($q_best)"
-    result nacha "duckdb entries/s (best)" "$(millions "$(rate "$entries" "$d_best")")"
-    result nacha "duckdb peak RSS, MiB" "$(mib "$d_max_rss")"
-    result nacha "duckdb totals vs ground truth" "$( ((d_ok)) && echo equal || echo MISMATCH)"
-    result nacha "ratio DuckDB/settle on NACHA (best, median)" "${ratio_best}x, ${ratio_median}x"
+    result "$section" "duckdb wall best / median, s (query alone)" "$d_best / $d_median ($q_best)"
+    result "$section" "duckdb $unit/s (best)" "$(millions "$(rate "$entries" "$d_best")")"
+    result "$section" "duckdb peak RSS, MiB" "$(mib "$d_max_rss")"
+    result "$section" "duckdb totals vs ground truth" "$( ((d_ok)) && echo equal || echo MISMATCH)"
+    result "$section" "ratio DuckDB/settle on $section (best, median)" "${ratio_best}x, ${ratio_median}x"
 }

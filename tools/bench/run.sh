@@ -2,7 +2,7 @@
 # tools/bench/run.sh: wall time, scaling, memory and allocations of `settle aggregate`, with DuckDB
 # as the baseline on the same file. See tools/bench/README.md for what each section measures.
 #
-#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | nacha | ipm | clean]...
+#   tools/bench/run.sh [options] [all | duckdb | scaling | memory | alloc | resume | reconcile | nacha | ipm | visa | clean]...
 #
 # Every figure comes from this run: the binary is built (or taken from SETTLE_BIN), the files are
 # generated with a fixed seed, and each output is checked against the generator's ground truth.
@@ -34,6 +34,8 @@ RECON_DUCKDB_MODES=${RECON_DUCKDB_MODES:-"join exact"}  # DuckDB queries: plain 
 NACHA_RECORDS=${NACHA_RECORDS:-}        # entries of the NACHA file (default: RECORDS, at most NACHA_MAX_ENTRIES)
 NACHA_MAX_ENTRIES=8500000               # the most `settle generate --layout nacha` writes (6-digit block count)
 NACHA_MERCHANTS=${NACHA_MERCHANTS:-20000}
+VISA_RECORDS=${VISA_RECORDS:-}          # transactions of the Visa file (default: RECORDS)
+VISA_MERCHANTS=${VISA_MERCHANTS:-20000}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}         # seconds before one settle or DuckDB run counts as hung
 KEEP_DATA=${KEEP_DATA:-0}               # 1: keep generated files and outputs for the next run
 SETTLE_BIN=${SETTLE_BIN:-}              # use this binary instead of building one
@@ -55,6 +57,8 @@ sections (default: all):
             MB/s, the RDW walk vs the map stage) next to the reference layout and cardutil on a sample (not in all)
   nacha     settle aggregate --layout nacha on a generated NACHA file (entries/s, lines/s) next to the
             reference layout's records/s in the same run, and DuckDB (a window function) on the same file
+  visa      settle aggregate --layout visa-ctf on a generated Visa CTF file (ASCII, LF) next to the
+            reference layout's records/s, and DuckDB (a window function numbering transactions)
   all       all of the above
   clean     remove the whole scratch directory ($SCRATCH)
 
@@ -84,7 +88,7 @@ while (($#)); do
         --settle-bin) SETTLE_BIN=$2; shift 2 ;;
         --keep-data) KEEP_DATA=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        all|duckdb|scaling|memory|alloc|resume|reconcile|nacha|ipm|clean) SECTIONS+=("$1"); shift ;;
+        all|duckdb|scaling|memory|alloc|resume|reconcile|nacha|ipm|visa|clean) SECTIONS+=("$1"); shift ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
@@ -99,7 +103,7 @@ VENV=${VENV:-$SCRATCH/venv}             # DuckDB's venv (installed there when mi
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume reconcile nacha ipm; do
+for part in common timing memory alloc resume reconcile nacha ipm visa; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
@@ -117,7 +121,7 @@ mkdir -p "$SCRATCH" "$DATA" "$OUT" "$LOGS"
 trap cleanup EXIT
 print_machine
 build_settle
-if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* || " ${SECTIONS[*]} " == *" nacha "* ]]; then
+if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* || " ${SECTIONS[*]} " == *" nacha "* || " ${SECTIONS[*]} " == *" visa "* ]]; then
     install_duckdb
 else
     SKIP_DUCKDB=1

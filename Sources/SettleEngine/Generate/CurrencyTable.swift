@@ -62,7 +62,7 @@ struct CurrencyTable {
                 let known = Self.known.first { $0.alpha == value || $0.numeric == value }
                 return (value, known?.minorUnits ?? Self.otherMinorUnits[value] ?? 2, known?.homeWeight ?? 5)
             }
-        case .amount, .signedAmount, .date:
+        case .amount, .signedAmount, .signedTrailing, .date:
             throw SettleError(.usage, "the generator cannot write currencies into field '\(fieldName)' of type \(fieldType.rawValue)")
         }
         let currencies = entries.map { entry in

@@ -132,7 +132,7 @@ struct GeneratorLayout {
                     sawDate = true
                 case (nil, .digits): fill = .digits
                 case (nil, .amount): fill = .smallAmount
-                case (nil, .signedAmount):
+                case (nil, .signedAmount), (nil, .signedTrailing):
                     throw SettleError(.usage, "the generator does not write signed_amount fields ('\(field.name)')")
                 case (nil, .text):
                     fill = .text(pool: pools.count)

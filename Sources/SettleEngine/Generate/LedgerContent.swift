@@ -25,6 +25,13 @@ struct LedgerContent {
         bookingDates = fileDate.digits
     }
 
+    /// A Visa file's: full 23-digit ARNs, every transaction booked on `fileDate`.
+    init(arns: ARNWriter, fileDate: CalendarDate) {
+        self.arns = arns
+        referenceLength = ARNWriter.length
+        bookingDates = fileDate.digits
+    }
+
     /// Writes the reference of `transaction` into `referenceLength` bytes at `offset`.
     func writeReference(of transaction: Transaction, into bytes: inout [UInt8], at offset: Int) {
         guard arns != nil else {

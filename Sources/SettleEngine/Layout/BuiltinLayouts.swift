@@ -8,6 +8,7 @@ public enum BuiltinLayouts {
         "mastercard-ipm": mastercard_ipm,
         "nacha": nacha,
         "reference": reference,
+        "visa-ctf": visa_ctf,
         "wide": wide,
     ]
 
@@ -743,6 +744,141 @@ records:
       - {name: total_debit,  start: 14, length: 18, type: amount, role: control_debit}
       - {name: total_credit, start: 32, length: 18, type: amount, role: control_credit}
       - {name: total_fee,    start: 50, length: 18, type: amount, role: control_fee}
+
+"""#
+
+    static let visa_ctf = #"""
+# Visa Base II clearing (CTF): 168-byte transaction component records (TCRs), ASCII or EBCDIC, with LF,
+# CRLF or no line ends. Positions 1-2 are the transaction code (TC), 3 its qualifier, 4 the TCR
+# sequence number: 0 starts a transaction, 1-9 and A-E continue it. TC 90 is the file header, TC 91
+# closes each batch (batches have no header), TC 92 closes the file.
+# The merchant is TCR 1's card acceptor id; amount and currency are TCR 0's source amount and its
+# ISO 4217 numeric currency (amounts in that currency's minor units); the fee is TCR 5's interchange
+# fee with its sign (107) and 6 implied decimals, so totals are in millionths (amount_scale 6).
+# Positions are 1-based and inclusive. See docs/structured-layouts.md and the README's Visa section.
+name: visa-ctf
+record_length: 168
+terminator: auto
+encoding: auto
+record_type: {start: 1, length: 2}
+after_trailer: reject
+records:
+  # The header has no qualifier or sequence byte: it is recognised by positions 1-2 alone.
+  - kind: file_header
+    code: "90"
+    fields:
+      - {name: processing_bin,         start: 3,   length: 6,  type: digits}
+      - {name: processing_date,        start: 9,   length: 5,  type: digits}
+
+  # Monetary transactions: the TCR 0s that carry an amount (fee collections 10 and funds
+  # disbursements 20 are counted, but their amounts are not summed: see the README).
+  - kind: group_trailer
+    name: batch_trailer
+    code: "91"
+    fields: &trailer_fields
+      - {name: bin,                    start: 5,   length: 6,  type: digits}
+      - {name: processing_date,        start: 11,  length: 5,  type: digits}
+      - {name: destination_amount,     start: 16,  length: 15, type: digits}
+      - {name: monetary_transactions,  start: 31,  length: 12, type: digits}
+      - {name: batch_number,           start: 43,  length: 6,  type: digits}
+      - {name: tcr_count,              start: 49,  length: 12, type: digits}
+      - {name: center_batch_id,        start: 67,  length: 8,  type: text, optional: true}
+      - {name: transactions,           start: 75,  length: 9,  type: digits}
+      - {name: source_amount,          start: 102, length: 15, type: digits}
+    controls: &trailer_controls
+      - {name: destination_amount,    field: destination_amount,    sum: destination_amount, where: &monetary
+           {field: transaction_code, in: ["05", "06", "07", "10", "15", "16", "17", "20", "25", "26", "27", "35", "36", "37"]}}
+      - {name: monetary_transactions, field: monetary_transactions, count: [detail, other], where: *monetary}
+      - {name: tcr_count,             field: tcr_count,             count: [all]}
+      - {name: transactions,          field: transactions,          count: [detail, other]}
+      - {name: source_amount,         field: source_amount,         sum: source_amount, where: *monetary}
+      - {name: batch_number,          field: batch_number,          ordinal: group}
+
+  - kind: file_trailer
+    code: "92"
+    fields: *trailer_fields
+    controls:
+      - {name: destination_amount,    field: destination_amount,    sum: destination_amount, where: *monetary}
+      - {name: monetary_transactions, field: monetary_transactions, count: [detail, other], where: *monetary}
+      - {name: tcr_count,             field: tcr_count,             count: [all]}
+      - {name: transactions,          field: transactions,          count: [detail, other]}
+      - {name: source_amount,         field: source_amount,         sum: source_amount, where: *monetary}
+      - {name: batch_number,          field: batch_number,          count: [group_trailer]}
+
+  # Continuations: recognised by the sequence byte (4) alone, whatever their TC.
+  - kind: continuation
+    name: tcr1
+    code_at: [{start: 4, length: 1}]
+    code: "1"
+    fields:
+      - {name: card_acceptor_id,       start: 81,  length: 15, type: text}
+      - {name: terminal_id,            start: 96,  length: 8,  type: text, optional: true}
+  - kind: continuation
+    name: tcr5
+    code_at: [{start: 4, length: 1}]
+    code: "5"
+    fields:
+      - {name: interchange_fee,        start: 92,  length: 16, type: signed_trailing, scale: 6, optional: true}
+  - kind: continuation
+    name: tcr7
+    code_at: [{start: 4, length: 1}]
+    code: "7"
+    fields:
+      - {name: chip_transaction_type,  start: 5,   length: 2,  type: text, optional: true}
+  - {kind: continuation, name: tcr2, code_at: [{start: 4, length: 1}], code: "2"}
+  - {kind: continuation, name: tcr3, code_at: [{start: 4, length: 1}], code: "3"}
+  - {kind: continuation, name: tcr4, code_at: [{start: 4, length: 1}], code: "4"}
+  - {kind: continuation, name: tcr6, code_at: [{start: 4, length: 1}], code: "6"}
+  - {kind: continuation, name: tcr8, code_at: [{start: 4, length: 1}], code: "8"}
+  - {kind: continuation, name: tcr9, code_at: [{start: 4, length: 1}], code: "9"}
+  - {kind: continuation, name: tcra, code_at: [{start: 4, length: 1}], code: "A"}
+  - {kind: continuation, name: tcrb, code_at: [{start: 4, length: 1}], code: "B"}
+  - {kind: continuation, name: tcrc, code_at: [{start: 4, length: 1}], code: "C"}
+  - {kind: continuation, name: tcrd, code_at: [{start: 4, length: 1}], code: "D"}
+  - {kind: continuation, name: tcre, code_at: [{start: 4, length: 1}], code: "E"}
+
+  # TCR 0s of transactions outside the totals: returned items 01-04, fee collection 10, funds
+  # disbursement 20, member settlement data 46, text messages 50-52 and the other known codes.
+  - {kind: other, name: returned_credit,      code: "01", match: [{start: 4, value: "0"}], fields: &other_fields
+       [{name: transaction_code, start: 1, length: 2, type: text}]}
+  - {kind: other, name: returned_debit,       code: "02", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: returned_nonfinancial, code: "03", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: reclassification,     code: "04", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: money_transfer,       code: "09", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: fee_collection,       code: "10", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: money_transfer_reversal, code: "19", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: funds_disbursement,   code: "20", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: fraud_advice,         code: "40", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: member_settlement,    code: "46", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: general_delivery,     code: "50", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: retrieval_request,    code: "51", match: [{start: 4, value: "0"}], fields: *other_fields}
+  - {kind: other, name: retrieval_response,   code: "52", match: [{start: 4, value: "0"}], fields: *other_fields}
+
+  # Drafts, chargebacks and reversals: any other TC with sequence 0. An unknown TC is rejected as a
+  # bad transaction_code.
+  - kind: detail
+    name: draft
+    code_at: [{start: 4, length: 1}]
+    code: "0"
+    roles: {merchant: tcr1.card_acceptor_id, fee: tcr5.interchange_fee}
+    fields:
+      - {name: transaction_code,       start: 1,   length: 2,  type: code, role: direction,
+         debit: ["05", "07", "16", "26", "35", "37"], credit: ["06", "15", "17", "25", "27", "36"]}
+      - {name: qualifier,              start: 3,   length: 1,  type: text, optional: true}
+      - {name: account_number,         start: 5,   length: 16, type: text, sensitive: true}
+      - {name: account_extension,      start: 21,  length: 3,  type: text, optional: true, sensitive: true}
+      - {name: arn,                    start: 27,  length: 23, type: digits, role: reference}
+      - {name: acquirer_business_id,   start: 50,  length: 8,  type: text, optional: true}
+      - {name: purchase_date,          start: 58,  length: 4,  type: text, optional: true}
+      - {name: destination_amount,     start: 62,  length: 12, type: amount}
+      - {name: destination_currency,   start: 74,  length: 3,  type: text, optional: true}
+      - {name: source_amount,          start: 77,  length: 12, type: amount, role: amount, scale: currency}
+      - {name: source_currency,        start: 89,  length: 3,  type: digits, role: currency, codes: iso4217-numeric}
+      - {name: merchant_name,          start: 92,  length: 25, type: text, optional: true}
+      - {name: merchant_city,          start: 117, length: 13, type: text, optional: true}
+      - {name: merchant_country,       start: 130, length: 3,  type: text, optional: true}
+      - {name: mcc,                    start: 133, length: 4,  type: text, optional: true}
+      - {name: central_processing_date, start: 164, length: 4, type: text, optional: true}
 
 """#
 

@@ -97,7 +97,8 @@ private struct Reader {
     }
 
     mutating func layout(_ root: Node, source: String) -> LayoutSpec? {
-        let allowed: Set = ["name", "record_length", "terminator", "record_type", "records", "currency", "merchant", "after_trailer"]
+        let allowed: Set = ["name", "record_length", "terminator", "record_type", "records", "currency", "merchant", "after_trailer",
+                            "encoding"]
         guard let map = mapping(root, "layout", allowed: allowed) else { return nil }
         let name = string(map, "name", "layout")
         let recordLength = int(map, "record_length", "layout", mapNode: root)
@@ -127,7 +128,7 @@ private struct Reader {
         if let node = map["records"], let list = node.sequence {
             structure = structured(map, records: list)
         } else {
-            for key in ["currency", "merchant", "after_trailer"] where map[key] != nil {
+            for key in ["currency", "merchant", "after_trailer", "encoding"] where map[key] != nil {
                 fail(.unknownKey, "layout", "'\(key)' is only for structured layouts (records written as a list)", map[key])
             }
         }
@@ -153,6 +154,7 @@ private struct Reader {
         var spec = LayoutSpec(name: name, recordLength: recordLength, terminator: terminator,
                               recordType: recordType, records: records, source: source)
         spec.structure = structure
+        spec.encoding = encoding(map)
         return spec
     }
 
@@ -287,7 +289,7 @@ private struct Reader {
     }
 
     mutating func control(_ node: Node, _ basePath: String) -> ControlSpec? {
-        let allowed: Set = ["name", "field", "count", "sum", "equals", "modulo", "per", "where", "unless_zero", "over"]
+        let allowed: Set = ["name", "field", "count", "sum", "equals", "modulo", "per", "where", "unless_zero", "over", "ordinal"]
         guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
         let name = string(map, "name", basePath)
         let path = name.map { "\(basePath) (\($0))" } ?? basePath
@@ -328,8 +330,13 @@ private struct Reader {
             measures += 1
             measure = .equals(text)
         }
+        if let text = string(map, "ordinal", path, required: false) {
+            measures += 1
+            measure = .ordinal
+            if text != "group" { fail(.badValue, "\(path).ordinal", "expected 'group' (the group's position in its file)", map["ordinal"]) }
+        }
         if measures != 1 {
-            fail(.badValue, path, "expected exactly one of 'count', 'sum' or 'equals'", node)
+            fail(.badValue, path, "expected exactly one of 'count', 'sum' or 'equals' (or 'ordinal')", node)
         }
         var modulo: Int128?
         if let text = string(map, "modulo", path, required: false) {
@@ -365,7 +372,7 @@ private struct Reader {
     }
 
     mutating func field(_ node: Node, _ basePath: String) -> FieldSpec? {
-        let allowed: Set = ["name", "start", "length", "type", "role", "sensitive", "optional", "values", "debit", "credit", "scale"]
+        let allowed: Set = ["name", "start", "length", "type", "role", "sensitive", "optional", "values", "debit", "credit", "scale", "codes"]
         guard let map = mapping(node, basePath, allowed: allowed) else { return nil }
         let name = string(map, "name", basePath)
         let path = name.map { "\(basePath) (\($0))" } ?? basePath
@@ -401,11 +408,13 @@ private struct Reader {
         let debit = debitValues.first ?? string(map, "debit", path, required: false)
         let credit = creditValues.first ?? string(map, "credit", path, required: false)
         var scale: Int?
+        var scaleFromCurrency = false
         if let text = string(map, "scale", path, required: false) {
-            if let value = Int(text), (0...6).contains(value) { scale = value } else {
-                fail(.badValue, "\(path).scale", "expected implied decimals 0 to 6, found '\(text)'", map["scale"])
+            if let value = Int(text), (0...6).contains(value) { scale = value } else if text == "currency" { scaleFromCurrency = true } else {
+                fail(.badValue, "\(path).scale", "expected implied decimals 0 to 6 or 'currency', found '\(text)'", map["scale"])
             }
         }
+        let numericCurrency = currencyCodes(map, path)
         let sensitive = bool(map, "sensitive", path)
         let optional = bool(map, "optional", path)
         guard let name, let start, let length, let type else { return nil }
@@ -415,6 +424,25 @@ private struct Reader {
         spec.debitValues = debitValues.count > 1 ? debitValues : []
         spec.creditValues = creditValues.count > 1 ? creditValues : []
         spec.scale = scale
+        spec.scaleFromCurrency = scaleFromCurrency
+        spec.numericCurrency = numericCurrency
         return spec
+    }
+
+    /// `encoding: ascii | ebcdic-cp500 | ebcdic-cp037 | auto` (ascii when absent).
+    mutating func encoding(_ map: Node.Mapping) -> LayoutEncoding {
+        guard let text = string(map, "encoding", "layout", required: false) else { return .ascii }
+        if let value = LayoutEncoding(rawValue: text) { return value }
+        let list = LayoutEncoding.allCases.map(\.rawValue).joined(separator: ", ")
+        fail(.badValue, "encoding", "unknown encoding '\(text)' (expected one of: \(list))", map["encoding"])
+        return .ascii
+    }
+
+    /// `codes: iso4217-numeric` on a currency field.
+    mutating func currencyCodes(_ map: Node.Mapping, _ path: String) -> Bool {
+        guard let text = string(map, "codes", path, required: false) else { return false }
+        if text == "iso4217-numeric" { return true }
+        fail(.badValue, "\(path).codes", "unknown code table '\(text)' (expected: iso4217-numeric)", map["codes"])
+        return false
     }
 }

@@ -20,6 +20,9 @@ public struct LayoutSpec: Sendable, Equatable {
     /// Set when the records are length-prefixed ISO 8583 messages (`message:`); the fields are then
     /// positions in each message's flat record (see `MessageSpec`).
     public var message: MessageSpec?
+    /// The code page the records are written in (`encoding:`; structured layouts). `auto` is
+    /// resolved per file by the planner, which compiles the layout again for what it found.
+    public var encoding: LayoutEncoding = .ascii
 
     public init(name: String, recordLength: Int, terminator: Terminator, recordType: [Position],
                 records: [RecordSpec], source: String) {
@@ -85,6 +88,9 @@ public enum FieldType: String, Sendable, CaseIterable {
     case amount
     /// Zoned decimal with an overpunched last character (structured layouts only).
     case signedAmount = "signed_amount"
+    /// Digits followed by one sign byte: `D`, `+` or blank positive, `C` or `-` negative
+    /// (structured layouts only; Visa's interchange fee and its sign).
+    case signedTrailing = "signed_trailing"
     /// `YYYYMMDD`, a real calendar date.
     case date
     /// One of a listed set of values.
@@ -136,6 +142,11 @@ public struct FieldSpec: Sendable, Equatable {
     public var creditValues: [String] = []
     /// Implied decimals of an amount (structured layouts; nil means 2).
     public var scale: Int?
+    /// `scale: currency`: the implied decimals are the minor units of the record's ISO 4217 currency.
+    public var scaleFromCurrency = false
+    /// `codes: iso4217-numeric`: the field holds an ISO 4217 numeric currency code (`840`), read as
+    /// its alpha code (`USD`).
+    public var numericCurrency = false
 
     public init(name: String, position: Position, type: FieldType, role: FieldRole? = nil,
                 sensitive: Bool = false, optional: Bool = false, values: [String] = [],
@@ -166,5 +177,6 @@ public struct FieldSpec: Sendable, Equatable {
             && lhs.role == rhs.role && lhs.sensitive == rhs.sensitive && lhs.optional == rhs.optional
             && lhs.values == rhs.values && lhs.debit == rhs.debit && lhs.credit == rhs.credit
             && lhs.debitValues == rhs.debitValues && lhs.creditValues == rhs.creditValues && lhs.scale == rhs.scale
+            && lhs.scaleFromCurrency == rhs.scaleFromCurrency && lhs.numericCurrency == rhs.numericCurrency
     }
 }

@@ -37,7 +37,8 @@ public enum LayoutValidator {
             codes[record.code] = record.kind
             validateFields(record.fields, kindName: record.kind.rawValue, recordLength: spec.recordLength, path: path, add: add)
             for (index, field) in record.fields.enumerated()
-            where field.type == .signedAmount || field.scale != nil || !field.debitValues.isEmpty || !field.creditValues.isEmpty {
+            where field.type == .signedAmount || field.type == .signedTrailing || field.scale != nil || field.scaleFromCurrency
+                || field.numericCurrency || !field.debitValues.isEmpty || !field.creditValues.isEmpty {
                 add(.badValue, "\(path).fields[\(index)] (\(field.name))",
                     "signed_amount, 'scale' and lists of debit or credit values need a structured layout (records written as a list)", field.line)
             }
@@ -69,7 +70,8 @@ public enum LayoutValidator {
             switch field.type {
             // A structured layout's control fields (not amounts of details) may be longer: ADV's 20 digits.
             case .amount where position.length > maxAmountDigits && (!structured || field.role != nil),
-                 .signedAmount where position.length > maxAmountDigits:
+                 .signedAmount where position.length > maxAmountDigits,
+                 .signedTrailing where position.length > maxAmountDigits + 1:
                 add(.fieldTooLong, fieldPath, "an amount has at most \(maxAmountDigits) digits, this one \(position.length)", field.line)
             case .code:
                 let accepted = field.acceptedCodes

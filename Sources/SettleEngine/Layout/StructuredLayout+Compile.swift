@@ -60,6 +60,7 @@ extension StructuredLayout {
         var slots: ContextSlots
         var measures: [Measure]
         var scale: Int
+        var codePage: CodePage
     }
 
     static func compiledField(_ field: FieldSpec, offset: Int, length: Int, index: Int) -> CompiledLayout.Field {
@@ -74,14 +75,15 @@ extension StructuredLayout {
             compiledField(field, offset: field.position.offset, length: field.position.length, index: fieldIndex)
         }
         let when = record.when
+        func encoded(_ text: String) -> [UInt8] { Self.encoded(text, context.codePage) }
         var compiled = Record(
             index: index, kind: record.kind, name: record.name, codeAt: (record.codeAt ?? spec.recordType).map { ($0.offset, $0.length) },
-            code: record.code.map { FieldDecoder.pack(Array($0.utf8)) } ?? 0, hasCode: record.code != nil,
-            matches: record.match.map { ($0.start - 1, $0.value.utf8.count, FieldDecoder.pack(Array($0.value.utf8))) },
+            code: record.code.map { FieldDecoder.pack(encoded($0)) } ?? 0, hasCode: record.code != nil,
+            matches: record.match.map { ($0.start - 1, $0.value.utf8.count, FieldDecoder.pack(encoded($0.value))) },
             whenSlot: when.flatMap { slots.slot($0.field) } ?? -1,
             whenValues: when?.values.map { Array($0.utf8) } ?? [],
             length: record.length ?? spec.recordLength,
-            fill: record.fill?.utf8.first,
+            fill: record.fill.flatMap { encoded($0).first },
             fields: fields, spec: record,
             sensitiveRanges: record.fields.filter(\.sensitive).map { $0.position.offset..<($0.position.offset + $0.position.length) },
             contextWrites: [])
@@ -97,6 +99,11 @@ extension StructuredLayout {
             needed.append(external.continuation)
         }
         compiled.continuations = needed
+        // A continuation whose role fields are all optional may be absent (Visa's TCR 5 fee): blanks.
+        let externals = compiled.externals
+        compiled.optionalContinuations = needed.filter { spec in
+            externals.filter { $0.continuation == spec }.allSatisfy(\.spec.optional)
+        }
         if record.kind == .detail { applyRoles(roleFields, to: &compiled, context) }
         compiled.updates = updates(of: compiled, context)
         return compiled
@@ -144,7 +151,8 @@ extension StructuredLayout {
         if let (amount, amountSpec) = roleFields[.amount] {
             compiled.amount = amount
             compiled.amountSigned = amountSpec.type == .signedAmount
-            compiled.amountMultiplier = power(context.scale - (amountSpec.scale ?? 2))
+            compiled.amountMultiplier = amountSpec.scaleFromCurrency ? 1 : power(context.scale - (amountSpec.scale ?? 2))
+            compiled.amountByCurrency = amountSpec.scaleFromCurrency
         }
         if let (direction, directionSpec) = roleFields[.direction] {
             compiled.direction = direction
@@ -156,6 +164,7 @@ extension StructuredLayout {
         if let (fee, feeSpec) = roleFields[.fee] {
             compiled.fee = fee
             compiled.feeSigned = feeSpec.type == .signedAmount
+            compiled.feeTrailing = feeSpec.type == .signedTrailing
             compiled.feeMultiplier = power(context.scale - (feeSpec.scale ?? 2))
         }
         compiled.reference = roleFields[.reference]?.0
@@ -190,6 +199,8 @@ extension StructuredLayout {
                 compiled.currency = .own(offset: currency.offset, length: currency.length)
             }
         }
+        compiled.currencyNumeric = Self.currencyIsNumeric(record, structure: structure, in: structure.records,
+                                                          roleField: roleFields[.currency]?.1)
     }
 
     /// The measures a record feeds.
@@ -204,7 +215,8 @@ extension StructuredLayout {
             if let kinds = measure.kinds {
                 guard kinds.contains(record.kind) else { continue }
             } else if let sum = measure.sum {
-                guard record.kind == .detail || measure.overAll else { continue }
+                // A field sum also adds the records of kind `other` that have the field (Visa's fee collections).
+                guard record.kind == .detail || measure.overAll || (record.kind == .other && Self.isFieldSum(sum)) else { continue }
                 switch sum {
                 case .debit: update.operation = .debit
                 case .credit: update.operation = .credit
@@ -218,7 +230,7 @@ extension StructuredLayout {
             }
             // Otherwise `count: all`.
             if let whereField = measure.whereField {
-                guard record.kind == .detail, let source = field(named: whereField) else { continue }
+                guard record.kind == .detail || record.kind == .other, let source = field(named: whereField) else { continue }
                 update.whereOffset = source.offset
                 update.whereLength = min(source.length, 8)
                 update.whereValues = measure.whereValues.map { value in

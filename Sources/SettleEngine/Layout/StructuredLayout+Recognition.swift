@@ -22,6 +22,8 @@ extension StructuredLayout {
     /// A line longer than a record whose UTF-8 characters number a record's length: read with each
     /// multi-byte character as one byte. Returns that character count, or nil.
     func multibyteLength(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int? {
+        // EBCDIC letters are UTF-8 continuation bytes: a long EBCDIC line is never multi-byte text.
+        guard codePage == .ascii else { return nil }
         var characters = 0
         for index in 0..<length where base.load(fromByteOffset: offset + index, as: UInt8.self) & 0xC0 != 0x80 { characters += 1 }
         guard characters != length, characters <= maxLength,

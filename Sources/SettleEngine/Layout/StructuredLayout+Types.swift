@@ -76,7 +76,8 @@ extension StructuredLayout {
     public struct Roles: Sendable {
         public var amountOffset = 0, amountLength = 0, hasAmount = false, amountSigned = false, amountMultiplier: Int64 = 1
         public var directionOffset = 0, directionLength = 0, hasDirection = false
-        public var feeOffset = 0, feeLength = 0, hasFee = false, feeSigned = false, feeMultiplier: Int64 = 1
+        public var feeOffset = 0, feeLength = 0, hasFee = false, feeSigned = false, feeTrailing = false, feeMultiplier: Int64 = 1
+        public var amountByCurrency = false, currencyNumeric = false
         public var referenceOffset = 0, referenceLength = 0, hasReference = false
     }
 
@@ -106,7 +107,12 @@ extension StructuredLayout {
         public var creditCodes: [UInt64] = []
         public var fee: CompiledLayout.Field?
         public var feeSigned = false
+        public var feeTrailing = false
         public var feeMultiplier: Int64 = 1
+        /// `scale: currency`: the amount is multiplied by its currency's factor (see `ISO4217`).
+        public var amountByCurrency = false
+        /// The currency source holds an ISO 4217 numeric code.
+        public var currencyNumeric = false
         public var merchantParts: [Source] = []
         /// Every part comes from context: the key is computed once per context change.
         public var merchantFromContext = false
@@ -119,6 +125,8 @@ extension StructuredLayout {
         public var externals: [External] = []
         /// The continuation specs the detail needs (deferred until they are read), in order.
         public var continuations: [Int] = []
+        /// Of those, the ones that may be absent (every role field read from them is optional).
+        public var optionalContinuations: [Int] = []
         /// The detail's bytes followed by its external role fields.
         public var assembledLength = 0
     }
@@ -145,7 +153,7 @@ extension StructuredLayout {
         case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
         case .sum(let sum):
             return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues, overAll: control.overAll)
-        case .equals: return nil
+        case .equals, .ordinal: return nil
         }
     }
 
@@ -177,8 +185,11 @@ extension StructuredLayout.Record {
             roles.feeOffset = fee.offset
             roles.feeLength = fee.length
             roles.feeSigned = record.feeSigned
+            roles.feeTrailing = record.feeTrailing
             roles.feeMultiplier = record.feeMultiplier
         }
+        roles.amountByCurrency = record.amountByCurrency && record.currencyNumeric
+        roles.currencyNumeric = record.currencyNumeric
         if let reference = record.reference {
             roles.hasReference = true
             roles.referenceOffset = reference.offset

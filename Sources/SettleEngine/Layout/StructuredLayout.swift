@@ -31,6 +31,11 @@ public struct StructuredLayout: Sendable {
     public let usesWhen: Bool
     /// The tables above as plain buffers for the map loop, built once with the layout.
     let tables: StructuredTables
+    /// The code page the file is written in (the layout's `encoding`, resolved per file): recognition
+    /// codes are compiled into it, and the map stage translates each record through it.
+    package let codePage: CodePage
+    /// Some detail's currency is an ISO 4217 numeric code (`codes: iso4217-numeric`).
+    public let usesNumericCurrency: Bool
 
     init(_ spec: LayoutSpec, structure: StructuredSpec) {
         let specs = structure.records
@@ -42,6 +47,8 @@ public struct StructuredLayout: Sendable {
         hasFileTrailers = specs.contains { $0.kind == .fileTrailer }
         maxLength = specs.map { $0.length ?? spec.recordLength }.max() ?? spec.recordLength
         usesWhen = specs.contains { $0.when != nil }
+        let codePage = spec.encoding.codePage
+        self.codePage = codePage
         let slots = ContextSlots(specs)
         slotNames = slots.names
         slotOffsets = slots.offsets
@@ -52,16 +59,17 @@ public struct StructuredLayout: Sendable {
         self.measures = measures
         let scale = specs.filter { $0.kind == .detail }
             .flatMap { $0.resolvedRoles(in: specs).roles.filter { $0.role == .amount || $0.role == .fee } }
-            .map { $0.field.scale ?? 2 }.max() ?? 2
+            .map { $0.field.scaleFromCurrency ? ISO4217.maxMinorUnits : ($0.field.scale ?? 2) }.max() ?? 2
         self.scale = scale
         if case .value(let code)? = structure.currency {
             constantCurrency = CurrencyCode(code).raw
         } else {
             constantCurrency = nil
         }
-        let context = CompileContext(spec: spec, structure: structure, slots: slots, measures: measures, scale: scale)
+        let context = CompileContext(spec: spec, structure: structure, slots: slots, measures: measures, scale: scale, codePage: codePage)
         let compiled = specs.indices.map { Self.compileRecord($0, context) }
         records = compiled
+        usesNumericCurrency = compiled.contains { $0.currencyNumeric }
         maxAssembledLength = compiled.map(\.assembledLength).max() ?? recordLength
         let recognizers = compiled.map(Self.recognizer)
         self.recognizers = recognizers

@@ -134,6 +134,8 @@ public struct ControlSpec: Sendable, Equatable {
         case sum(Sum)
         /// Text equality with a field of the group header in force.
         case equals(String)
+        /// `ordinal: group`: the group's 1-based position in its file (Visa's batch number).
+        case ordinal
     }
 
     public var name: String

@@ -56,7 +56,8 @@ enum StructuredValidator {
             for control in record.controls {
                 let controlPath = "\(path).controls (\(control.name))"
                 if let field = own[control.field] {
-                    if case .equals = control.measure {} else if field.type != .digits && field.type != .amount && field.type != .signedAmount {
+                    if case .equals = control.measure {} else if field.type != .digits && field.type != .amount && field.type != .signedAmount
+                        && field.type != .signedTrailing {
                         add(.badValue, controlPath, "field '\(control.field)' must be digits, amount or signed_amount to hold a figure", control.line)
                     }
                 } else {
@@ -140,9 +141,13 @@ enum StructuredValidator {
     private static func check(_ role: FieldRole, _ field: FieldSpec, path fieldPath: String,
                               add: (LayoutIssue.Code, String, String, Int?) -> Void) {
         switch role {
-        case .amount, .fee:
+        case .amount:
             if field.type != .amount && field.type != .signedAmount {
-                add(.badValue, fieldPath, "role '\(role.rawValue)' needs type amount or signed_amount", field.line)
+                add(.badValue, fieldPath, "role 'amount' needs type amount or signed_amount", field.line)
+            }
+        case .fee:
+            if field.type != .amount && field.type != .signedAmount && field.type != .signedTrailing {
+                add(.badValue, fieldPath, "role 'fee' needs type amount, signed_amount or signed_trailing", field.line)
             }
         case .direction:
             let debits = field.debitValues.isEmpty ? [field.debit].compactMap { $0 } : field.debitValues

@@ -33,6 +33,11 @@ extension StructuredScanner {
         guard let index = classify(pointer, offset: start, length: size, whenHolds: whenHolds),
               buffers.kinds[index] == kind else { return }
         if kind == .fileHeader { clearSlots(from: 0, to: layout.slotNames.count) } else { clearSlots(from: 0, to: layout.groupSlotCount) }
+        if let table = reading.toLatin1 {
+            reading.decode(table, pointer, offset: start, length: size)
+            pointer = UnsafeRawPointer(reading.decoded)
+            start = 0
+        }
         writeContext(index, pointer, offset: start)
     }
 

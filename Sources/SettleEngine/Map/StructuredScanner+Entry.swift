@@ -44,7 +44,7 @@ extension StructuredScanner {
         defer { heldRejects.removeAll(keepingCapacity: true) }
         let record = records[index]
         let pointer = UnsafeRawPointer(assembled)
-        if let missing = record.continuations.firstIndex(where: { !continuationFound[$0] }) {
+        if let missing = record.continuations.firstIndex(where: { !continuationFound[$0] && !record.optionalContinuations.contains($0) }) {
             if fileKey == nil { fileKey = -1 }
             try applyUpdates(index, pointer, offset: 0, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(.missingContinuation, spec: index, field: record.fields.count + record.externals.count + missing, ref: pendingRef,

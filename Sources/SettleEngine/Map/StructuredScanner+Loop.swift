@@ -141,6 +141,12 @@ extension StructuredScanner {
             lengthReject = .overlongRecord
             length = buffers.lengths[index]
         }
+        // Another code page: the record is read from its translation (recognition read it as is).
+        if let table = reading.toLatin1 {
+            reading.decode(table, pointer, offset: offset, length: length)
+            pointer = UnsafeRawPointer(reading.decoded)
+            offset = 0
+        }
         let kind = buffers.kinds[index]
         // A detail waiting for its continuations: this one may hold its roles; any other kind ends it.
         if pendingSpec >= 0 {
@@ -221,6 +227,7 @@ extension StructuredScanner {
             try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
                       rejects: &rejects)
             flushGroup(trailer: ref, trailerValues: declared(index, pointer, offset: offset, readable: lengthReject == nil))
+            if implicitGroups { groupKey = byteOffset }
         case .fileHeader:
             closeGroup()
             flushFile()
@@ -232,6 +239,7 @@ extension StructuredScanner {
             try count(spec: index, pointer, offset: offset)
             try check(index, pointer, offset: offset, ref: ref, rawLength: rawLength, lengthReject: lengthReject, result: &result,
                       rejects: &rejects)
+            if implicitGroups { groupKey = byteOffset }
         case .fileTrailer:
             closeGroup()
             if fileKey == nil { fileKey = -1 }

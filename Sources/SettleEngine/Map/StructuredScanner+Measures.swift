@@ -44,6 +44,8 @@ extension StructuredScanner {
         if role.hasFee {
             if role.feeSigned {
                 fee = FieldDecoder.signedAmount(pointer, offset: offset + role.feeOffset, length: role.feeLength) ?? 0
+            } else if role.feeTrailing {
+                fee = FieldDecoder.signedTrailing(pointer, offset: offset + role.feeOffset, length: role.feeLength) ?? 0
             } else {
                 fee = FieldDecoder.amount(pointer, offset: offset + role.feeOffset, length: role.feeLength)
             }
@@ -55,7 +57,19 @@ extension StructuredScanner {
                        rejects: &rejects)
             return
         }
-        let currency = currencyCode(index, pointer, offset: offset)
+        var currency = currencyCode(index, pointer, offset: offset)
+        if role.currencyNumeric {
+            // An ISO 4217 numeric code: its alpha code, and the amount in the layout's scale.
+            let numeric = numericCurrency(index, pointer, offset: offset)
+            guard numeric >= 0, let alpha = reading.numericAlpha, alpha[numeric] != 0 else {
+                try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
+                try reject(.badCode, spec: index, field: currencyFieldIndex(index), ref: ref, rawLength: rawLength, result: &result,
+                           rejects: &rejects)
+                return
+            }
+            currency = alpha[numeric]
+            if role.amountByCurrency { amount &*= reading.numericFactor![numeric] }
+        }
         // Unretained: the worker keeps its table alive, and the loop must not retain it per record.
         let table = Unmanaged.passUnretained(self.table)
         if table._withUnsafeGuaranteedRef({ $0.isFull }) { try onFull() }
@@ -230,6 +244,11 @@ extension StructuredScanner {
 
     func flushGroup(trailer: StructuredPartial.RecordRef? = nil, trailerValues: [StructuredPartial.Declared]? = nil) {
         guard let key = groupKey else { return }
+        // A group that opened (after a header or trailer) but holds no record is no group.
+        if implicitGroups && trailer == nil && groupRecords == 0 {
+            groupKey = nil
+            return
+        }
         partial.scopes.append(.init(isFile: false, key: key, measures: (0..<measureCount).map { String(groupMeasures[$0]) },
                                     header: groupHeader, headerValues: groupHeaderValues, trailer: trailer,
                                     trailerValues: trailerValues, records: groupRecords))
@@ -279,6 +298,8 @@ extension StructuredScanner {
             switch field.type {
             case .signedAmount:
                 return .init(value: FieldDecoder.signedAmount(pointer, offset: at, length: length).map { String($0) }, other: nil)
+            case .signedTrailing:
+                return .init(value: FieldDecoder.signedTrailing(pointer, offset: at, length: length).map { String($0) }, other: nil)
             default:
                 guard FieldDecoder.isDigits(pointer, offset: at, length: length) else { return .init(value: nil, other: nil) }
                 return .init(value: String(PartitionPlanner.digitsValue(pointer, offset: at, length: length)), other: nil)

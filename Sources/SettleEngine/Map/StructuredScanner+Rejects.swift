@@ -28,7 +28,7 @@ extension StructuredScanner {
         if lookingAhead { return }
         result.rejected += 1
         result.rejectsByReason[Int(reason.rawValue)] += 1
-        let raw = Array(UnsafeRawBufferPointer(start: messageRaw ?? base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes)))
+        let raw = reading.decoded(Array(UnsafeRawBufferPointer(start: messageRaw ?? base + byteOffset, count: min(rawLength, RejectLog.maxRawBytes))))
         var entry = RejectEntry(localRecordIndex: local, byteOffset: byteOffset, reason: reason, recordKind: nil, fieldIndex: field, raw: raw)
         entry.specIndex = spec
         // Rejects stay in byte order: those after a waiting detail wait for it.
@@ -41,16 +41,27 @@ extension StructuredScanner {
     /// into `settlement_rejected`, as in the flat loop. Ledger records never count so.
     func noteRejectedReference(spec: Int, byteOffset: Int, rawLength: Int, local: Int) throws {
         guard let references = references?.takeUnretainedValue(), sideFlag == 0, buffers.kinds[spec] == .detail,
-              let field = records[spec].reference, field.offset + field.length <= rawLength,
-              [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(messageRaw ?? base, offset: messageRaw != nil ? 0 : byteOffset, fields: $0) == nil }),
-              let reference = ReferenceNormalizer.normalize(messageRaw ?? base, offset: (messageRaw != nil ? 0 : byteOffset) + field.offset, length: field.length,
-                                                            width: referenceWidth)
+              let field = records[spec].reference, field.offset + field.length <= rawLength
         else { return }
+        // Another code page: the reference is read from the record's translation.
+        let copy = reading.toLatin1 == nil ? nil : reading.decoded(Array(UnsafeRawBufferPointer(start: base + byteOffset, count: rawLength)))
+        guard let reference = referenceOf(field, byteOffset: byteOffset, copy: copy) else { return }
         let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
         let value = Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected)
         if !references.append(key, value) {
             try onReferencesFull()
             _ = references.append(key, value)
         }
+    }
+
+    /// A rejected detail's reference when its field is valid, from the file or from `copy` (decoded).
+    private func referenceOf(_ field: CompiledLayout.Field, byteOffset: Int, copy: [UInt8]?) -> MerchantKey? {
+        func read(_ pointer: UnsafeRawPointer, _ at: Int) -> MerchantKey? {
+            guard [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(pointer, offset: at, fields: $0) == nil }) else { return nil }
+            return ReferenceNormalizer.normalize(pointer, offset: at + field.offset, length: field.length, width: referenceWidth)
+        }
+        if let messageRaw, copy == nil { return read(messageRaw, 0) }
+        guard let copy else { return read(base, byteOffset) }
+        return copy.withUnsafeBytes { read($0.baseAddress!, 0) }
     }
 }

@@ -39,6 +39,8 @@ final class StructuredScanner {
     let scratch: UnsafeMutableRawPointer
     let scratchCapacity: Int
     let keyBuffer: UnsafeMutableRawPointer
+    /// The code page's table and ISO 4217 numeric currencies (see `RecordReading`).
+    let reading: RecordReading
 
     // Scopes.
     let groupMeasures: UnsafeMutablePointer<Int128>
@@ -128,6 +130,7 @@ final class StructuredScanner {
         scratchCapacity = layout.maxLength + 16
         scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
         keyBuffer = .allocate(byteCount: 64, alignment: 8)
+        reading = RecordReading(layout: layout, capacity: scratchCapacity)
         assembled = .allocate(byteCount: layout.maxAssembledLength + 16, alignment: 8)
         continuationFound = .allocate(capacity: count)
         continuationFound.initialize(repeating: false, count: count)
@@ -148,6 +151,7 @@ final class StructuredScanner {
         merchantCacheValid.deallocate()
         scratch.deallocate()
         keyBuffer.deallocate()
+        reading.deallocate()
         groupMeasures.deallocate()
         fileMeasures.deallocate()
         assembled.deallocate()

@@ -22,12 +22,14 @@ enum RecordMask {
     /// Masks `raw` in place. `aligned`: the sensitive ranges of the record kind whose positions hold,
     /// or nil when they do not; then `candidates` are every sensitive field that could be in it.
     /// `truncated`: the bytes are only the start of a longer line.
-    static func mask(_ raw: inout [UInt8], aligned: [Range<Int>]?, candidates: [Candidate], truncated: Bool = false) {
+    /// `codePage`: the one `raw` was decoded from; a digit in the file's bytes read another way counts too.
+    static func mask(_ raw: inout [UInt8], aligned: [Range<Int>]?, candidates: [Candidate], truncated: Bool = false,
+                     codePage: CodePage = .ascii) {
         if let aligned {
             for range in aligned { RecordText.mask(&raw, range: range) }
             return
         }
-        maskDigitRuns(&raw, within: spans(candidates, length: raw.count, truncated: truncated))
+        maskDigitRuns(&raw, within: spans(candidates, length: raw.count, truncated: truncated), codePage: codePage)
     }
 
     /// Where the candidates could be in a record of `length` bytes: each widened either way by the
@@ -41,7 +43,10 @@ enum RecordMask {
 
     /// Replaces with `*` every digit within `spans` that belongs to a run of `shortestRun` or more
     /// digits (the run counted over the whole record).
-    static func maskDigitRuns(_ raw: inout [UInt8], within spans: [Range<Int>]) {
+    static func maskDigitRuns(_ raw: inout [UInt8], within spans: [Range<Int>], codePage: CodePage = .ascii) {
+        // A file in another code page than its layout says: its digits, read either way, are digits.
+        let original = codePage.fromLatin1
+        func isDigit(_ byte: UInt8) -> Bool { Self.isDigit(byte) || Self.isDigit(original[Int(byte)]) }
         var inSpan = [Bool](repeating: false, count: raw.count)
         for span in spans {
             let clamped = span.clamped(to: 0..<raw.count)
@@ -57,7 +62,8 @@ enum RecordMask {
         }
     }
 
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    /// An ASCII digit, or an EBCDIC one (0xF0-0xF9: an EBCDIC file read as ASCII).
+    static func isDigit(_ byte: UInt8) -> Bool { (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte >= 0xF0 && byte <= 0xF9 }
 
     /// A flat layout's record as shown: positions hold when it has the record length and a known
     /// type at the type positions.
@@ -84,7 +90,7 @@ enum RecordMask {
         var shown = raw
         let record = layout.records.indices.contains(specIndex) ? layout.records[specIndex] : nil
         let aligned = record.flatMap { !truncated && raw.count == $0.length ? $0.sensitiveRanges : nil }
-        mask(&shown, aligned: aligned, candidates: candidates(layout), truncated: truncated)
+        mask(&shown, aligned: aligned, candidates: candidates(layout), truncated: truncated, codePage: layout.codePage)
         return shown
     }
 

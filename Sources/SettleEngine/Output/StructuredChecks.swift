@@ -170,6 +170,12 @@ public struct StructuredReport: Sendable {
                 check.justified = check.passed && declared.justified
                 return check
             }
+            if case .ordinal = control.measure {
+                check.expected = declared.value ?? "unreadable"
+                check.found = String(group ?? 0)
+                check.passed = declared.value.flatMap { Int128($0) } == Int128(group ?? 0)
+                return check
+            }
             var computed: Int128 = layout.measureIndex(control).map { measures.indices.contains($0) ? measures[$0] : 0 } ?? 0
             if let modulo = control.modulo { computed = ((computed % modulo) + modulo) % modulo }
             if let per = control.per { computed = (computed + Int128(per) - 1) / Int128(per) }

@@ -76,6 +76,10 @@ struct SummaryJSON {
                 json.string("encoding", messages.encoding.rawValue)
             } else {
                 json.string("framing", file.framing.rawValue)
+                // A layout that declares its encoding: the code page this file was read in.
+                if file.layout.spec.encoding != .ascii, let structured = file.layout.structured {
+                    json.string("encoding", structured.codePage.rawValue)
+                }
             }
             json.number("records", results.reduce(0) { $0 + $1.records })
             json.number("valid", results.reduce(0) { $0 + $1.validDetails })

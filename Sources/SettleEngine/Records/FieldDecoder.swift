@@ -90,6 +90,21 @@ public enum FieldDecoder {
         return negative ? -value : value
     }
 
+    /// Digits followed by one sign byte (`D`, `+` or blank positive; `C` or `-` negative); an
+    /// all-blank value is 0. Nil if a byte is anything else. At most 18 digits.
+    @inline(__always)
+    public static func signedTrailing(_ base: UnsafeRawPointer, offset: Int, length: Int) -> Int64? {
+        guard length > 1 else { return nil }
+        if isBlank(base, offset: offset, length: length) { return 0 }
+        let value = amount(base, offset: offset, length: length - 1)
+        guard value >= 0 else { return nil }
+        switch base.load(fromByteOffset: offset + length - 1, as: UInt8.self) {
+        case UInt8(ascii: "D"), UInt8(ascii: "+"), 0x20: return value
+        case UInt8(ascii: "C"), UInt8(ascii: "-"): return -value
+        default: return nil
+        }
+    }
+
     /// Eight digit values (0-9, one per byte, first digit in the lowest byte) as one number.
     @inline(__always)
     static func parseEightDigits(_ digits: UInt64) -> UInt64 {

@@ -38,6 +38,10 @@ public enum RecordValidator {
                 if FieldDecoder.signedAmount(base, offset: at, length: length) == nil {
                     return Failure(reason: .badAmount, fieldIndex: fields[index].index)
                 }
+            case .signedTrailing:
+                if FieldDecoder.signedTrailing(base, offset: at, length: length) == nil {
+                    return Failure(reason: .badAmount, fieldIndex: fields[index].index)
+                }
             case .date:
                 if length != 8 || !FieldDecoder.isDate(base, offset: at) {
                     return Failure(reason: .badDate, fieldIndex: fields[index].index)
@@ -67,6 +71,8 @@ public enum RecordValidator {
         case .badDigits: return "\(place): expected digits 0-9\(shown)"
         case .badAmount where field.type == .signedAmount:
             return "\(place): expected a signed zoned amount (digits, the last one overpunched: { A-I positive, } J-R negative)\(shown)"
+        case .badAmount where field.type == .signedTrailing:
+            return "\(place): expected digits 0-9 then a sign (D, + or blank positive; C or - negative)\(shown)"
         case .badAmount: return "\(place): expected an amount of digits 0-9 in minor units\(shown)"
         case .badDate: return "\(place): expected a real calendar date YYYYMMDD\(shown)"
         case .badCode:

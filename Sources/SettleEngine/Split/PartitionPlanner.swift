@@ -38,7 +38,7 @@ public enum PartitionPlanner {
             var contexts: [StructuredContext?] = ranges.map { _ in nil }
             if let messagePlan {
                 contexts = messagePlan.contexts
-            } else if let structured = input.layout.structured {
+            } else if let structured = plan.layout.structured {
                 contexts = input.mapped.withBytes { bytes in
                     structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound),
                                        fileHeader: plan.headerOffset, fileTrailer: plan.trailerOffset, strict: strict)
@@ -135,6 +135,7 @@ public enum PartitionPlanner {
             // Structured layouts read every form found in the wild (a terminator other than the
             // layout's is a warning); headers, trailers and controls are found by the map stage.
             let framing = structuredFraming(bytes)
+            let layout = self.layout(layout, forEncodingOf: bytes, framing: framing, strict: strict)
             var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
                                 framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
             if let structured = layout.structured, structured.afterTrailer != .nextFile {

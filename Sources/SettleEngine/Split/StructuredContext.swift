@@ -81,6 +81,7 @@ extension PartitionPlanner {
         // One logical file: its bounds are known, only groups are looked for (back to the nearest
         // group header, normally a short walk).
         let singleFile = layout.afterTrailer != .nextFile
+        let implicitGroups = layout.hasGroupTrailers && !layout.hasGroupHeaders
         guard let base = bytes.baseAddress else { return starts.map { _ in StructuredContext() } }
         var contexts: [StructuredContext] = []
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: layout.maxLength + 16, alignment: 8)
@@ -113,6 +114,11 @@ extension PartitionPlanner {
                         previousFound = true
                     }
                     if singleFile {
+                        // Groups without headers open after the file header or a group trailer.
+                        if implicitGroups && groupHeader == nil && (kind == .groupTrailer || at == planHeader) {
+                            groupHeader = at
+                            if firstGroupEvent == nil { firstGroupEvent = .groupHeader }
+                        }
                         if kind == .groupHeader && groupHeader == nil { groupHeader = at }
                         if kind == .groupTrailer && firstGroupEvent == nil { firstGroupEvent = .groupTrailer }
                         if kind == .groupHeader && firstGroupEvent == nil { firstGroupEvent = .groupHeader }
