@@ -122,7 +122,8 @@ struct WatchFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Layout of the arriving files (a built-in name or a YAML file), unless --input-layout says otherwise."))
     var layout: String?
 
-    @Option(help: ArgumentHelp("Files whose name matches GLOB use LAYOUT (repeatable; first match wins).", valueName: "GLOB:LAYOUT"))
+    @Option(name: .customLong("input-layout"),
+            help: ArgumentHelp("Files whose name matches GLOB use LAYOUT (repeatable; first match wins).", valueName: "GLOB:LAYOUT"))
     var inputLayouts: [String] = []
 
     @Option(help: "A batch closes when it has this many files.")

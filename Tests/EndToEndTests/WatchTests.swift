@@ -56,14 +56,14 @@ struct WatchTests {
         #expect(harness.journal() == (1...4).flatMap { ["opened \($0)", "published \($0)", "moved \($0)"] })
         try Self.expectTotals(harness, batches: ["000001", "000002", "000003", "000004"], truth: sets)
         let summary = try JSONValue(contentsOfFile: harness.root + "/batches/000003/summary.json")
-        #expect(summary["files"]?.array?.first?["path"]?.string == harness.inbox + "/single5.dat", "summary.json names the inbox path")
+        #expect(summary["result"]?["files"]?.array?.first?["path"]?.string == harness.inbox + "/single5.dat", "summary.json names the inbox path")
         let prom = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
         #expect(prom.contains("settle_watch_batches_total 4\n"), "\(prom.prefix(3000))")
         #expect(prom.contains("settle_watch_inbox_files 0"))
         let status = try await Subprocess.settle(["status", harness.root])
         #expect(status.exitStatus == 0)
         #expect(status.stdout.split(separator: "\n").first == "watch root \(harness.root): 4 batches (4 done), 7 files processed, 0 duplicates, 0 failed")
-        #expect(status.stdout.contains("batch 000003: done, 1 files, 1500 records, 0 rejects, exit status 0: single5.dat\n"), "\(status)")
+        #expect(status.stdout.contains("batch 000003: done, 1 files, 1502 records, 0 rejects, exit status 0: single5.dat\n"), "\(status)")
     }
 
     @Test("--batch-bytes closes batches by size; a duplicate is refused in a batch and across runs; --expect warns")
@@ -187,6 +187,29 @@ struct WatchTests {
         #expect(harness.processed() == ["000001": ["a.dat", "c.dat"]])
         #expect(harness.journal() == ["failed bad.dat", "opened 1", "published 1", "moved 1"])
         try Self.expectTotals(harness, batches: ["000001"], truth: [sets[0], sets[2]])
+    }
+
+    @Test("--ready-suffix waits for NAME.done and moves it along; --input-layout picks each file's layout by name")
+    func readySuffixAndInputLayouts() async throws {
+        let reference = try await Self.datasets(1)[0]
+        let wide = try await SharedDatasets.shared.dataset(DatasetSpec(layout: "wide", records: 1_000, merchants: 30, seed: 520, faults: 0))
+        let harness = try WatchHarness("watch-suffix")
+        defer { harness.remove() }
+        let options = ["--layout", "reference", "--input-layout", "wide_*:wide", "--ready-suffix", ".done", "--settle-time", "200ms", "--workers", "2"]
+        try harness.arrive(reference.settlementPath, as: "ref.dat")
+        try harness.arrive(wide.settlementPath, as: "wide_1.dat")
+        let first = try await harness.once(options)
+        #expect(first.exitStatus == 0, "\(first)")
+        #expect(harness.journal().isEmpty, "taken without its .done marker")
+        _ = FileManager.default.createFile(atPath: harness.inbox + "/ref.dat.done", contents: nil)
+        _ = FileManager.default.createFile(atPath: harness.inbox + "/wide_1.dat.done", contents: nil)
+        let second = try await harness.once(options)
+        #expect(second.exitStatus == 0, "\(second)")
+        #expect(harness.processed() == ["000001": ["ref.dat", "ref.dat.done", "wide_1.dat", "wide_1.dat.done"]])
+        #expect(harness.names(in: harness.inbox).isEmpty)
+        let files = try JSONValue(contentsOfFile: harness.root + "/batches/000001/summary.json")["result"]?["files"]?.array ?? []
+        #expect(files.map { $0["layout"]?.string ?? "" } == ["reference", "wide"])
+        try Self.expectTotals(harness, batches: ["000001"], truth: [reference, wide])
     }
 
     @Test("An inbox and a root on different filesystems are refused (exit 2): files move only by rename")
