@@ -55,7 +55,17 @@ struct WatchCommand: ParsableCommand {
         }
         let session = OperatorSession(observe, quiet: runOptions.quiet)
         let stop = WatchStop()
-        let daemon = WatchDaemon(options: options, stop: stop, logger: session.logger)
+        let progressMode = ProgressReporter.mode(quiet: runOptions.quiet, format: observe.format, intervalSeconds: observe.progressInterval)
+        let reporter = MutexBox<ProgressReporter?>(nil)
+        let daemon = WatchDaemon(options: options, stop: stop, logger: session.logger) { progress in
+            // Progress lines while a batch runs, as for aggregate; nothing between batches.
+            reporter.take()?.stop()
+            if let progress, let progressMode {
+                let next = ProgressReporter(progress: progress, mode: progressMode)
+                reporter.set(next)
+                next.start()
+            }
+        }
         do {
             try daemon.checkBeforeStart()
         } catch {

@@ -107,9 +107,14 @@ extension WatchDaemon {
             job.metricsFile = nil
             let aggregate = AggregateJob(options: job, shutdown: stop.job, logger: logger)
             currentProgress.withLock { $0 = aggregate.progress }
-            defer { currentProgress.withLock { $0 = nil } }
+            batchObserver(aggregate.progress)
+            defer {
+                batchObserver(nil)
+                currentProgress.withLock { $0 = nil }
+            }
             do {
                 let report = try aggregate.run()
+                aggregate.progress.metrics.finished(exitStatus: report.hasFindings ? 1 : 0, nowSeconds: Self.wallSeconds())
                 return (report.hasFindings ? 1 : 0, report.recordsRead, report.rejected)
             } catch let error as SettleError where error.code == .interrupted {
                 aggregate.writeInterruptedSummary(signal: stop.signalName, resumeCommand: "start settle watch again: batch \(WatchOptions.batchName(batch.number)) resumes first")

@@ -25,12 +25,16 @@ package final class WatchDaemon: Sendable {
     let logger: Logger
     /// The job of the batch in flight, for progress and metrics sampling (nil between batches).
     package let currentProgress = Mutex<JobProgress?>(nil)
+    /// Told when a batch's job starts (its progress) and ends (nil): the CLI's progress lines.
+    let batchObserver: @Sendable (JobProgress?) -> Void
 
-    package init(options: WatchOptions, stop: WatchStop, metrics: WatchMetrics = WatchMetrics(), logger: Logger) {
+    package init(options: WatchOptions, stop: WatchStop, metrics: WatchMetrics = WatchMetrics(), logger: Logger,
+                 batchObserver: @escaping @Sendable (JobProgress?) -> Void = { _ in }) {
         self.options = options
         self.stop = stop
         self.metrics = metrics
         self.logger = logger
+        self.batchObserver = batchObserver
     }
 
     var mover: InboxMover { InboxMover(inbox: options.inbox, root: options.root) }
@@ -105,6 +109,8 @@ package final class WatchDaemon: Sendable {
         }
         metrics.lateFiles(late.count)
     }
+
+    static func wallSeconds() -> Double { Double(wallNanoseconds()) / 1e9 }
 
     static func wallNanoseconds() -> Int64 {
         let clock = Syscalls.wallClock()
