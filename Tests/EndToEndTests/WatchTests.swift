@@ -212,6 +212,27 @@ struct WatchTests {
         try Self.expectTotals(harness, batches: ["000001"], truth: [reference, wide])
     }
 
+    @Test("--ledger: each batch is reconciled against the ledger as aggregate reconciles")
+    func ledgerPassesThrough() async throws {
+        let data = try TemporaryDirectory(prefix: "watch-ledger-data")
+        defer { data.remove() }
+        let generated = try await Subprocess.settle(["generate", "--records", "1500", "--merchants", "40", "--seed", "530",
+                                                     "--layout", "reference", "--faults", "0", "--out", data.path])
+        #expect(generated.exitStatus == 0, "\(generated)")
+        let harness = try WatchHarness("watch-ledger")
+        defer { harness.remove() }
+        try harness.arrive(data.file("settlement.dat"), as: "settlement.dat")
+        let run = try await harness.once(Self.fast + ["--ledger", data.file("ledger.csv")])
+        let expected = try CSVTable(contentsOfFile: data.file("expected/mismatches.csv"))
+        #expect(run.exitStatus == (expected.rows.isEmpty ? 0 : 1), "\(run)")
+        // The file columns name the paths given (the inbox's, the ledger's); every other column must agree.
+        let columns = expected.header.filter { $0 != "file" && $0 != "ledger_file" }
+        let got = try CSVTable(contentsOfFile: harness.root + "/batches/000001/mismatches.csv")
+        #expect(columns.count == expected.header.count - 2)
+        expectSameRows(try got.columns(columns), try expected.columns(columns), "mismatches.csv")
+        expectSameBytes(try readBytes(harness.root + "/batches/000001/totals.csv"), try readBytes(data.file("expected/totals.csv")), "totals.csv")
+    }
+
     @Test("An inbox and a root on different filesystems are refused (exit 2): files move only by rename")
     func differentFilesystemsRefused() async throws {
         let shm = "/dev/shm"
