@@ -48,7 +48,14 @@ measure small-1.dat "$WORK/small/settlement.dat"
 "$BIN" generate --records 1000 --merchants 50 --seed 3 --layout reference --faults 0 --out "$WORK/small2" >/dev/null
 measure small-2.dat "$WORK/small2/settlement.dat"
 measure big.dat "$WORK/big/settlement.dat"
+echo "daemon memory after the 1 GB batch: $(grep -E 'VmRSS|VmHWM' "/proc/$daemon/status" | tr -s ' \t' ' ' | paste -sd ';')"
 kill -TERM "$daemon"; wait "$daemon" || true
+started=$EPOCHREALTIME
+"$BIN" aggregate "$WORK/big/settlement.dat" --layout reference --out "$WORK/aggregate" --quiet || [[ $? == 1 ]]
+echo "for comparison, settle aggregate of the 1 GB file alone: $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }') s"
+started=$EPOCHREALTIME
+sha256sum "$WORK/big/settlement.dat" >/dev/null
+echo "and sha256sum of it (the duplicate guard hashes every file): $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }') s"
 trap - EXIT
 
 # Idle: default settings, an empty inbox.
@@ -63,5 +70,6 @@ sleep "$IDLE_SECONDS"
 after=$(ticks)
 hz=$(getconf CLK_TCK)
 echo "idle: $(awk -v t=$((after - before)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.3f%% of a core (%d ticks in %d s)", 100 * t / hz / s, t, s }')"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)"
 echo "idle memory: $(grep -E 'VmRSS|VmHWM' "/proc/$daemon/status" | tr -s ' \t' ' ' | paste -sd ';')"
 kill -TERM "$daemon"; wait "$daemon" || true
