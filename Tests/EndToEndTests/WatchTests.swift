@@ -149,7 +149,8 @@ struct WatchTests {
         let sets = try await Self.datasets(1)
         let harness = try WatchHarness("watch-growing")
         defer { harness.remove() }
-        let daemon = try harness.start(["--layout", "reference", "--settle-time", "800ms", "--batch-wait", "0s", "--workers", "2"])
+        // Settle time well above the pauses between writes (250 ms), so a busy machine does not make a pause look like the end.
+        let daemon = try harness.start(["--layout", "reference", "--settle-time", "2s", "--batch-wait", "0s", "--workers", "2"])
         let bytes = try readBytes(sets[0].settlementPath)
         let path = harness.inbox + "/grow.dat"
         _ = FileManager.default.createFile(atPath: path, contents: nil)
