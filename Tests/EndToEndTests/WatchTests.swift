@@ -96,7 +96,9 @@ struct WatchTests {
         let sets = try await Self.datasets(3)
         let harness = try WatchHarness("watch-kill")
         defer { harness.remove() }
-        let daemon = try harness.start(Self.fast + ["--batch-wait", "0s"], environment: ["SETTLE_TEST_DELAY": "\(moment):5000"])
+        // The batch closes when all three are ready (full), however the arrivals fall between looks.
+        let daemon = try harness.start(Self.fast + ["--batch-files", "3", "--batch-wait", "60s"],
+                                       environment: ["SETTLE_TEST_DELAY": "\(moment):5000"])
         for index in 0..<3 { try harness.arrive(sets[index].settlementPath, as: "f\(index).dat") }
         let mark = moment.hasPrefix("processed") ? "published 1" : "opened 1"
         #expect(await harness.waitFor(seconds: 60) { harness.journal().contains(mark) }, "\(harness.daemonStderr)")

@@ -96,6 +96,11 @@ package final class WatchDaemon: Sendable {
             }
             stop.sleep(seconds: options.pollSeconds)
         }
+        // The gauges as the daemon leaves the inbox (the last batch's files have moved since the last look).
+        let now = Syscalls.monotonicNanoseconds()
+        let left = scanner.look(nowNanoseconds: now, wallNanoseconds: Self.wallNanoseconds(), excluded: skipped)
+        metrics.inbox(files: left.count + scanner.settlingCount,
+                      oldestWaitingSeconds: Double(BatchPolicy.oldestWait(left, nowNanoseconds: now)) / 1e9)
         summary.stopped = stop.isRequested
     }
 
