@@ -136,9 +136,27 @@ extension StructuredLayout {
     }
 
     /// The plain role values of a record.
-    public func roles(_ index: Int) -> Roles {
-        let record = records[index]
-        var roles = Roles()
+    public func roles(_ index: Int) -> Roles { records[index].roles }
+
+    static func measure(_ control: ControlSpec) -> Measure? {
+        switch control.measure {
+        case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
+        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
+        case .equals: return nil
+        }
+    }
+
+    /// The index of a control's measure.
+    public func measureIndex(_ control: ControlSpec) -> Int? {
+        Self.measure(control).flatMap { measures.firstIndex(of: $0) }
+    }
+}
+
+extension StructuredLayout.Record {
+    /// The plain role values of this record, for the per-record loop.
+    public var roles: StructuredLayout.Roles {
+        let record = self
+        var roles = StructuredLayout.Roles()
         if let amount = record.amount {
             roles.hasAmount = true
             roles.amountOffset = amount.offset
@@ -164,18 +182,5 @@ extension StructuredLayout {
             roles.referenceLength = reference.length
         }
         return roles
-    }
-
-    static func measure(_ control: ControlSpec) -> Measure? {
-        switch control.measure {
-        case .count(let kinds): return Measure(kinds: kinds, sum: nil, whereField: control.whereField, whereValues: control.whereValues)
-        case .sum(let sum): return Measure(kinds: nil, sum: sum, whereField: control.whereField, whereValues: control.whereValues)
-        case .equals: return nil
-        }
-    }
-
-    /// The index of a control's measure.
-    public func measureIndex(_ control: ControlSpec) -> Int? {
-        Self.measure(control).flatMap { measures.firstIndex(of: $0) }
     }
 }

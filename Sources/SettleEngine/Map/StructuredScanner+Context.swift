@@ -30,7 +30,7 @@ extension StructuredScanner {
         }
         let size = max(length, layout.recordLength)
         guard let index = classify(pointer, offset: start, length: size, whenHolds: whenHolds),
-              kinds[index] == kind else { return }
+              buffers.kinds[index] == kind else { return }
         if kind == .fileHeader { clearSlots(from: 0, to: layout.slotNames.count) } else { clearSlots(from: 0, to: layout.groupSlotCount) }
         writeContext(index, pointer, offset: start)
     }

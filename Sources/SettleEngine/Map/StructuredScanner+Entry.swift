@@ -49,7 +49,7 @@ extension StructuredScanner {
             try applyUpdates(index, pointer, offset: 0, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(.missingContinuation, spec: index, field: record.fields.count + record.externals.count + missing, ref: pendingRef,
                        rawLength: pendingRawLength, result: &result, rejects: &rejects)
-        } else if let failure = RecordValidator.firstFailure(pointer, offset: 0, fields: externalFields[index]) {
+        } else if let failure = RecordValidator.firstFailure(pointer, offset: 0, fields: buffers.externalFields[index]) {
             if fileKey == nil { fileKey = -1 }
             try applyUpdates(index, pointer, offset: 0, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: pendingRef, rawLength: pendingRawLength,

@@ -3,7 +3,7 @@
 extension StructuredScanner {
     @inline(__always)
     func classify(_ pointer: UnsafeRawPointer, offset: Int, length: Int, whenHolds: UnsafePointer<Bool>?) -> Int? {
-        StructuredLayout.classify(recognizerView, firstCandidate: firstCandidate, pointer, offset: offset, length: length,
+        StructuredLayout.classify(recognizerView, firstCandidate: buffers.firstCandidate, pointer, offset: offset, length: length,
                                   whenHolds: whenHolds)
     }
 
@@ -94,7 +94,7 @@ extension StructuredScanner {
         var spec = classify(pointer, offset: offset, length: length, whenHolds: whenHolds)
         // Shorter than its kind (trailing blanks trimmed), or too short even to be recognised:
         // padded back with blanks and recognised again (the padding may complete a match).
-        let target = StructuredLine.padTarget(spec: spec, length: length, kindLength: spec.map { lengths[$0] } ?? 0,
+        let target = StructuredLine.padTarget(spec: spec, length: length, kindLength: spec.map { buffers.lengths[$0] } ?? 0,
                                               recordLength: layout.recordLength)
         // A record of the wrong length is rejected, but still plays its part in the structure (a
         // group header opens its group, a trailer closes it), read padded or cut to its kind's
@@ -127,16 +127,16 @@ extension StructuredScanner {
         }
         // A continuation attaches to a detail, or to a continuation that did; an orphan changes nothing.
         let attached = lastKind == .detail || lastKind == .continuation
-        if kinds[index] != .continuation {
-            lastKind = kinds[index]
+        if buffers.kinds[index] != .continuation {
+            lastKind = buffers.kinds[index]
         } else if attached {
             lastKind = .continuation
         }
-        if length > lengths[index] {
+        if length > buffers.lengths[index] {
             lengthReject = .overlongRecord
-            length = lengths[index]
+            length = buffers.lengths[index]
         }
-        let kind = kinds[index]
+        let kind = buffers.kinds[index]
         // A detail waiting for its continuations: this one may hold its roles; any other kind ends it.
         if pendingSpec >= 0 {
             if kind == .continuation {
@@ -169,7 +169,7 @@ extension StructuredScanner {
                 try reject(lengthReject, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
                 return
             }
-            if hasExternals[index] {
+            if buffers.hasExternals[index] {
                 try startEntry(index, pointer, offset: offset, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects,
                                onFull: onFull)
                 return

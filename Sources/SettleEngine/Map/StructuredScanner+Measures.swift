@@ -5,7 +5,7 @@ extension StructuredScanner {
     func detail(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                         result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void) throws {
         if fileKey == nil { fileKey = -1 }
-        let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: fieldBuffers[index])
+        let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: buffers.fieldBuffers[index])
         if let failure {
             try applyUpdates(index, pointer, offset: offset, valid: false, isDebit: false, amount: 0, fee: 0)
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
@@ -16,7 +16,7 @@ extension StructuredScanner {
             try reject(.noGroup, spec: index, field: -1, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
             return
         }
-        let role = roles[index]
+        let role = buffers.roles[index]
         var amount: Int64 = 0
         var isDebit = false
         if role.hasAmount {
@@ -31,9 +31,9 @@ extension StructuredScanner {
         }
         if role.hasDirection {
             let code = FieldDecoder.pack(pointer, offset: offset + role.directionOffset, length: role.directionLength)
-            let range = codeRanges[index]
+            let range = buffers.codeRanges[index]
             var debit = false
-            for position in range.start..<(range.start + range.debits) where codes[position] == code {
+            for position in range.start..<(range.start + range.debits) where buffers.codes[position] == code {
                 debit = true
                 break
             }
@@ -81,14 +81,14 @@ extension StructuredScanner {
     /// The merchant key: parts trimmed, empty parts dropped, joined with `|`. Nil when longer than a key holds.
     @inline(__always)
     private func merchantKey(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int) -> MerchantKey? {
-        let range = merchantRanges[index]
+        let range = buffers.merchantRanges[index]
         if range.fromContext && merchantCacheVersion[index] == contextVersion {
             return merchantCacheValid[index] ? merchantCache[index] : nil
         }
         var length = 0
         var valid = true
         for position in range.start..<(range.start + range.count) {
-            let part = merchantParts[position]
+            let part = buffers.merchantParts[position]
             let bytes: UnsafeRawPointer
             var start: Int, count: Int
             switch part {
@@ -137,7 +137,7 @@ extension StructuredScanner {
         if let constant = layout.constantCurrency { return constant }
         let bytes: UnsafeRawPointer
         let start: Int, count: Int
-        switch currencySources[index] {
+        switch buffers.currencySources[index] {
         case .own(let at, let length):
             bytes = pointer
             (start, count) = Self.trimmed(pointer, offset: offset + at, length: min(length, CurrencyCode.capacity))
@@ -162,13 +162,13 @@ extension StructuredScanner {
         if fileKey == nil { fileKey = -1 }
         if inGroup { groupRecords += 1 }
         fileRecords += 1
-        let range = updateRanges[index]
+        let range = buffers.updateRanges[index]
         for position in range.start..<(range.start + range.count) {
-            let update = updates[position]
+            let update = buffers.updates[position]
             if update.whereOffset >= 0 {
                 let value = FieldDecoder.pack(pointer, offset: offset + update.whereOffset, length: update.whereLength)
                 var found = false
-                for at in update.whereStart..<(update.whereStart + update.whereCount) where whereValues[at] == value {
+                for at in update.whereStart..<(update.whereStart + update.whereCount) where buffers.whereValues[at] == value {
                     found = true
                     break
                 }

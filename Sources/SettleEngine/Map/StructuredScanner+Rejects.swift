@@ -12,7 +12,7 @@ extension StructuredScanner {
 
     private func validate(_ index: Int, _ pointer: UnsafeRawPointer, offset: Int, ref: StructuredPartial.RecordRef, rawLength: Int,
                           result: inout PartitionResult, rejects: inout RejectLog) throws {
-        if let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: fieldBuffers[index]) {
+        if let failure = RecordValidator.firstFailure(pointer, offset: offset, fields: buffers.fieldBuffers[index]) {
             try reject(failure.reason, spec: index, field: failure.fieldIndex, ref: ref, rawLength: rawLength, result: &result, rejects: &rejects)
         }
     }
@@ -40,7 +40,7 @@ extension StructuredScanner {
     /// valid): an occurrence that matches nothing but turns a ledger row's `missing_in_settlement`
     /// into `settlement_rejected`, as in the flat loop. Ledger records never count so.
     func noteRejectedReference(spec: Int, byteOffset: Int, rawLength: Int, local: Int) throws {
-        guard let references = references?.takeUnretainedValue(), sideFlag == 0, kinds[spec] == .detail,
+        guard let references = references?.takeUnretainedValue(), sideFlag == 0, buffers.kinds[spec] == .detail,
               let field = records[spec].reference, field.offset + field.length <= rawLength,
               [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: byteOffset, fields: $0) == nil }),
               let reference = ReferenceNormalizer.normalize(base, offset: byteOffset + field.offset, length: field.length,

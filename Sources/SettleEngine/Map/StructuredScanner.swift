@@ -17,37 +17,13 @@ final class StructuredScanner {
     let allMeasures: [Int]
     /// The layout has one logical file per physical file (its bounds come from the plan).
     let singleFile: Bool
-
-    // Per record spec, as plain values in buffers allocated once: the loop copies nothing reference counted.
-    let recognizers: UnsafeMutableBufferPointer<StructuredLayout.Recognizer>
+    /// Owns `buffers` (built once per layout); held for the scanner's lifetime, never read per record.
+    let tables: StructuredTables
+    /// Per record spec, as plain values in the layout's buffers: the loop copies nothing reference counted.
+    let buffers: StructuredTables.Buffers
     let recognizerView: UnsafeBufferPointer<StructuredLayout.Recognizer>
-    /// By the first byte of the record-type code: the first spec that can match (see `StructuredLayout.firstCandidate`).
-    let firstCandidate: UnsafeMutablePointer<UInt8>?
-    let kinds: UnsafeMutablePointer<StructuredKind>
-    let lengths: UnsafeMutablePointer<Int>
-    let roles: UnsafeMutablePointer<StructuredLayout.Roles>
-    let fieldBuffers: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
-    let fieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    /// Direction codes: debit codes then credit codes of each record, `(start, debits, credits)`.
-    let codes: UnsafeMutableBufferPointer<UInt64>
-    let codeRanges: UnsafeMutablePointer<(start: Int, debits: Int, credits: Int)>
-    /// Measure updates of each record, `(start, count)` into `updates`; `where` values in `whereValues`.
-    let updates: UnsafeMutableBufferPointer<FlatUpdate>
-    let updateRanges: UnsafeMutablePointer<(start: Int, count: Int)>
-    let whereValues: UnsafeMutableBufferPointer<UInt64>
-    /// Merchant key parts of each record, `(start, count, fromContext)` into `merchantParts`; currency source.
-    let merchantParts: UnsafeMutableBufferPointer<StructuredLayout.Source>
-    let merchantRanges: UnsafeMutablePointer<(start: Int, count: Int, fromContext: Bool)>
-    let currencySources: UnsafeMutablePointer<StructuredLayout.Source>
 
-    /// One measure update as plain values.
-    struct FlatUpdate {
-        enum Operation: UInt8 { case count, debit, credit, amount, net, fee, field }
-        var measure: Int
-        var operation: Operation
-        var fieldOffset = 0, fieldLength = 0
-        var whereOffset = -1, whereLength = 0, whereStart = 0, whereCount = 0
-    }
+    typealias FlatUpdate = StructuredTables.FlatUpdate
 
     // Context: one flat buffer of slots, the length of each slot's (trimmed) value.
     let context: UnsafeMutablePointer<UInt8>
@@ -96,10 +72,6 @@ final class StructuredScanner {
     var onReferencesFull: () throws -> Void = {}
 
     // Details whose roles come from other records of their entry (see StructuredScanner+Entry.swift).
-    let hasExternals: UnsafeMutablePointer<Bool>
-    let externalFieldStorage: UnsafeMutableBufferPointer<CompiledLayout.Field>
-    let externalFieldCount: Int
-    let externalFields: UnsafeMutablePointer<UnsafeBufferPointer<CompiledLayout.Field>>
     /// The waiting detail's bytes, then its external role fields.
     let assembled: UnsafeMutableRawPointer
     /// By continuation spec: read for the waiting detail.
@@ -129,84 +101,11 @@ final class StructuredScanner {
         measureCount = layout.measures.count
         singleFile = layout.afterTrailer != .nextFile
         let count = layout.records.count
-        recognizers = .allocate(capacity: count)
-        _ = recognizers.initialize(from: layout.recognizers)
-        recognizerView = UnsafeBufferPointer(recognizers)
-        if let table = layout.firstCandidate {
-            firstCandidate = .allocate(capacity: 256)
-            firstCandidate!.initialize(from: table, count: 256)
-        } else {
-            firstCandidate = nil
-        }
-        kinds = .allocate(capacity: count)
-        kinds.initialize(from: layout.records.map(\.kind), count: count)
-        lengths = .allocate(capacity: count)
-        lengths.initialize(from: layout.records.map(\.length), count: count)
-        roles = .allocate(capacity: count)
-        roles.initialize(from: layout.records.indices.map { layout.roles($0) }, count: count)
-        let allFields = layout.records.flatMap(\.fields)
-        fieldStorage = .allocate(capacity: max(1, allFields.count))
-        _ = fieldStorage.initialize(from: allFields)
-        fieldBuffers = .allocate(capacity: count)
-        var at = 0
-        for (index, record) in layout.records.enumerated() {
-            (fieldBuffers + index).initialize(to: UnsafeBufferPointer(rebasing: fieldStorage[at..<(at + record.fields.count)]))
-            at += record.fields.count
-        }
-        let allCodes = layout.records.flatMap { $0.debitCodes + $0.creditCodes }
-        codes = .allocate(capacity: max(1, allCodes.count))
-        _ = codes.initialize(from: allCodes)
-        codeRanges = .allocate(capacity: count)
-        at = 0
-        for (index, record) in layout.records.enumerated() {
-            (codeRanges + index).initialize(to: (at, record.debitCodes.count, record.creditCodes.count))
-            at += record.debitCodes.count + record.creditCodes.count
-        }
-        var flat: [FlatUpdate] = [], values: [UInt64] = [], ranges: [(start: Int, count: Int)] = []
-        for record in layout.records {
-            ranges.append((flat.count, record.updates.count))
-            for update in record.updates {
-                var item = FlatUpdate(measure: update.measure, operation: .count)
-                switch update.operation {
-                case .count: item.operation = .count
-                case .debit: item.operation = .debit
-                case .credit: item.operation = .credit
-                case .amount: item.operation = .amount
-                case .net: item.operation = .net
-                case .fee: item.operation = .fee
-                case .field(let offset, let length):
-                    item.operation = .field
-                    item.fieldOffset = offset
-                    item.fieldLength = length
-                }
-                if update.whereOffset >= 0 {
-                    item.whereOffset = update.whereOffset
-                    item.whereLength = update.whereLength
-                    item.whereStart = values.count
-                    item.whereCount = update.whereValues.count
-                    values += update.whereValues
-                }
-                flat.append(item)
-            }
-        }
-        updates = .allocate(capacity: max(1, flat.count))
-        _ = updates.initialize(from: flat)
-        updateRanges = .allocate(capacity: count)
-        updateRanges.initialize(from: ranges, count: count)
-        whereValues = .allocate(capacity: max(1, values.count))
-        _ = whereValues.initialize(from: values)
-        let parts = layout.records.flatMap(\.merchantParts)
-        merchantParts = .allocate(capacity: max(1, parts.count))
-        _ = merchantParts.initialize(from: parts)
-        merchantRanges = .allocate(capacity: count)
-        at = 0
-        for (index, record) in layout.records.enumerated() {
-            (merchantRanges + index).initialize(to: (at, record.merchantParts.count, record.merchantFromContext))
-            at += record.merchantParts.count
-        }
-        currencySources = .allocate(capacity: count)
-        currencySources.initialize(from: layout.records.map(\.currency), count: count)
-        allMeasures = layout.measures.indices.filter { layout.measures[$0].kinds == nil && layout.measures[$0].sum == nil }
+        let tables = layout.tables
+        self.tables = tables
+        buffers = tables.buffers
+        recognizerView = UnsafeBufferPointer(tables.buffers.recognizers)
+        allMeasures = tables.allMeasures
         context = .allocate(capacity: max(1, layout.contextBytes))
         slotLengths = .allocate(capacity: max(1, layout.slotNames.count))
         slotLengths.initialize(repeating: 0, count: max(1, layout.slotNames.count))
@@ -223,18 +122,6 @@ final class StructuredScanner {
         scratchCapacity = layout.maxLength + 16
         scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
         keyBuffer = .allocate(byteCount: 64, alignment: 8)
-        hasExternals = .allocate(capacity: count)
-        hasExternals.initialize(from: layout.records.map { !$0.externals.isEmpty }, count: count)
-        let allExternal = layout.records.flatMap { $0.externals.map(\.field) }
-        externalFieldStorage = .allocate(capacity: max(1, allExternal.count))
-        _ = externalFieldStorage.initialize(from: allExternal)
-        externalFieldCount = allExternal.count
-        externalFields = .allocate(capacity: count)
-        at = 0
-        for (index, record) in layout.records.enumerated() {
-            (externalFields + index).initialize(to: UnsafeBufferPointer(rebasing: externalFieldStorage[at..<(at + record.externals.count)]))
-            at += record.externals.count
-        }
         assembled = .allocate(byteCount: layout.maxAssembledLength + 16, alignment: 8)
         continuationFound = .allocate(capacity: count)
         continuationFound.initialize(repeating: false, count: count)
@@ -246,22 +133,6 @@ final class StructuredScanner {
     }
 
     deinit {
-        recognizers.deallocate()
-        firstCandidate?.deallocate()
-        kinds.deallocate()
-        lengths.deallocate()
-        roles.deallocate()
-        fieldBuffers.deallocate()
-        _ = fieldStorage.baseAddress.map { $0.deinitialize(count: fieldStorage.count) }
-        fieldStorage.deallocate()
-        codes.deallocate()
-        codeRanges.deallocate()
-        updates.deallocate()
-        updateRanges.deallocate()
-        whereValues.deallocate()
-        merchantParts.deallocate()
-        merchantRanges.deallocate()
-        currencySources.deallocate()
         context.deallocate()
         slotLengths.deallocate()
         slotLeading.deallocate()
@@ -273,11 +144,6 @@ final class StructuredScanner {
         keyBuffer.deallocate()
         groupMeasures.deallocate()
         fileMeasures.deallocate()
-        hasExternals.deallocate()
-        externalFields.deallocate()
-        // Only the fields initialised (the buffer has room for one when there are none).
-        _ = externalFieldStorage.baseAddress.map { $0.deinitialize(count: externalFieldCount) }
-        externalFieldStorage.deallocate()
         assembled.deallocate()
         continuationFound.deallocate()
     }
