@@ -112,15 +112,7 @@ struct RunOptions: ParsableArguments {
         if graceSeconds == nil { throw ValidationError("--grace: cannot read '\(grace)' (try 30s, 2m or 45)") }
     }
 
-    var graceSeconds: Double? {
-        var text = grace.trimmingCharacters(in: .whitespaces).lowercased()
-        var scale = 1.0
-        if text.hasSuffix("ms") { scale = 0.001; text.removeLast(2) }
-        else if text.hasSuffix("s") { text.removeLast() }
-        else if text.hasSuffix("m") { scale = 60; text.removeLast() }
-        guard let value = Double(text), value >= 0 else { return nil }
-        return value * scale
-    }
+    var graceSeconds: Double? { DurationArgument.seconds(grace) }
 }
 
 /// Runs a whole job with signal handling and prints the report; shared by aggregate and resume.

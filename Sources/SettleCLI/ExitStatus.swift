@@ -18,6 +18,7 @@ enum ExitStatus {
            a locked job directory or one that belongs to other inputs
       130  interrupted by SIGINT (resume with the same command)
       143  interrupted by SIGTERM (resume with the same command)
+      (settle watch exits 0 after SIGTERM/SIGINT: a clean stop; 130/143 only at a second signal)
     """
 
     static func code(for error: SettleError) -> Int32 {

@@ -11,7 +11,7 @@ final class OperatorSession: Sendable {
     let logger: Logger
     private let options: OperatorOptions
     private let quiet: Bool
-    private let registry: PrometheusCollectorRegistry?
+    let registry: PrometheusCollectorRegistry?
     private let reporter = MutexBox<ProgressReporter?>(nil)
     private let metricsFile = MutexBox<MetricsFile?>(nil)
     private let progress = MutexBox<JobProgress?>(nil)
@@ -31,6 +31,8 @@ final class OperatorSession: Sendable {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[JobMetrics.Name.partitionSeconds] =
             JobMetrics.partitionSecondsBuckets.map { Duration.nanoseconds(Int64($0 * 1e9)) }
+        factory.durationHistogramBuckets[WatchMetrics.Name.batchSeconds] =
+            WatchMetrics.batchSecondsBuckets.map { Duration.nanoseconds(Int64($0 * 1e9)) }
         MetricsSystem.bootstrap(factory)
         return registry
     }

@@ -57,12 +57,20 @@ struct ResumeCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show how far a job has got: partitions done, records, rejects, and who holds its lock.")
+        abstract: "Show how far a job has got (partitions done, records, rejects, lock), or a watch root's batches and files.")
 
-    @Argument(help: "The job's work directory.")
+    @Argument(help: "The job's work directory, or the --out of settle watch.")
     var directory: String
 
     func run() throws {
+        if WatchStatus.isWatchRoot(directory) {
+            do {
+                for line in try WatchStatus.lines(root: directory) { print(line) }
+            } catch {
+                throw fail(error)
+            }
+            return
+        }
         let status: JobStatus
         do {
             status = try JobStatus.read(JobDirectory(root: directory))

@@ -14,4 +14,6 @@ static inline void settle_prefetch_read(const void *address) {
 uint32_t settle_crc32c(uint32_t crc, const void *data, size_t length);
 /// 1 when `settle_crc32c` uses the CPU's crc32 instruction.
 int settle_crc32c_is_hardware(void);
+/// rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE; rename.c).
+int settle_rename_noreplace(const char *from, const char *to);
 #endif
