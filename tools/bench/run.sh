@@ -97,7 +97,7 @@ VENV=${VENV:-$SCRATCH/venv}             # DuckDB's venv (installed there when mi
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume reconcile nacha; do
+for part in common limit timing memory alloc resume reconcile nacha; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
@@ -115,6 +115,7 @@ mkdir -p "$SCRATCH" "$DATA" "$OUT" "$LOGS"
 trap cleanup EXIT
 print_machine
 build_settle
+build_limit
 if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* || " ${SECTIONS[*]} " == *" nacha "* ]]; then
     install_duckdb
 else
