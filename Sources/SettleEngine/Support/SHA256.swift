@@ -1,100 +1,29 @@
-/// SHA-256 (FIPS 180-4), streaming. Used to fingerprint published outputs and job inputs; written here
-/// to keep the dependency graph small (tests check it against known vectors and `sha256sum`).
-public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var pending: [UInt8] = []
-    private var totalBytes: UInt64 = 0
+import Crypto
 
-    private static let k: [UInt32] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    ]
+/// SHA-256, streaming: fingerprints published outputs, layouts and job inputs.
+///
+/// A thin value over swift-crypto's `SHA256` (BoringSSL's implementation on Linux, with the CPU's SHA
+/// extensions where it has them), so that the engine's call sites stay as small as they were and the
+/// digest is written as lower-case hex the way `summary.json` and the manifest carry it. Measured on this
+/// machine (`tools/bench/sha256.sh`), it hashes about 6x as fast as the hand-written one it replaced.
+public struct SHA256 {
+    private var hasher = Crypto.SHA256()
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes {
-            pending.append(byte)
-            if pending.count == 64 {
-                let block = pending
-                block.withUnsafeBytes { compress($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        totalBytes &+= UInt64(bytes.underestimatedCount)
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        guard contiguous == nil else { return }
+        Array(bytes).withUnsafeBytes { hasher.update(bufferPointer: $0) }
     }
 
     public mutating func update(_ raw: UnsafeRawBufferPointer) {
-        totalBytes &+= UInt64(raw.count)
-        var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, raw.count)
-            pending.append(contentsOf: raw[0..<take])
-            index = take
-            if pending.count == 64 {
-                let block = pending
-                block.withUnsafeBytes { compress($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while index + 64 <= raw.count {
-            compress(UnsafeRawBufferPointer(rebasing: raw[index..<(index + 64)]))
-            index += 64
-        }
-        if index < raw.count { pending.append(contentsOf: raw[index...]) }
+        hasher.update(bufferPointer: raw)
     }
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            compress(block, schedule: w)
-        }
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
-        for i in 0..<16 {
-            w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-        }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = state
-        Self.k.withUnsafeBufferPointer { k in
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
-                 state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
-    }
-
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
-
+    /// The 32-byte digest of everything given so far.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = totalBytes &* 8
-        var tail: [UInt8] = [0x80]
-        let used = (pending.count + 1) % 64
-        tail += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let savedTotal = totalBytes
-        tail.withUnsafeBytes { update($0) }
-        totalBytes = savedTotal
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+        Array(hasher.finalize())
     }
 
     public mutating func finalizeHex() -> String { Self.hex(finalize()) }
@@ -108,6 +37,7 @@ public struct SHA256: Sendable {
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
         for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
         return String(decoding: out, as: UTF8.self)
     }
