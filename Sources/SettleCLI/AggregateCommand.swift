@@ -32,8 +32,31 @@ struct AggregateCommand: ParsableCommand {
     @Flag(help: "Discard the work directory's state (from an earlier, different job) and start again.")
     var restart = false
 
+    @Option(help: ArgumentHelp("Matching passes for the reconciliation (YAML): tolerances, other keys, one-to-many; writes matches.csv.",
+                               valueName: "FILE"))
+    var match: String?
+
+    @Option(help: ArgumentHelp("Carry unmatched items from night to night in this store directory (needs --as-of); writes open_items.csv.",
+                               valueName: "DIR"))
+    var openItems: String?
+
+    @Option(help: ArgumentHelp("The night this run reconciles (with --open-items): items first seen on it are 0 days old.",
+                               valueName: "YYYY-MM-DD"))
+    var asOf: String?
+
+    @Option(help: "Days an open item may stay unmatched before it becomes a missing_in_* mismatch (with --open-items).")
+    var openDays: Int = 3
+
+    @Flag(help: "With --open-items: start the store again (nothing carried), e.g. to run an earlier --as-of.")
+    var restartOpenItems = false
+
     func validate() throws {
         try runOptions.check()
+        if (openItems == nil) != (asOf == nil) { throw ValidationError("--open-items DIR and --as-of YYYY-MM-DD go together") }
+        if let asOf, CalendarDay.parse(asOf) == nil { throw ValidationError("--as-of: cannot read '\(asOf)' as a date YYYY-MM-DD") }
+        if openItems != nil && pipeline.ledger.isEmpty { throw ValidationError("--open-items needs --ledger FILE") }
+        if match != nil && pipeline.ledger.isEmpty { throw ValidationError("--match needs --ledger FILE") }
+        if openDays < 0 { throw ValidationError("--open-days must be at least 0") }
     }
 
     func run() throws {
@@ -51,6 +74,13 @@ struct AggregateCommand: ParsableCommand {
             options.excelSafe = runOptions.excelSafe
             options.metricsFile = observe.metricsFile
             options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
+            options.match = try match.map { try MatchSpec.load(path: $0) }
+            if let openItems, let asOf, let day = CalendarDay.parse(asOf) {
+                options.openItems = OpenItemsOptions(directory: openItems, asOf: day, openDays: openDays, restart: restartOpenItems)
+                if options.match == nil { options.match = .default }
+            }
+        } catch let error as SettleError {
+            throw fail(error)
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }
@@ -160,6 +190,14 @@ func printReport(_ report: AggregateReport) {
             printError("settle: reconciliation: \(report.mismatchTotal) mismatches (\(kinds)): see \(report.outDirectory)/mismatches.csv")
         } else {
             printError("settle: reconciliation: every settled record matches the ledger")
+        }
+        if let passes = report.matchedByPass {
+            printError("settle: reconciliation: matched by pass: " + passes.map { "\($0.name) \(ProgressLine.grouped($0.count))" }.joined(separator: ", ")
+                + ": see \(report.outDirectory)/matches.csv")
+        }
+        if let open = report.openItems {
+            printError("settle: open items: \(ProgressLine.grouped(open.open)) open (see \(report.outDirectory)/open_items.csv), "
+                + "\(ProgressLine.grouped(open.lateMatches)) late matches, \(ProgressLine.grouped(open.expired)) expired into mismatches")
         }
     }
     let stages = report.stageSeconds.map { "\($0.stage) \(formatSeconds($0.seconds)) s" }.joined(separator: ", ")

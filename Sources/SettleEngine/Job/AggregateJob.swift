@@ -20,6 +20,9 @@ public struct AggregateReport: Sendable {
     /// Reconciliation: mismatch rows by kind code (nil when the run had no ledger).
     public var mismatches: [(code: String, count: Int)]? = nil
     public var reconciliationRows = 0
+    /// `--match`: pairs matched per pass, in pass order; `--open-items`: open, late-matched, expired.
+    public var matchedByPass: [(name: String, count: Int)]? = nil
+    public var openItems: (open: Int, lateMatches: Int, expired: Int)? = nil
 
     public var mismatchTotal: Int { mismatches?.reduce(0) { $0 + $1.count } ?? 0 }
 
@@ -57,6 +60,14 @@ public final class AggregateJob: Sendable {
         try preflight.checkWorkDirectory(directory, out: options.outDirectory)
         let reconciling = options.inputs.contains(where: \.isLedger) || manifest?.inputs.contains { $0.layout == AggregateOptions.Input.ledgerLayout } == true
         try preflight.checkOutputs(out: options.outDirectory, reconciling: reconciling, metricsFile: options.metricsFile)
+        if let open = options.openItems {
+            // An --as-of before the store's latest night stops here, before any work.
+            _ = try OpenItemStore(directory: open.directory).base(asOf: open.asOf, restart: open.restart)
+        }
+        if options.inputs.contains(where: \.isLedger) && options.ledgerLayout == nil {
+            let ledger = try LedgerSpec.load(options.ledgerSpec).spec
+            try (options.match ?? .default).check(ledgerHasReference: ledger.columns[LedgerSpec.Role.reference.rawValue] != nil)
+        }
         if let metricsFile = options.metricsFile,
            FilePaths.forms(metricsFile).contains(where: { FilePaths.isInside($0, FilePaths.resolved(directory.root)) }) {
             throw SettleError(.usage, "--metrics-file \(metricsFile) is inside the work directory \(directory.root), which Settle empties when the job ends: write it elsewhere")

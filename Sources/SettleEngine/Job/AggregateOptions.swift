@@ -30,6 +30,10 @@ public struct AggregateOptions: Sendable {
     /// `--excel-safe`: text cells of the CSV outputs that a spreadsheet would run as a formula get a
     /// leading `'` (see `CSVText.appendField`); numeric columns are never changed.
     public var excelSafe = false
+    /// `--match`: the matching passes, loaded and checked (nil: the exact rule, outputs as always).
+    public var match: MatchSpec?
+    /// `--open-items DIR --as-of ...`: items carried from night to night (implies `match`, by default exact).
+    public var openItems: OpenItemsOptions?
     /// `--metrics-file` (written by the CLI): checked, like every output, against the files the run reads.
     public var metricsFile: String?
 

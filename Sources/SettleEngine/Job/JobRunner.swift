@@ -20,7 +20,11 @@ struct JobRunner {
             $0.stage = "map"
         }
 
-        let done = try doneSoFar()
+        // `--open-items`: last night's open items join this night's as one more run of occurrences.
+        let carried = try options.openItems.map { try CarriedItems.load($0, partition: partitionCount, planFiles: job.plan.files.count) }
+        let carriedRuns = try carried?.writeRun(path: directory.root + "/carried.run", buckets: job.bucketCount)
+        let joinMatch = carried.map { CarriedItems.joinMatch(options.match, $0) } ?? options.match
+        let done = try doneSoFar(carriedRuns, joinMatch)
         var results = done.partitions
         var bucketWarnings = done.bucketWarnings
         for index in 0..<partitionCount where results[index] == nil {
@@ -51,9 +55,11 @@ struct JobRunner {
 
         // Reduce what is left.
         progress.update { $0.stage = "reduce" }
-        let inputs = try job.bucketInputs(partitions)
+        let inputs = try job.bucketInputs(partitions).addingCarried(carriedRuns)
         var outputs = [BucketOutput?](repeating: nil, count: buckets)
-        let locator = RecordLocator(plan: job.plan, partitions: partitions)
+        var located = RecordLocator(plan: job.plan, partitions: partitions)
+        located.carried = carried
+        let locator = located
         // Buckets checked above over the same runs (no partition was mapped again) are not read twice.
         let reuse = pending.isEmpty ? done.buckets : nil
         for bucket in 0..<buckets where !inputs[bucket].isEmpty {
@@ -62,7 +68,7 @@ struct JobRunner {
                 if reuse[bucket] == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
                 continue
             }
-            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+            let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: joinMatch)
             if let warning { bucketWarnings.append(warning) }
             outputs[bucket] = output
             if output == nil { directory.removeStaleAttempts(in: directory.bucketDirectory(bucket), keep: nil) }
@@ -83,7 +89,7 @@ struct JobRunner {
             body: { state, task, _ in
                 let bucket = pendingBuckets[task]
                 let output = try job.reduceBucket(bucket, inputs: inputs[bucket], locator: locator, table: state.table, encoder: state.encoder,
-                                                  fanIn: fanIn, retry: retry) { attempt, error in
+                                                  fanIn: fanIn, retry: retry, match: joinMatch) { attempt, error in
                     logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
                 }
                 progress.bucketFinished()
@@ -97,7 +103,7 @@ struct JobRunner {
 
         // Finalize: not interruptible; publishing is quick and all-or-nothing.
         progress.update { $0.stage = "finalize" }
-        let publisher = OutputPublisher(plan: job.plan, partitions: partitions, directory: directory, options: options)
+        let publisher = OutputPublisher(plan: job.plan, partitions: partitions, directory: directory, options: options, carried: carried)
         let staged = try publisher.stage(bucketOutputs: outputs.compactMap { $0 }, fanIn: RunMerger.fanIn(memoryBytes: options.memoryBytes))
         let controlChecks = staged.controlChecks
         let totalsRows = staged.totalsRows
@@ -135,14 +141,16 @@ struct JobRunner {
             partitionsResumed: resumed,
             partitionsTotal: partitionCount,
             mismatches: reconciliation.map { output in MismatchKind.allCases.map { ($0.code, output.counts[$0.rawValue]) } },
-            reconciliationRows: reconciliation?.rows ?? 0)
+            reconciliationRows: reconciliation?.rows ?? 0,
+            matchedByPass: reconciliation?.matches == nil ? nil : reconciliation?.matchedByPass,
+            openItems: reconciliation?.openItems == nil ? nil : reconciliation.map { ($0.openFigures.open, $0.openFigures.lateMatches, $0.openFigures.expired) })
     }
 
     /// What is already done: markers first (their own checksums; the rejects files, which finalize
     /// merges, by CRC-32C), then the finished buckets' outputs by CRC-32C, and the partitions' spill
     /// runs by CRC-32C only when some reduce is still to run (a completed job is only re-published).
     /// What does not hold up is reported and counts as not done.
-    private func doneSoFar() throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
+    private func doneSoFar(_ carriedRuns: [MergeInput?]?, _ joinMatch: MatchSpec?) throws -> (partitions: [PartitionResult?], buckets: [BucketOutput?]?, bucketWarnings: [String]) {
         var results: [PartitionResult?] = (0..<job.partitionCount).map { index in
             let (result, warning) = job.donePartition(index, verifyRuns: false, verifyRejects: true)
             if let warning { logger.warning("\(warning)") }
@@ -153,10 +161,10 @@ struct JobRunner {
         var checkedBuckets: [BucketOutput?]?
         var bucketWarnings: [String] = []
         if results.allSatisfy({ $0 != nil }) {
-            let inputs = try job.bucketInputs(results.map { $0! })
+            let inputs = try job.bucketInputs(results.map { $0! }).addingCarried(carriedRuns)
             let checked = (0..<job.bucketCount).map { bucket -> BucketOutput? in
                 guard !inputs[bucket].isEmpty else { return nil }
-                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true)
+                let (output, warning) = job.doneBucket(bucket, inputs: inputs[bucket], verify: true, match: joinMatch)
                 if let warning { bucketWarnings.append(warning) }
                 return output
             }

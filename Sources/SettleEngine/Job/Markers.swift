@@ -178,8 +178,10 @@ public struct BucketMarker: CheckedMarker, Sendable, Equatable {
     public struct Join: Codable, Sendable, Equatable {
         public var mismatches: PartitionMarker.FileEntry
         public var contributions: [PartitionMarker.FileEntry]
-        /// Mismatch rows per kind, in `MismatchKind` order.
+        /// Mismatch rows per kind, in `MismatchKind` order (then matches per pass, with `--match`).
         public var counts: [Int]
+        /// The `--match` passes the join ran (`MatchSpec.passFingerprint`); nil without `--match`.
+        public var match: String? = nil
     }
 }
 

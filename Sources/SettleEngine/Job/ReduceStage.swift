@@ -50,7 +50,7 @@ extension Job {
     /// unreadable, without or against its own checksum, over other inputs, or its outputs are
     /// missing, of the wrong size or, with `verify`, of another CRC-32C than the marker's: then the
     /// marker is removed and `warning` says why).
-    public func doneBucket(_ bucket: Int, inputs: BucketInputs, verify: Bool) -> (output: BucketOutput?, warning: String?) {
+    public func doneBucket(_ bucket: Int, inputs: BucketInputs, verify: Bool, match: MatchSpec? = nil) -> (output: BucketOutput?, warning: String?) {
         let markerPath = directory.bucketMarker(bucket)
         func invalid(_ why: String) -> (BucketOutput?, String?) {
             FileIO.unlink(markerPath)
@@ -67,6 +67,7 @@ extension Job {
             return invalid("marker was made from other spill runs")
         }
         guard inputs.references.isEmpty || marker.join != nil else { return invalid("marker has no join output") }
+        guard marker.join == nil || marker.join?.match == match?.fingerprint else { return invalid("marker was joined with other --match passes") }
         var files = [marker.output]
         if let join = marker.join { files += [join.mismatches] + join.contributions }
         guard MarkerIO.isPlainName(marker.attempt), files.allSatisfy({ MarkerIO.isPlainName($0.name) }) else {
@@ -87,7 +88,7 @@ extension Job {
 
     /// Reduces one bucket with retries and publishes its marker; returns the merged output.
     public func reduceBucket(_ bucket: Int, inputs: BucketInputs, locator: RecordLocator, table: AggregateTable,
-                             encoder: LZ4FrameEncoder, fanIn: Int, retry: RetryPolicy,
+                             encoder: LZ4FrameEncoder, fanIn: Int, retry: RetryPolicy, match: MatchSpec? = nil,
                              onRetry: (Int, SettleError) -> Void = { _, _ in }) throws -> BucketOutput {
         let taskDirectory = directory.bucketDirectory(bucket)
         return try retry.run("reduce of bucket \(bucket)", onRetry: onRetry) { attempt in
@@ -100,13 +101,13 @@ extension Job {
                 var output = BucketOutput(totals: MergeInput(path: info.path, bucket: 0, entries: keys))
                 var join: BucketMarker.Join?
                 if !inputs.references.isEmpty {
-                    let result = try JoinReducer(bucket: bucket, directory: attemptDirectory, locator: locator)
+                    let result = try JoinReducer(bucket: bucket, directory: attemptDirectory, locator: locator, match: match)
                         .join(inputs.references, table: table, fanIn: fanIn, encoder: encoder)
                     output.mismatches = result.mismatches.path
                     output.contributions = result.contributions.map { MergeInput(path: $0.path, bucket: 0, entries: $0.entries) }
                     output.counts = result.counts
                     join = BucketMarker.Join(mismatches: .init(result.mismatches), contributions: result.contributions.map(PartitionMarker.FileEntry.init),
-                                             counts: result.counts)
+                                             counts: result.counts, match: match?.fingerprint)
                 }
                 try Syscalls.fsyncDirectory(attemptDirectory)
                 let marker = BucketMarker(bucket: bucket, attempt: AtomicFile.split(attemptDirectory).name, attempts: attempt,

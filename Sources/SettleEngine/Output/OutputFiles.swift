@@ -2,7 +2,7 @@
 /// `.NAME.tmp-PID-STAMP`): what Settle may create, replace or clean up in `--out`, and nothing else.
 package enum OutputFiles {
     package static let set = ["totals.csv", "rejects.csv", "summary.json"]
-    package static let reconciliation = ["reconciliation.csv", "mismatches.csv"]
+    package static let reconciliation = ["reconciliation.csv", "mismatches.csv", "matches.csv", "open_items.csv"]
 
     /// Every file a run may write in `--out`: the published set and the report.
     package static func names(reconciling: Bool) -> [String] {

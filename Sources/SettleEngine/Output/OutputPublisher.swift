@@ -6,6 +6,8 @@ struct OutputPublisher {
     let partitions: [PartitionResult]
     let directory: JobDirectory
     let options: AggregateOptions
+    /// `--open-items`: the items carried in; the store's new generation is published with the set.
+    var carried: CarriedItems? = nil
 
     /// The sealed temporary files and what the summary needs to know about them.
     struct Staged: ~Copyable {
@@ -25,7 +27,8 @@ struct OutputPublisher {
 
     func stage(bucketOutputs: [BucketOutput], fanIn: Int) throws -> Staged {
         let reconciliation = plan.files.contains(where: \.isLedger)
-            ? try ReconciliationOutput(outDirectory: options.outDirectory, excelSafe: options.excelSafe) : nil
+            ? try ReconciliationOutput(outDirectory: options.outDirectory, excelSafe: options.excelSafe, matching: options.match != nil,
+                                         openItems: options.openItems != nil) : nil
         var totals: AtomicFile
         do {
             totals = try AtomicFile(path: options.outDirectory + "/totals.csv", hashing: true)
@@ -44,7 +47,12 @@ struct OutputPublisher {
             var line: [UInt8] = []
             line.reserveCapacity(256)
             let encoder = try LZ4FrameEncoder()
-            try RunMerger.merge(bucketOutputs.map(\.totals) + bucketOutputs.flatMap(\.contributions), fanIn: fanIn, encoder: encoder,
+            let leftovers = reconciliation == nil ? nil
+                : try ReconciliationOutput.leftoverPasses(bucketOutputs, match: options.match, carried: carried, scratch: directory.scratch, buckets: options.buckets,
+                                                          fanIn: fanIn, memoryBytes: options.memoryBytes)
+            defer { leftovers?.remove() }
+            try RunMerger.merge(bucketOutputs.map(\.totals) + bucketOutputs.flatMap(\.contributions) + (leftovers?.contributions ?? []),
+                                fanIn: fanIn, encoder: encoder,
                                 scratch: { pass, group in "\(directory.scratch)/final-pass\(pass)-\(pad(group, 4)).run" },
                                 emit: { key, value in
                                     if let reconciliation {
@@ -68,7 +76,14 @@ struct OutputPublisher {
                                 })
             if let reconciliation {
                 try reconciliation.finishRows()
-                try reconciliation.writeMismatches(bucketOutputs, paths: plan.files.map(\.path), fanIn: fanIn, scratch: directory.scratch)
+                let paths = carried?.paths(plan: plan.files.map(\.path)) ?? plan.files.map(\.path)
+                try reconciliation.writeMismatches(bucketOutputs, paths: paths, fanIn: fanIn, scratch: directory.scratch,
+                                                   leftovers: leftovers)
+                if let match = options.match {
+                    try reconciliation.writeMatches(bucketOutputs, match: match, leftovers: leftovers, carried: carried, paths: paths,
+                                                    fanIn: fanIn, scratch: directory.scratch)
+                }
+                if let carried, let leftovers { try reconciliation.writeOpenItems(leftovers, carried: carried, paths: paths, fanIn: fanIn) }
                 reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
@@ -218,11 +233,17 @@ struct OutputPublisher {
         // The old report describes the old set: gone before the new set is, remade after it.
         FileIO.unlink(reportPath)
         let temporaries = [summaryFile.temporaryPath, staged.rejects.temporaryPath, report.temporaryPath]
-            + (reconciliation.map { [$0.reconciliation.temporaryPath, $0.mismatches.temporaryPath] } ?? [])
+            + (reconciliation.map { [$0.reconciliation.temporaryPath, $0.mismatches.temporaryPath] + [$0.matches, $0.openItems].compactMap { $0?.temporaryPath } } ?? [])
         do {
             try staged.totals.publish()
             try staged.rejects.publish()
             try reconciliation?.publish()
+            // The store's new HEAD goes in with the set, just before the summary that seals it.
+            if let carried, let store = reconciliation?.storeGeneration {
+                let openStore = OpenItemStore(directory: carried.options.directory)
+                let name = try openStore.writeGeneration(store, asOf: carried.options.asOf, runID: runID)
+                try openStore.publishHead(generation: name, asOf: carried.options.asOf, previous: carried.previousAfter)
+            }
             try summaryFile.publish()
         } catch {
             // What is not renamed yet stays unpublished: no temporary of this run may stay behind.

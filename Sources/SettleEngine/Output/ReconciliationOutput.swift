@@ -56,6 +56,15 @@ final class ReconciliationOutput {
 
     let reconciliation: SetMember
     let mismatches: SetMember
+    /// `matches.csv`, with `--match` (see `ReconciliationOutput+Matches.swift`).
+    let matches: SetMember?
+    /// Pairs (rows) matched per pass, in pass order, with `--match`.
+    var matchedByPass: [(name: String, count: Int)] = []
+    /// `open_items.csv`, with `--open-items`, and what the summary says of open items.
+    let openItems: SetMember?
+    var openFigures = OpenFigures()
+    /// The store's next generation (open_items.csv without `--excel-safe`), published with the set.
+    var storeGeneration: [UInt8]?
     private(set) var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
     private(set) var settled = Side(), ledger = Side(), matched = Side()
     private(set) var rows = 0
@@ -68,13 +77,24 @@ final class ReconciliationOutput {
     /// `--excel-safe`: text cells that a spreadsheet would run as a formula get a leading `'`.
     let excelSafe: Bool
 
-    init(outDirectory: String, excelSafe: Bool = false) throws {
+    init(outDirectory: String, excelSafe: Bool = false, matching: Bool = false, openItems: Bool = false) throws {
         self.excelSafe = excelSafe
         reconciliation = try SetMember(path: outDirectory + "/reconciliation.csv")
         do {
             mismatches = try SetMember(path: outDirectory + "/mismatches.csv")
         } catch {
             reconciliation.abandon()
+            throw error
+        }
+        var made: [SetMember] = []
+        do {
+            matches = matching ? try SetMember(path: outDirectory + "/matches.csv") : nil
+            if let matches { made.append(matches) }
+            self.openItems = openItems ? try SetMember(path: outDirectory + "/open_items.csv") : nil
+        } catch {
+            reconciliation.abandon()
+            mismatches.abandon()
+            for member in made { member.abandon() }
             throw error
         }
         try reconciliation.write(Array(Self.header.utf8))
@@ -86,6 +106,8 @@ final class ReconciliationOutput {
     func abandon() {
         reconciliation.abandon()
         mismatches.abandon()
+        matches?.abandon()
+        openItems?.abandon()
     }
 
     /// One key of the final merge (any tag).
@@ -144,13 +166,16 @@ final class ReconciliationOutput {
     }
 
     /// Merges every bucket's mismatch rows, kind by kind, into mismatches.csv and seals it.
-    func writeMismatches(_ outputs: [BucketOutput], paths: [String], fanIn: Int, scratch: String) throws {
+    /// With `leftovers` (passes not keyed on reference), the missing kinds are what those passes left.
+    func writeMismatches(_ outputs: [BucketOutput], paths: [String], fanIn: Int, scratch: String,
+                         leftovers: LeftoverPasses.Result? = nil) throws {
         try mismatches.write(Array(MismatchesCSV.header.utf8))
         let encoder = try LZ4FrameEncoder()
         for kind in MismatchKind.allCases {
-            let inputs = outputs.compactMap { output in
+            var inputs = outputs.compactMap { output in
                 output.mismatches.map { MergeInput(path: $0, bucket: kind.rawValue, entries: output.counts[kind.rawValue]) }
             }
+            if let leftovers, kind == .missingInLedger || kind == .missingInSettlement { inputs = leftovers.leftovers.inputs(bucket: kind.rawValue) }
             var written = 0
             try SortedMerge<MismatchCodec>.merge(inputs, fanIn: fanIn, encoder: encoder,
                                                  scratch: { pass, group in "\(scratch)/mismatches-\(kind.rawValue)-\(pass)-\(pad(group, 4)).run" }) { key, row in
@@ -168,5 +193,7 @@ final class ReconciliationOutput {
     func publish() throws {
         try reconciliation.publish()
         try mismatches.publish()
+        try matches?.publish()
+        try openItems?.publish()
     }
 }

@@ -25,7 +25,10 @@ struct SummaryJSON {
         json.number("bytes", staged.rejectsBytes)
         json.endObject()
         if let reconciliation = staged.reconciliation {
-            for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] {
+            let matches = [("matches.csv", reconciliation.matches), ("open_items.csv", reconciliation.openItems)].compactMap { name, file in
+                file.map { (name, $0) }
+            }
+            for (name, file) in [("mismatches.csv", reconciliation.mismatches), ("reconciliation.csv", reconciliation.reconciliation)] + matches {
                 json.beginObject(name)
                 json.string("sha256", file.sha256)
                 json.number("bytes", file.bytes)
@@ -190,6 +193,21 @@ struct SummaryJSON {
         json.beginObject("mismatches_by_kind")
         for kind in MismatchKind.allCases { json.number(kind.code, output.counts[kind.rawValue]) }
         json.endObject()
+        if output.matches != nil {
+            json.beginObject("matched_by_pass")
+            for (name, count) in output.matchedByPass { json.number(name, count) }
+            json.endObject()
+        }
+        if output.openItems != nil {
+            json.beginObject("open_items")
+            json.number("open", output.openFigures.open)
+            json.number("expired", output.openFigures.expired)
+            json.number("late_matches", output.openFigures.lateMatches)
+            json.beginObject("by_age_days")
+            for (band, count) in zip(OpenFigures.ageBands, output.openFigures.byAge) { json.number(band, count) }
+            json.endObject()
+            json.endObject()
+        }
         json.number("rows", output.rows)
         json.beginArray("ledger_files")
         for file in output.ledgerFiles {
@@ -287,17 +305,7 @@ enum Timestamp {
     static func iso8601(seconds: Int, nanoseconds: Int) -> String {
         let days = seconds / 86400
         let secondOfDay = seconds % 86400
-        // Civil-from-days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         let millis = nanoseconds / 1_000_000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        return "\(CalendarDay.format(days))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
     }
 }

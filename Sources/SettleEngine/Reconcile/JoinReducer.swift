@@ -4,6 +4,8 @@ public struct RecordLocator: Sendable {
     /// Records (lines) in the file before each partition, and each partition's file.
     let bases: [Int]
     let files: [Int]
+    /// `--open-items`: the items carried in (their occurrences are in partition `carried.partition`).
+    public var carried: CarriedItems?
 
     public init(plan: PartitionPlan, partitions: [PartitionResult]) {
         var bases = [Int](repeating: 0, count: plan.partitions.count)
@@ -19,7 +21,8 @@ public struct RecordLocator: Sendable {
     /// The 1-based record number (or line) of the occurrence at `key`, and its file's index.
     @inline(__always)
     public func locate(_ key: ReferenceKey) -> (file: Int, number: Int) {
-        (files[key.partition], bases[key.partition] + key.local + 1)
+        if key.partition >= files.count, let carried { return carried.locate(local: key.local) }
+        return (files[key.partition], bases[key.partition] + key.local + 1)
     }
 }
 
@@ -40,24 +43,29 @@ public struct JoinReducer {
     public let bucket: Int
     public let directory: String
     public let locator: RecordLocator
+    /// `--match`: the passes (nil: today's rule, and outputs as they always were). Pass `p`'s
+    /// matches go to slot `kinds + p` of the mismatch run and of `counts` (see `JoinSlots`).
+    public let match: MatchSpec?
 
-    public init(bucket: Int, directory: String, locator: RecordLocator) {
+    public init(bucket: Int, directory: String, locator: RecordLocator, match: MatchSpec? = nil) {
         self.bucket = bucket
         self.directory = directory
         self.locator = locator
+        self.match = match
     }
 
     public func join(_ inputs: [MergeInput], table: AggregateTable, fanIn: Int, encoder: LZ4FrameEncoder) throws -> JoinResult {
         table.clear()
         defer { table.clear() }
         // The output has a frame open per kind while scratch runs are merged: an encoder of its own.
-        var mismatches = try SpillWriter<MismatchCodec>(path: directory + "/mismatches.run", bucketCount: MismatchKind.allCases.count,
+        let slots = JoinSlots(match: match, carriedPartition: locator.carried?.partition)
+        var mismatches = try SpillWriter<MismatchCodec>(path: directory + "/mismatches.run", bucketCount: slots.count,
                                                         encoder: try LZ4FrameEncoder())
         var contributions: [SpillRunInfo] = []
-        var counts = [Int](repeating: 0, count: MismatchKind.allCases.count)
+        var counts = [Int](repeating: 0, count: slots.countsSize)
         // Rows are produced in reference order but of mixed kinds; the run needs them by kind, so
         // each kind's rows wait in a scratch run of their own until the end.
-        var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: MismatchKind.allCases.count)
+        var pending: [[(MismatchKey, MismatchRow)]] = Array(repeating: [], count: slots.count)
         var scratch: [(path: String, kind: Int, entries: Int)] = []
         do {
             var group = Group()
@@ -77,20 +85,25 @@ public struct JoinReducer {
                 scratch.append((path, kind, pending[kind].count))
                 pending[kind].removeAll(keepingCapacity: true)
             }
-            func emit(_ kind: MismatchKind, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
+            func store(_ slot: Int, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
                 func side(_ occurrence: (ReferenceKey, Occurrence)) -> MismatchSide {
                     let (file, number) = locator.locate(occurrence.0)
                     return MismatchSide(occurrence: occurrence.1, file: file, number: number)
                 }
                 let row = MismatchRow(settled: settled.map(side), ledger: ledger.map(side))
                 let position = settled?.0.position ?? ledger!.0.position
-                pending[kind.rawValue].append((MismatchKey(reference: reference, position: position), row))
-                counts[kind.rawValue] += 1
-                if pending[kind.rawValue].count >= 4096 { try flushPending(kind.rawValue) }
+                pending[slot].append((MismatchKey(reference: reference, position: position), row))
+                counts[slot] += 1
+                if pending[slot].count >= 4096 { try flushPending(slot) }
+            }
+            func emit(_ kind: MismatchKind, _ reference: MerchantKey, settled: (ReferenceKey, Occurrence)?, ledger: (ReferenceKey, Occurrence)?) throws {
+                try store(kind.rawValue, reference, settled: settled, ledger: ledger)
+                // A missing row that later passes may still match counts where they leave it.
+                if slots.defersMissing && (kind == .missingInLedger || kind == .missingInSettlement) { return }
                 // The row counts for the settled side's merchant, or the ledger's when it has none; a
                 // settled occurrence in a row is not matched.
                 let owner = settled.flatMap { $0.1.isRejected ? nil : $0.1 } ?? ledger!.1
-                if let settled, !settled.1.isRejected {
+                if let settled, !settled.1.isRejected, !slots.isCarried(settled.0) {
                     try add(settled.1.merchant, settled.1.currency | ReconciliationTag.unmatchedSettled, isDebit: !settled.1.isCredit,
                             amount: settled.1.amount, table: table, contributions: &contributions, encoder: encoder)
                 }
@@ -99,6 +112,12 @@ public struct JoinReducer {
             }
             func resolve(_ group: inout Group) throws {
                 let reference = group.reference
+                if slots.leavesAllToLeftovers {
+                    for settled in group.settled { try emit(.missingInLedger, reference, settled: settled, ledger: nil) }
+                    for ledger in group.ledger { try emit(.missingInSettlement, reference, settled: nil, ledger: ledger) }
+                    group.clear()
+                    return
+                }
                 let paired = min(group.settled.count, group.ledger.count)
                 for index in 0..<paired {
                     let settled = group.settled[index], ledger = group.ledger[index]
@@ -109,7 +128,16 @@ public struct JoinReducer {
                     else if s.isCredit != l.isCredit { kind = .directionMismatch }
                     else if s.amount != l.amount { kind = .amountMismatch }
                     else { kind = nil }
-                    if let kind { try emit(kind, reference, settled: settled, ledger: ledger) }
+                    if let pass = slots.pass(matching: s, l) {
+                        let slot = slots.slot(pass: pass)
+                        if slots.writesRows(pass) || slots.isCarried(settled.0) || slots.isCarried(ledger.0) {
+                            try store(slot, reference, settled: settled, ledger: ledger)
+                        } else {
+                            counts[slots.unwritten(pass: pass)] += 1
+                        }
+                    } else if let kind {
+                        try emit(kind, reference, settled: settled, ledger: ledger)
+                    }
                 }
                 for settled in group.settled.dropFirst(paired) {
                     try emit(group.ledger.isEmpty ? .missingInLedger : .duplicateInSettlement, reference, settled: settled, ledger: nil)
@@ -127,6 +155,12 @@ public struct JoinReducer {
             }
             try SortedMerge<ReferenceCodec>.merge(inputs, fanIn: fanIn, encoder: encoder,
                                                   scratch: { pass, index in "\(directory)/references-\(pass)-\(pad(index, 4)).run" }) { key, occurrence in
+                // A ledger row without a reference (a ledger matched only by other keys) pairs with
+                // nothing here: it goes on, at once, to the leftover passes.
+                if slots.match != nil && key.reference.byteCount == 0 {
+                    if occurrence.isLedger { try emit(.missingInSettlement, key.reference, settled: nil, ledger: (key, occurrence)) }
+                    return
+                }
                 if key.reference != group.reference || !group.started {
                     if group.started { try resolve(&group) }
                     group.reference = key.reference
@@ -143,7 +177,7 @@ public struct JoinReducer {
             if group.started { try resolve(&group) }
             if !table.isEmpty { contributions.append(try spillContributions(table, sequence: contributions.count, encoder: encoder)) }
             // Each kind: its scratch runs and what is still pending, merged in order.
-            for kind in MismatchKind.allCases.map(\.rawValue) {
+            for kind in 0..<slots.count {
                 if !scratch.contains(where: { $0.kind == kind }) {
                     pending[kind].sort { $0.0 < $1.0 }
                     for (key, row) in pending[kind] { try mismatches.append(bucket: kind, key: key, value: row) }

@@ -113,9 +113,13 @@ struct LedgerValueDecoder {
     let debitWords: [UInt64]
     let creditWords: [UInt64]
 
+    /// False when the spec has no reference column.
+    let hasReference: Bool
+
     init(spec: LedgerSpec, referenceWidth: Int) {
         self.spec = spec
         self.referenceWidth = referenceWidth
+        hasReference = spec.columns[LedgerSpec.Role.reference.rawValue] != nil
         debitWords = spec.debitWords.map { FieldDecoder.pack(Array($0.utf8.prefix(8))) }
         creditWords = spec.creditWords.map { FieldDecoder.pack(Array($0.utf8.prefix(8))) }
     }
@@ -137,17 +141,23 @@ struct LedgerValueDecoder {
         // Reference.
         let referenceField = fields[Role.reference.rawValue]
         let reference: MerchantKey
-        if referenceField.hasEscapes {
-            return fail(.badText, .reference)
+        if hasReference {
+            if referenceField.hasEscapes {
+                return fail(.badText, .reference)
+            }
+            let trimmedReference = Self.trimmed(base, referenceField)
+            if trimmedReference.count == 0 { return fail(.blankField, .reference) }
+            guard let normalized = ReferenceNormalizer.normalize(base, offset: referenceField.start,
+                                                                 length: referenceField.end - referenceField.start, width: referenceWidth),
+                  FieldDecoder.isText(base, offset: trimmedReference.start, length: trimmedReference.count) else {
+                return fail(.badText, .reference)
+            }
+            reference = normalized
+        } else {
+            // A ledger without references (`columns.reference: null`): every row is a leftover for
+            // the `--match` passes keyed on other fields.
+            reference = MerchantKey()
         }
-        let trimmedReference = Self.trimmed(base, referenceField)
-        if trimmedReference.count == 0 { return fail(.blankField, .reference) }
-        guard let normalized = ReferenceNormalizer.normalize(base, offset: referenceField.start,
-                                                             length: referenceField.end - referenceField.start, width: referenceWidth),
-              FieldDecoder.isText(base, offset: trimmedReference.start, length: trimmedReference.count) else {
-            return fail(.badText, .reference)
-        }
-        reference = normalized
         // Merchant: text of at most 32 bytes.
         let merchantField = fields[Role.merchant.rawValue]
         let merchant = Self.trimmed(base, merchantField)

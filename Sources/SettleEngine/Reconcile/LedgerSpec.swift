@@ -54,7 +54,7 @@ public struct LedgerSpec: Sendable, Equatable {
             throw SettleError(.usage, "ledger spec \(source): \(YAMLProblem.describe(error, text: text))")
         }
         guard let map = root.mapping else { throw fail("expected a mapping of keys to values", root) }
-        let allowed: Set = ["delimiter", "columns", "amount", "signed", "directions"]
+        let allowed: Set = ["delimiter", "columns", "amount", "signed", "directions", "without_reference"]
         for key in map.keys where !allowed.contains(key.string ?? "") {
             throw fail("unknown key '\(key.string ?? "?")' (allowed: \(allowed.sorted().joined(separator: ", ")))", key)
         }
@@ -108,7 +108,21 @@ public struct LedgerSpec: Sendable, Equatable {
                 throw fail("'\(shared)' is listed as both debit and credit", node)
             }
         }
-        for role in [Role.reference, .merchant, .currency, .amount] where spec.columns[role.rawValue] == nil {
+        // `without_reference: true`: a ledger without ARNs, matched only by `--match` passes
+        // without reference (`MatchSpec.check` stops a run whose passes need it).
+        var withoutReference = false
+        if let node = map["without_reference"] {
+            guard let value = node.bool else { throw fail("without_reference must be true or false", node) }
+            withoutReference = value
+            if value { spec.columns[Role.reference.rawValue] = nil }
+        }
+        if withoutReference && map["columns"]?.mapping?["reference"].map({ $0.null == nil }) == true {
+            throw fail("without_reference: true and columns.reference name the same column: give one of them", map["without_reference"])
+        }
+        if spec.columns[Role.reference.rawValue] == nil && !withoutReference {
+            throw fail("column reference is required (or without_reference: true, for a ledger matched only by --match passes without reference)", map["columns"])
+        }
+        for role in [Role.merchant, .currency, .amount] where spec.columns[role.rawValue] == nil {
             throw fail("column \(role.key) is required", map["columns"])
         }
         if spec.signed && spec.columns[Role.direction.rawValue] != nil {

@@ -22,7 +22,7 @@ struct ReportPage {
         if summary["status"]?.string == "interrupted" {
             html += interrupted()
         } else if result != nil {
-            html += keyFigures() + controlChecks() + totals() + reconciliation() + topMerchants() + rejects() + timeline() + runFacts()
+            html += keyFigures() + controlChecks() + totals() + reconciliation() + matchingAndOpenItems() + topMerchants() + rejects() + timeline() + runFacts()
         }
         if !inputs.missingFiles.isEmpty {
             html += "<p class=\"note\">Not found in the output directory: \(HTMLText.escape(inputs.missingFiles.joined(separator: ", "))).</p>"
@@ -195,13 +195,16 @@ struct ReportPage {
 
     private func totals() -> String {
         guard let totals = result?["totals"] else { return "" }
-        func row(_ name: String, _ value: ReportJSON?) -> [String] {
-            [HTMLText.escape(name)] + ["debit_count", "debit_amount", "credit_count", "credit_amount", "fee_amount", "net_amount"].map {
-                HTMLText.escape(HTMLText.money(value?[$0]?.figure ?? ""))
+        // A currency's amounts in its major units; the sum over all currencies stays in minor units.
+        func row(_ name: String, _ value: ReportJSON?, currency: String?) -> [String] {
+            [HTMLText.escape(name)] + ["debit_count", "debit_amount", "credit_count", "credit_amount", "fee_amount", "net_amount"].map { column in
+                let figure = value?[column]?.figure ?? ""
+                guard let currency, !column.hasSuffix("_count") else { return HTMLText.escape(HTMLText.money(figure)) }
+                return HTMLText.escape(MoneyText.major(figure, currency: currency))
             }
         }
         let currencies = (totals["by_currency"]?.members ?? [:]).sorted { $0.key < $1.key }
-        let rows = currencies.map { row($0.key, $0.value) } + [row("all currencies", totals).map { "<strong>\($0)</strong>" }]
+        let rows = currencies.map { row($0.key, $0.value, currency: $0.key) } + [row("all currencies", totals, currency: nil).map { "<strong>\($0)</strong>" }]
         var html = HTMLText.table(["Currency", "Debits", "Debit amount", "Credits", "Credit amount", "Fees", "Net"], rows,
                                   numeric: [1, 2, 3, 4, 5, 6], id: "totals")
         if let reconciliation = result?["reconciliation"] {
@@ -238,9 +241,13 @@ struct ReportPage {
         if let differences = inputs.reconciliationRows, !differences.isEmpty {
             let money = Set(["settled_gross", "ledger_gross", "matched_gross", "difference"])
             let numeric = Set(inputs.reconciliationColumns.indices.filter { inputs.reconciliationColumns[$0] != "merchant_id" && inputs.reconciliationColumns[$0] != "currency" })
+            let currencyColumn = inputs.reconciliationColumns.firstIndex(of: "currency")
             let rows = differences.map { row in
                 row.enumerated().map { index, value in
-                    HTMLText.escape(money.contains(inputs.reconciliationColumns[index]) || numeric.contains(index) ? HTMLText.money(value) : value)
+                    if money.contains(inputs.reconciliationColumns[index]), let currencyColumn, currencyColumn < row.count {
+                        return HTMLText.escape(MoneyText.major(value, currency: row[currencyColumn]))
+                    }
+                    return HTMLText.escape(numeric.contains(index) ? HTMLText.money(value) : value)
                 }
             }
             html += "<h3>Merchants with the largest differences</h3><div class=\"wide\">"
@@ -256,7 +263,7 @@ struct ReportPage {
         let rows = top.enumerated().map { rank, row in
             [String(rank + 1), HTMLText.escape(row.merchant), HTMLText.escape(row.currency),
              HTMLText.count(row.transactions), bar(Double(row.transactions) / most)]
-                + [row.debitAmount, row.creditAmount, row.feeAmount, row.netAmount].map { HTMLText.escape(HTMLText.money($0)) }
+                + [row.debitAmount, row.creditAmount, row.feeAmount, row.netAmount].map { HTMLText.escape(MoneyText.major($0, currency: row.currency)) }
         }
         return section("Top merchants by volume (transactions)",
                        HTMLText.table(["#", "Merchant", "Currency", "Transactions", "", "Debit amount", "Credit amount", "Fees", "Net"],
@@ -321,7 +328,7 @@ struct ReportPage {
         return section("This run", HTMLText.table(["Fact", "Value"], rows, id: "run-facts"))
     }
 
-    private func section(_ heading: String, _ body: String) -> String {
+    func section(_ heading: String, _ body: String) -> String {
         "<section><h2>\(HTMLText.escape(heading))</h2>\(body)</section>\n"
     }
 

@@ -1,0 +1,27 @@
+/// The report's sections for `--match` and `--open-items`: matches per pass, late matches, and
+/// the open items by age (0-1, 2-3, 4-7, more days), from summary.json.
+extension ReportPage {
+    func matchingAndOpenItems() -> String {
+        guard let reconciliation = result?["reconciliation"] else { return "" }
+        var html = ""
+        if let passes = reconciliation["matched_by_pass"]?.members, !passes.isEmpty {
+            // By name: the JSON object has no order of its own here (summary.json lists them in pass order).
+            let rows = passes.sorted { $0.key < $1.key }.map { name, count in
+                [HTMLText.escape(name), HTMLText.element("span", HTMLText.count(count.int ?? 0), id: "pass-\(name)")]
+            }
+            html += "<h3>Matched by pass</h3>" + HTMLText.table(["Pass", "Matched"], rows, numeric: [1], id: "matched-by-pass")
+        }
+        if let open = reconciliation["open_items"] {
+            let bands = OpenFigures.ageBands.map { band in
+                [HTMLText.escape(band + " days"), HTMLText.element("span", HTMLText.count(open["by_age_days"]?[band]?.int ?? 0), id: "open-age-\(band)")]
+            }
+            html += "<h3>Open items by age</h3>" + HTMLText.table(["Age", "Open items"], bands, numeric: [1], id: "open-items-by-age")
+            let figures = [("Open items", "open"), ("Late matches (matched tonight, first seen earlier)", "late_matches"),
+                           ("Expired into mismatches", "expired")].map { label, key in
+                [HTMLText.escape(label), HTMLText.element("span", HTMLText.count(open[key]?.int ?? 0), id: "open-\(key)")]
+            }
+            html += HTMLText.table(["", "Items"], figures, numeric: [1], id: "open-items")
+        }
+        return html.isEmpty ? "" : section("Matching passes and open items", html)
+    }
+}
