@@ -73,6 +73,7 @@ struct AggregateCommand: ParsableCommand {
             options.allowSameInput = pipeline.allowSameInput
             options.excelSafe = runOptions.excelSafe
             options.metricsFile = observe.metricsFile
+            options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
             options.match = try match.map { try MatchSpec.load(path: $0) }
             if let openItems, let asOf, let day = CalendarDay.parse(asOf) {
                 options.openItems = OpenItemsOptions(directory: openItems, asOf: day, openDays: openDays, restart: restartOpenItems)
@@ -101,6 +102,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "After SIGINT/SIGTERM, how long partitions in flight may take to finish (e.g. 30s, 2m).")
     var grace: String = "30s"
 
+    @Option(help: ArgumentHelp("When a map worker, which folds partition after partition into its one table, spills it and marks the partitions done: after this much input (256MiB) or time (30s, 2min), or never (a kill then loses the whole map). A kill loses at most one interval per worker. Default auto: half a worker's share of the input, at most 1 GiB.",
+                               valueName: "SIZE|DURATION|never|auto"))
+    var checkpoint: String = "auto"
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -110,6 +115,9 @@ struct RunOptions: ParsableArguments {
     func check() throws {
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if graceSeconds == nil { throw ValidationError("--grace: cannot read '\(grace)' (try 30s, 2m or 45)") }
+        if CheckpointPolicy.parse(checkpoint) == nil {
+            throw ValidationError("--checkpoint: cannot read '\(checkpoint)' (try 512MiB, 30s, 2min, auto or never)")
+        }
     }
 
     var graceSeconds: Double? { DurationArgument.seconds(grace) }

@@ -50,6 +50,7 @@ struct ResumeCommand: ParsableCommand {
                                        retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
         options.excelSafe = runOptions.excelSafe
         options.metricsFile = observe.metricsFile
+        options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
         try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }

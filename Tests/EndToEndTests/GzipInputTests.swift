@@ -97,10 +97,10 @@ struct GzipInputTests {
         let scratch = try await Scratch.make("gzip-resume")
         defer { scratch.remove() }
         let arguments = ["aggregate", "settlement.dat.gz", "--layout", "reference", "--out", "out", "--partition-size", "64K",
-                         "--workers", "1", "--memory", "2M", "--keep-work", "--log-level", "info"]
+                         "--workers", "1", "--memory", "2M", "--keep-work", "--log-level", "info", "--checkpoint", "1B"]
         let work = scratch.path + "/out/.settle-work"
         let copy = work + "/inputs/0-settlement.dat"
-        // Partition 5 pauses at its first write, so the kill lands with partitions 0 to 4 done.
+        // A checkpoint per partition, each marker published as its partition ends. Partition 5 pauses at its first write, so the kill lands with partitions 0 to 4 done.
         let process = try Self.start(arguments, in: scratch.path, environment: ["SETTLE_TEST_DELAY": "p000005/:20000"])
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && !FileFacts.exists(work + "/partitions/p000004/marker.json") && Date() < deadline { usleep(2000) }

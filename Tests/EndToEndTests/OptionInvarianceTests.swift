@@ -15,9 +15,12 @@ struct OptionInvarianceTests {
         var memoryBytes: Int
         var buckets: Int?
 
+        /// Tight runs checkpoint after every partition (each then spills its own runs, as before
+        /// checkpoints), so that the reduce still has more runs than its fan-in and merges in passes;
+        /// the others checkpoint by default.
         var arguments: [String] {
             ["--workers", String(workers), "--partition-size", partitionSize, "--memory", memory]
-                + (buckets.map { ["--buckets", String($0)] } ?? [])
+                + (buckets.map { ["--buckets", String($0)] } ?? []) + (isTight ? ["--checkpoint", "1B"] : [])
         }
 
         /// Little enough memory that each open merge cursor counts: the merge fan-in drops to 3.

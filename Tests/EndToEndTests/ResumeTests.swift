@@ -174,7 +174,9 @@ struct ResumeTests {
         try FileManager.default.copyItem(atPath: dataset.settlementPath, toPath: input)
         let out = scratch.path + "/out"
         let work = out + "/.settle-work"
-        let arguments = ["aggregate", input, "--out", out, "--keep-work"] + Self.jobOptions.filter { $0 != "--quiet" }
+        // A checkpoint per partition (each partition then has its own spill runs, which the tampering
+        // below damages one by one); CheckpointTests damages the members of larger checkpoints.
+        let arguments = ["aggregate", input, "--out", out, "--keep-work", "--checkpoint", "1B"] + Self.jobOptions.filter { $0 != "--quiet" }
         let first = try await Self.settle(arguments)
         #expect(first.exitStatus == 1, "\(first)")
         // This job's own reference: its input path differs from the shared dataset's.
@@ -278,7 +280,9 @@ struct ResumeTests {
 
         let persistentOut = try TemporaryDirectory(prefix: "fault-persistent")
         defer { persistentOut.remove() }
-        let arguments = ["aggregate", dataset.settlementPath, "--out", persistentOut.path, "--max-attempts", "3"] + Self.jobOptions
+        // A checkpoint per partition, so that partition 4 has spill runs of its own to fail reading.
+        let arguments = ["aggregate", dataset.settlementPath, "--out", persistentOut.path, "--max-attempts", "3",
+                         "--checkpoint", "1B"] + Self.jobOptions
         let persistent = try await Self.settle(arguments, environment: ["SETTLE_FAULT_INJECTION": "read:p000004/:1:*"])
         #expect(persistent.exitStatus == 2, "\(persistent)")
         #expect(persistent.stderr.contains("failed after 3 attempts"), "\(persistent.stderr)")

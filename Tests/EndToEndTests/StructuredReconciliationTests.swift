@@ -245,7 +245,8 @@ struct NachaReconciliationTests {
         // A persistent read fault fails the run mid-map; the same command without it resumes.
         let directory = dataset.directory.path
         let resumable = ["aggregate", directory + "/" + NachaDataset.fileName, "--layout", "nacha", "--ledger", directory + "/nacha-ledger.csv",
-                         "--quiet", "--partition-size", "4099", "--max-attempts", "2", "--out", directory + "/resumed"]
+                         "--quiet", "--partition-size", "4099", "--max-attempts", "2", "--out", directory + "/resumed",
+                         "--checkpoint", "1B"]  // a checkpoint per partition: partition 4 has spill runs of its own
         let failed = try await ResumeTests.settle(resumable, environment: ["SETTLE_FAULT_INJECTION": "read:p000004/:1:*"])
         #expect(failed.exitStatus == 2, "\(failed)")
         #expect(FileManager.default.fileExists(atPath: directory + "/resumed/.settle-work/manifest.json"), "the job stays resumable")

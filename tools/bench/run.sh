@@ -103,7 +103,7 @@ VENV=${VENV:-$SCRATCH/venv}             # DuckDB's venv (installed there when mi
 RESULTS=()    # "section|measure|value" rows of the final table
 FAILURES=()   # one line per failed check
 
-for part in common timing memory alloc resume reconcile nacha ipm visa; do
+for part in common limit timing memory alloc resume reconcile nacha ipm visa; do
     # shellcheck source=/dev/null
     source "$BENCH_DIR/$part.sh"
 done
@@ -121,6 +121,7 @@ mkdir -p "$SCRATCH" "$DATA" "$OUT" "$LOGS"
 trap cleanup EXIT
 print_machine
 build_settle
+build_limit
 if [[ " ${SECTIONS[*]} " == *" duckdb "* || " ${SECTIONS[*]} " == *" reconcile "* || " ${SECTIONS[*]} " == *" nacha "* || " ${SECTIONS[*]} " == *" visa "* ]]; then
     install_duckdb
 else

@@ -49,6 +49,18 @@ section_duckdb() {
     result duckdb "settle peak RSS / anonymous, MiB" "$(mib "$s_rss") / $(mib "$s_anon")"
     result duckdb "settle totals vs ground truth" "$( ((ok)) && echo byte-identical || echo MISMATCH)"
 
+    if [[ -n $LIMIT_BIN ]]; then
+        local c_best
+        c_best=$(limit_best duckdb "$file" "$GEN_DIR" "$WORKERS")
+        if [[ -n $c_best ]]; then
+            local c_ratio
+            c_ratio=$(calc 'sprintf("%.2f", s / c)' "s=$s_best" "c=$c_best")
+            say "C limit program ($WORKERS threads): best $c_best s, totals.csv byte-identical to the ground truth;" \
+                "settle/C wall time: ${c_ratio}x (target: at most 1.25x)"
+            result duckdb "C limit wall best ($WORKERS threads), s" "$c_best"
+            result duckdb "ratio settle/C (best; target <= 1.25x)" "${c_ratio}x"
+        fi
+    fi
     if [[ $SKIP_DUCKDB == 1 ]]; then
         say "DuckDB skipped (--no-duckdb)"
         return
@@ -82,7 +94,7 @@ section_duckdb() {
     local ratio_best ratio_median
     ratio_best=$(calc 'sprintf("%.2f", d / s)' "d=$d_best" "s=$s_best")
     ratio_median=$(calc 'sprintf("%.2f", d / s)' "d=$d_median" "s=$s_median")
-    say "ratio DuckDB/settle wall time: ${ratio_best}x (best), ${ratio_median}x (median)"
+    say "ratio DuckDB/settle wall time: ${ratio_best}x (best), ${ratio_median}x (median) (target: at least 4x)"
     local q_best
     read -r q_best _ < <(best_median "${d_queries[@]}")
     say "duckdb query alone (without starting Python and importing duckdb): best $q_best s"
@@ -126,6 +138,23 @@ section_scaling() {
             speedup=$(calc 'sprintf("%.2f", b / a)' "a=$first_rate" "b=$map_rate")
             say "map speedup, --workers $workers vs ${SCALING_WORKERS%% *}: ${speedup}x"
             result scaling "map speedup $workers vs ${SCALING_WORKERS%% *} workers" "${speedup}x"
+        fi
+    done
+    [[ -n $LIMIT_BIN ]] || return
+    # The C limit program with as many threads, end to end (it has no separate map phase).
+    local threads c_first="" c_best
+    for threads in $SCALING_WORKERS; do
+        c_best=$(limit_best scaling "$file" "$GEN_DIR" "$threads")
+        [[ -n $c_best ]] || continue
+        say "C limit program, $threads threads: best $c_best s end to end"
+        result scaling "C limit wall, $threads threads, s" "$c_best"
+        if [[ -z $c_first ]]; then
+            c_first=$c_best
+        else
+            local c_speedup
+            c_speedup=$(calc 'sprintf("%.2f", a / b)' "a=$c_first" "b=$c_best")
+            say "C speedup, $threads vs ${SCALING_WORKERS%% *} threads: ${c_speedup}x (settle's second worker must gain at least this)"
+            result scaling "C speedup $threads vs ${SCALING_WORKERS%% *} threads" "${c_speedup}x"
         fi
     done
 }

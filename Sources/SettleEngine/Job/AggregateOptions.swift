@@ -54,6 +54,8 @@ public struct AggregateOptions: Sendable {
     /// Discard the job directory's state and start again.
     public var restart: Bool
     public var retry: RetryPolicy
+    /// `--checkpoint`: when a map worker spills its table and publishes the partitions it covers.
+    public var checkpoint: CheckpointPolicy = .automatic
 
     public init(inputs: [Input], outDirectory: String, workDirectory: String? = nil, workers: Int? = nil,
                 memoryBytes: Int = defaultMemoryBytes, partitionSizeBytes: Int = defaultPartitionSizeBytes,

@@ -44,25 +44,9 @@ struct JobRunner {
 
         // Map what is left.
         let pending = (0..<partitionCount).filter { results[$0] == nil }
-        let tableBytes = options.tableBytesPerWorker
         let buckets = job.bucketCount
         let retry = options.retry
-        let mapped = try WorkerPool.run(
-            taskCount: pending.count, workers: options.workers,
-            shouldStop: { shutdown.isRequested },
-            makeState: { id in try MapWorker(id: id, memoryBytes: tableBytes, bucketCount: buckets, reconciling: job.reconciling) },
-            body: { worker, task, _ in
-                let index = pending[task]
-                progress.partitionStarted()
-                let result = try job.mapPartition(index, worker: worker, retry: retry) { attempt, error in
-                    logger.warning("partition \(index): attempt \(attempt) failed, retrying: \(error.message)",
-                                   metadata: ["partition": "\(index)"])
-                }
-                progress.partitionFinished(result)
-                logger.debug("partition mapped", metadata: PartitionLog.metadata(result, file: job.plan.files[result.partition.fileIndex].path))
-                return result
-            })
-        for (task, result) in mapped.enumerated() { results[pending[task]] = result }
+        for result in try mapCheckpointed(pending) { results[result.partition.index] = result }
         if shutdown.isRequested || results.contains(where: { $0 == nil }) {
             throw SettleError(.interrupted, "interrupted during map: \(results.filter { $0 != nil }.count) of \(partitionCount) partitions done")
         }
@@ -172,6 +156,7 @@ struct JobRunner {
             if let warning { logger.warning("\(warning)") }
             return result
         }
+        for warning in job.dropIncompleteCheckpoints(&results) { logger.warning("\(warning)") }
         var allBucketsDone = false
         var checkedBuckets: [BucketOutput?]?
         var bucketWarnings: [String] = []
@@ -192,6 +177,7 @@ struct JobRunner {
                 if let warning { logger.warning("\(warning)") }
                 results[index] = result
             }
+            for warning in job.dropIncompleteCheckpoints(&results) { logger.warning("\(warning)") }
         }
         return (results, checkedBuckets, bucketWarnings)
     }

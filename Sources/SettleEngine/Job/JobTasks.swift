@@ -35,7 +35,13 @@ public enum JobTasks {
             throw SettleError(.usage, "--partition \(partition) is out of range: the job has partitions 0 to \(job.partitionCount - 1)")
         }
         let (done, warning) = job.donePartition(partition, verifyRuns: true, verifyRejects: true)
-        if done != nil { return .alreadyDone }
+        if let done {
+            // Mapped with others by a checkpoint: done only if the whole checkpoint is; else this
+            // partition is mapped alone (the rest of its checkpoint then counts as not mapped).
+            guard let group = done.checkpoint, !job.checkpointIsWhole(group, index: partition) else { return .alreadyDone }
+            FileIO.unlink(job.directory.partitionMarker(partition))
+            logger.warning("partition \(partition): its checkpoint (partitions \(Job.list(group.partitions))) is incomplete; it will be recomputed")
+        }
         if let warning { logger.warning("\(warning)") }
         let worker = try MapWorker(id: 0, memoryBytes: max(1 << 20, memoryBytes - AggregateOptions.workerOverheadBytes),
                                    bucketCount: job.bucketCount, reconciling: job.reconciling)
@@ -73,7 +79,8 @@ public enum JobTasks {
 
     /// Every partition's result; throws naming the partitions that are not done.
     static func donePartitions(_ job: Job) throws -> [PartitionResult] {
-        let results = (0..<job.partitionCount).map { job.donePartition($0, verifyRuns: false).result }
+        var results = (0..<job.partitionCount).map { job.donePartition($0, verifyRuns: false).result }
+        _ = job.dropIncompleteCheckpoints(&results)
         let missing = results.indices.filter { results[$0] == nil }
         if !missing.isEmpty {
             let list = missing.prefix(20).map(String.init).joined(separator: ", ") + (missing.count > 20 ? ", ..." : "")

@@ -67,6 +67,10 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
     public var schedulerAttempt: Int?
     /// Structured layouts: the partition's scopes, declared control values and warnings.
     public var structured: StructuredPartial?
+    /// The checkpoint this partition was spilled with, if any: the partition is done only when
+    /// every partition of the group has its marker naming the same group (the owner's marker lists
+    /// the group's runs). Absent in markers of single-partition tasks.
+    public var checkpoint: CheckpointGroup?
 
     init(result: PartitionResult, attemptDirectory: String, attempts: Int) {
         partition = result.partition.index
@@ -106,6 +110,7 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
         seconds = Double(result.endNanoseconds - result.startNanoseconds) / 1e9
         schedulerAttempt = SchedulerAttempt.current
         structured = result.structured
+        checkpoint = result.checkpoint
     }
 
     /// The result this marker records, with absolute paths under `taskDirectory`.
@@ -124,6 +129,7 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
         result.runs = runs.map { $0.run(in: attemptDirectory) }
         result.referenceRuns = (referenceRuns ?? []).map { $0.run(in: attemptDirectory) }
         result.structured = structured
+        result.checkpoint = checkpoint
         result.validDebitCount = validDebitCount
         result.validCreditCount = validCreditCount
         result.validDebit = try Self.money(validDebit)

@@ -9,12 +9,15 @@ public enum WorkerPool {
     /// its own state with `makeState` (a worker's table and buffers), used for all its tasks.
     /// The first error stops the handing out of tasks and is rethrown once all threads have ended;
     /// so does `shouldStop` returning true (checked between tasks), which ends with `stopped` set.
+    /// `finish` runs on each thread once it takes no more tasks (none left, or stopped), unless that
+    /// thread failed: a worker publishes what it has accumulated there.
     public static func run<State, Result: Sendable>(
         taskCount: Int,
         workers: Int,
         shouldStop: @escaping @Sendable () -> Bool = { false },
         makeState: @escaping @Sendable (Int) throws -> State,
-        body: @escaping @Sendable (inout State, Int, Int) throws -> Result
+        body: @escaping @Sendable (inout State, Int, Int) throws -> Result,
+        finish: @escaping @Sendable (inout State) throws -> Void = { _ in }
     ) throws -> [Result?] {
         let next = Atomic<Int>(0)
         let results = Mutex<[Result?]>([Result?](repeating: nil, count: taskCount))
@@ -27,12 +30,13 @@ public enum WorkerPool {
                 do {
                     var state = try makeState(workerIndex)
                     while true {
-                        if firstError.withLock({ $0 != nil }) || shouldStop() { return }
+                        if firstError.withLock({ $0 != nil }) || shouldStop() { break }
                         let task = next.add(1, ordering: .relaxed).oldValue
-                        if task >= taskCount { return }
+                        if task >= taskCount { break }
                         let result = try body(&state, task, workerIndex)
                         results.withLock { $0[task] = result }
                     }
+                    try finish(&state)
                 } catch {
                     firstError.withLock { if $0 == nil { $0 = error } }
                 }

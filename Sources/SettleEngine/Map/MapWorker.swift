@@ -42,53 +42,52 @@ public final class MapWorker {
     /// Maps one partition into `directory` (an attempt directory of its own): parses every record
     /// in its byte range, folds valid details into the table, spills when the table is full and
     /// once at the end, and logs every reject. Everything it writes is durable when it returns.
-    public func map(_ partition: Partition, file: FilePlan, mapped: MappedFile, directory: String) throws -> PartitionResult {
+    ///
+    /// With `accumulating`, the table is not cleared first nor spilled at the end: the partition is
+    /// folded into what the worker holds, runs (when the table fills) go to the checkpoint's
+    /// directory, and `flush` spills at the checkpoint. The result then lists no runs.
+    public func map(_ partition: Partition, file: FilePlan, mapped: MappedFile, directory: String,
+                    accumulating checkpoint: SpillSink? = nil) throws -> PartitionResult {
         var result = PartitionResult(partition: partition)
         result.worker = id
         result.startNanoseconds = Syscalls.monotonicNanoseconds()
         var rejects = RejectLog(path: "\(directory)/rejects.rej")
-        var sequence = 0
-        var runs: [SpillRunInfo] = []
-        var referenceRuns: [SpillRunInfo] = []
-        table.clear()
-        references?.clear()
-        let spillReferences = { [self] () throws in
-            guard let references, !references.isEmpty else { return }
-            referenceRuns.append(try references.spill(path: Self.referenceRunPath(directory: directory, sequence: referenceRuns.count),
-                                                      encoder: encoder))
+        let sink = checkpoint ?? SpillSink(directory: directory)
+        if checkpoint == nil {
+            table.clear()
+            references?.clear()
         }
+        let onReferencesFull = { [self] () throws in try self.spillReferences(into: sink) }
+        let onFull = { [self] () throws in try self.spillTable(into: sink) }
         try mapped.withBytes { bytes in
             if let ledger = file.ledger {
                 try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
-                               onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
-                               onReferencesFull: spillReferences)
+                               onFull: onFull, onReferencesFull: onReferencesFull)
             } else if let structured = file.layout.structured, let base = bytes.baseAddress {
                 let scanner = StructuredScanner(layout: structured, base: base, partition: partition, file: file, table: table,
                                                 references: references)
-                scanner.onReferencesFull = spillReferences
+                scanner.onReferencesFull = onReferencesFull
                 if file.messages != nil {
-                    try scanner.runMessages(result: &result, rejects: &rejects,
-                                            onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
+                    try scanner.runMessages(result: &result, rejects: &rejects, onFull: onFull)
                 } else {
-                    try scanner.run(result: &result, rejects: &rejects,
-                                    onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) })
+                    try scanner.run(result: &result, rejects: &rejects, onFull: onFull)
                 }
             } else if references == nil {
                 // Two specialisations of the hot loop: plain aggregation carries none of the
                 // reconciliation code (fewer live values, no branches per record).
                 try scan(PlainScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
-                         onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
-                         onReferencesFull: spillReferences)
+                         onFull: onFull, onReferencesFull: onReferencesFull)
             } else {
                 try scan(ReconcilingScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
-                         onFull: { try runs.append(spill(directory: directory, sequence: &sequence)) },
-                         onReferencesFull: spillReferences)
+                         onFull: onFull, onReferencesFull: onReferencesFull)
             }
         }
-        if !table.isEmpty { try runs.append(spill(directory: directory, sequence: &sequence)) }
-        try spillReferences()
-        result.runs = runs
-        result.referenceRuns = referenceRuns
+        if checkpoint == nil {
+            try spillTable(into: sink)
+            try spillReferences(into: sink)
+            result.runs = sink.runs
+            result.referenceRuns = sink.referenceRuns
+        }
         result.rejectsPath = try rejects.finish()
         result.rejectsChecksum = result.rejectsPath == nil ? nil : rejects.checksum.value
         do {
@@ -104,11 +103,6 @@ public final class MapWorker {
     /// How many records ahead the table slot is prefetched (a power of two).
     static let prefetchDistance = 4
 
-    private func spill(directory: String, sequence: inout Int) throws -> SpillRunInfo {
-        let path = Self.runPath(directory: directory, sequence: sequence)
-        sequence += 1
-        return try table.spillSorted(to: path, buckets: bucketCount, encoder: encoder)
-    }
 
     /// Everything that is not a valid detail: the header, the trailer, and rejects.
     func slowRecord(_ base: UnsafeRawPointer, offset: Int, length: Int, local: Int, code: UInt64?,

@@ -25,6 +25,9 @@ public struct PartitionResult: Sendable {
     public var worker = 0
     /// Structured layouts: scopes, declared control values and warnings, stitched at finalize.
     public var structured: StructuredPartial?
+    /// When the partition was folded into a worker's table with others: the checkpoint that spilled
+    /// them together (its runs are listed by the owner's result only).
+    public var checkpoint: CheckpointGroup?
     /// How many attempts the partition took (1 unless an I/O error was retried).
     public var attempts = 1
     public var startNanoseconds: UInt64 = 0
