@@ -29,12 +29,29 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CSettleShims"),
+        // The built-in layouts: the YAML files of datasets/layouts, embedded in the binary.
+        .target(
+            name: "SettleLayouts",
+            path: "datasets/layouts",
+            exclude: ["examples"],
+            sources: ["BuiltinLayoutFiles.swift"],
+            resources: [
+                .embedInCode("cnab240.yaml"),
+                .embedInCode("cnab400-itau.yaml"),
+                .embedInCode("mastercard-ipm.yaml"),
+                .embedInCode("nacha.yaml"),
+                .embedInCode("reference.yaml"),
+                .embedInCode("visa-ctf.yaml"),
+                .embedInCode("wide.yaml"),
+            ]
+        ),
         .target(
             name: "SettleEngine",
             dependencies: [
                 "CLZ4",
                 "CZlib",
                 "CSettleShims",
+                "SettleLayouts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import SettleEngine
 
 @Suite("Layout parsing and validation")
@@ -34,10 +35,18 @@ struct LayoutTests {
         #expect(compiled.debitCode == UInt64(UInt8(ascii: "D")))
     }
 
+    /// Every YAML file of datasets/layouts is a built-in (listed in Package.swift and BuiltinLayoutFiles).
+    @Test func everyLayoutFileIsBuiltIn() throws {
+        let folder = "\(TestSupport.packageRoot)/datasets/layouts"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(files == BuiltinLayouts.names, "add the new layout to the SettleLayouts target in Package.swift and to datasets/layouts/BuiltinLayoutFiles.swift")
+    }
+
     @Test(arguments: BuiltinLayouts.names)
     func builtinLayoutsEqualTheirYAMLFiles(name: String) throws {
         let onDisk = try FileIO.readText(path: "\(TestSupport.packageRoot)/datasets/layouts/\(name).yaml")
-        #expect(BuiltinLayouts.texts[name] == onDisk, "Sources/SettleEngine/Layout/BuiltinLayouts.swift differs from datasets/layouts/\(name).yaml")
+        #expect(BuiltinLayouts.texts[name] == onDisk, "the embedded datasets/layouts/\(name).yaml differs from the file: rebuild")
         #expect(try LayoutLoader.load(name) == LayoutLoader.load("\(TestSupport.packageRoot)/datasets/layouts/\(name).yaml").withSource("builtin:\(name)"))
     }
 
