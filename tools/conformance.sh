@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the conformance suite (Tests/EndToEndTests/ConformanceTests.swift: `settle aggregate` on every
 # real-world sample in ../shared/realworld) and prints its results as the Markdown table of the
-# README's "Real-world formats" section. Exits with the suite's status.
+# "Real-world formats" page (docs/formats.md). Exits with the suite's status.
 #   tools/conformance.sh                  # build, run, print the table
-#   tools/conformance.sh --update-readme  # the same, and rewrite the table in README.md
+#   tools/conformance.sh --update-readme  # the same, and rewrite the table in docs/formats.md
 #   tools/conformance.sh --no-build       # reuse the last `swift build --build-tests`
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,18 +41,18 @@ echo
 grep -E 'Test run with' "$results/test.log" | sed 's/^/suite: /' || tail -5 "$results/test.log"
 if [ "$update" = 1 ]; then
   if [ "$status" -ne 0 ]; then
-    echo "conformance: the suite failed; README.md left as it was" >&2
+    echo "conformance: the suite failed; docs/formats.md left as it was" >&2
   else
     python3 - "$results/table.md" <<'PY'
 import pathlib, re, sys
-readme = pathlib.Path("README.md")
+readme = pathlib.Path("docs/formats.md")
 table = pathlib.Path(sys.argv[1]).read_text()
 text = readme.read_text()
 pattern = re.compile(r"(<!-- conformance:begin[^\n]*-->\n).*?(<!-- conformance:end -->)", re.S)
 if not pattern.search(text):
-    sys.exit("conformance: README.md has no conformance:begin/end markers")
+    sys.exit("conformance: docs/formats.md has no conformance:begin/end markers")
 readme.write_text(pattern.sub(lambda m: m.group(1) + table + m.group(2), text, count=1))
-print("conformance: README.md table rewritten", file=sys.stderr)
+print("conformance: docs/formats.md table rewritten", file=sys.stderr)
 PY
   fi
 fi

@@ -16,6 +16,8 @@ struct AggregateCommand: ParsableCommand {
         Settle removes only its own entries from it, never follows a symbolic link, and refuses (exit 2)
         a work directory that is /, $HOME, the current directory, the output directory or contains it,
         contains an input, or holds other files and no job; and any output that is a file the run reads.
+
+        Docs: docs/aggregate.md
         """)
 
     @OptionGroup var pipeline: PipelineOptions

@@ -56,6 +56,8 @@ struct GenerateCommand: ParsableCommand {
         names in another order, extra columns with a quoted multi-line note, decimal amounts, direction
         words such as debit/CR/Sale, references with spaces, quotes or without their leading zeros);
         signed (as messy, with a signed amount instead of a direction column).
+
+        Docs: docs/generator.md
         """
     )
 

@@ -4,7 +4,8 @@ import SettleEngine
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print parsed records, every field, with invalid fields marked: how to check a layout against a file.")
+        abstract: "Print parsed records, every field, with invalid fields marked: how to check a layout against a file.",
+        discussion: "Docs: docs/layouts.md")
 
     @Argument(help: "A settlement file.")
     var file: String

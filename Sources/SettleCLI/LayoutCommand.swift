@@ -5,12 +5,14 @@ struct LayoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layout",
         abstract: "Check or show a record layout.",
+        discussion: "Docs: docs/layouts.md",
         subcommands: [Check.self, Show.self]
     )
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate a layout file and say exactly what is wrong and where.")
+            abstract: "Validate a layout file and say exactly what is wrong and where.",
+            discussion: "Docs: docs/layouts.md")
 
         @Argument(help: "A layout YAML file or a built-in layout name.")
         var layout: String
@@ -32,7 +34,8 @@ struct LayoutCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a layout as a table.")
+        static let configuration = CommandConfiguration(abstract: "Print a layout as a table.",
+            discussion: "Docs: docs/layouts.md")
 
         @Argument(help: "A built-in layout name or a layout YAML file.")
         var layout: String

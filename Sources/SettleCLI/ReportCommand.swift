@@ -10,6 +10,8 @@ struct ReportCommand: ParsableCommand {
         Reads only the published outputs (summary.json, totals.csv, rejects.csv, and with
         reconciliation mismatches.csv and reconciliation.csv), so it works after the work directory
         is gone. The page is self-contained: inline CSS and SVG, no script, no network.
+
+        Docs: docs/operations.md
         """)
 
     @Argument(help: "The --out directory of a run.")

@@ -4,7 +4,8 @@ import SettleEngine
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Resume an interrupted job from its work directory (inputs and layouts come from its manifest).")
+        abstract: "Resume an interrupted job from its work directory (inputs and layouts come from its manifest).",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @Argument(help: "The job's work directory (e.g. OUT/.settle-work).")
     var directory: String
@@ -58,7 +59,8 @@ struct ResumeCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show how far a job has got (partitions done, records, rejects, lock), or a watch root's batches and files.")
+        abstract: "Show how far a job has got (partitions done, records, rejects, lock), or a watch root's batches and files.",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @Argument(help: "The job's work directory, or the --out of settle watch.")
     var directory: String

@@ -7,7 +7,7 @@ struct Settle: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settle",
         abstract: "Aggregate and reconcile card-network settlement files.",
-        discussion: ExitStatus.table,
+        discussion: ExitStatus.table + "\n\nDocs: README.md (a first read), then docs/ (one page per topic) and ARCHITECTURE.md.",
         version: "0.1.0",
         subcommands: [
             AggregateCommand.self,

@@ -5,7 +5,8 @@ import SettleEngine
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Plan a job: write the manifest and partition plan into --work (first step for external schedulers).")
+        abstract: "Plan a job: write the manifest and partition plan into --work (first step for external schedulers).",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @OptionGroup var pipeline: PipelineOptions
 
@@ -65,7 +66,8 @@ struct TaskOptions: ParsableArguments {
 struct MapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
-        abstract: "Map one partition of a planned job (idempotent; safe to run twice or concurrently).")
+        abstract: "Map one partition of a planned job (idempotent; safe to run twice or concurrently).",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @OptionGroup var task: TaskOptions
 
@@ -86,7 +88,8 @@ struct MapCommand: ParsableCommand {
 struct ReduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reduce",
-        abstract: "Reduce one bucket of a job whose partitions are all mapped (idempotent).")
+        abstract: "Reduce one bucket of a job whose partitions are all mapped (idempotent).",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @OptionGroup var task: TaskOptions
 
@@ -107,7 +110,8 @@ struct ReduceCommand: ParsableCommand {
 struct FinalizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finalize",
-        abstract: "Publish the outputs of a job whose partitions and buckets are all done.")
+        abstract: "Publish the outputs of a job whose partitions and buckets are all done.",
+        discussion: "Docs: docs/jobs-and-resume.md")
 
     @Option(help: "The job's work directory.")
     var work: String

@@ -19,6 +19,8 @@ struct WatchCommand: ParsableCommand {
         Exit status: SIGTERM or SIGINT lets the batch in flight finish (up to --grace, else it is left
         resumable) and then exits 0, unlike the other commands' 130/143; a second signal stops at once
         (130/143). With --once: 0, or 1 when a batch had findings. 2: could not run.
+
+        Docs: docs/watch.md
         """)
 
     @Argument(help: "The inbox directory files arrive in.")
