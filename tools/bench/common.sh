@@ -160,6 +160,33 @@ generate() {
         "$(mib "$(stat -c %s "$GEN_DIR/settlement.dat")") MiB in $(calc 'sprintf("%.1f", b - a)' "a=$started" "b=$EPOCHREALTIME") s"
 }
 
+# generate_layout NAME LAYOUT FILE UNIT ENTRIES MERCHANTS: sets GEN_DIR to DATA/NAME holding FILE
+# (what `settle generate --layout LAYOUT` writes) and expected/, reusing an earlier file when layout,
+# entries, merchants, seed and binary are the same; GENERATE_S is the seconds it took ("" if reused).
+generate_layout() {
+    local name=$1 layout=$2 file=$3 unit=$4 entries=$5 merchants=$6
+    GEN_DIR="$DATA/$name"
+    GENERATE_S=""
+    local stamp
+    stamp="$layout $entries $merchants $SEED $(sha256sum "$BIN" | cut -c1-16)"
+    if [[ -f $GEN_DIR/stamp && $(cat "$GEN_DIR/stamp") == "$stamp" && -f $GEN_DIR/$file ]]; then
+        say "reusing $GEN_DIR/$file ($entries $unit, $merchants merchants)"
+        return
+    fi
+    rm -rf "$GEN_DIR"
+    mkdir -p "$GEN_DIR"
+    local started=$EPOCHREALTIME
+    "$BIN" generate --layout "$layout" --records "$entries" --merchants "$merchants" --seed "$SEED" --out "$GEN_DIR" \
+        2>"$LOGS/generate-$name.log" ||
+        { cat "$LOGS/generate-$name.log" >&2; die "settle generate --layout $layout failed for $name"; }
+    [[ -f $GEN_DIR/$file && -f $GEN_DIR/expected/totals.csv && -f $GEN_DIR/expected/summary.json ]] ||
+        die "settle generate wrote no $file or expected/ in $GEN_DIR"
+    echo "$stamp" >"$GEN_DIR/stamp"
+    GENERATE_S=$(calc 'sprintf("%.1f", b - a)' "a=$started" "b=$EPOCHREALTIME")
+    say "generated $GEN_DIR/$file: $entries $unit, $merchants merchants, seed $SEED," \
+        "$(mib "$(stat -c %s "$GEN_DIR/$file")") MiB in $GENERATE_S s ($(tail -1 "$LOGS/generate-$name.log" | sed 's/.*(\(.*\))$/\1/'))"
+}
+
 warm() { cat "$1" >/dev/null; }
 
 # run_settle NAME FILE OUTDIR [settle options...]: one timed `settle aggregate`; sets M_JSON, S_JSON.

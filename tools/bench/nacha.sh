@@ -4,32 +4,6 @@
 # (a window function carries each batch header's company onto its entries).
 # Sourced by tools/bench/run.sh, which sets the settings and calls these functions.
 
-# generate_nacha NAME ENTRIES MERCHANTS: sets GEN_DIR to DATA/NAME holding settlement.ach and
-# expected/, reusing an earlier file when entries, merchants, seed and binary are the same.
-generate_nacha() {
-    local name=$1 entries=$2 merchants=$3
-    GEN_DIR="$DATA/$name"
-    NACHA_GENERATE_S=""
-    local stamp
-    stamp="nacha $entries $merchants $SEED $(sha256sum "$BIN" | cut -c1-16)"
-    if [[ -f $GEN_DIR/stamp && $(cat "$GEN_DIR/stamp") == "$stamp" && -f $GEN_DIR/settlement.ach ]]; then
-        say "reusing $GEN_DIR/settlement.ach ($entries entries, $merchants merchants)"
-        return
-    fi
-    rm -rf "$GEN_DIR"
-    mkdir -p "$GEN_DIR"
-    local started=$EPOCHREALTIME
-    "$BIN" generate --layout nacha --records "$entries" --merchants "$merchants" --seed "$SEED" --out "$GEN_DIR" \
-        2>"$LOGS/generate-$name.log" ||
-        { cat "$LOGS/generate-$name.log" >&2; die "settle generate --layout nacha failed for $name"; }
-    [[ -f $GEN_DIR/settlement.ach && -f $GEN_DIR/expected/totals.csv && -f $GEN_DIR/expected/summary.json ]] ||
-        die "settle generate wrote no settlement.ach or expected/ in $GEN_DIR"
-    echo "$stamp" >"$GEN_DIR/stamp"
-    NACHA_GENERATE_S=$(calc 'sprintf("%.1f", b - a)' "a=$started" "b=$EPOCHREALTIME")
-    say "generated $GEN_DIR/settlement.ach: $entries entries, $merchants merchants, seed $SEED," \
-        "$(mib "$(stat -c %s "$GEN_DIR/settlement.ach")") MiB in $NACHA_GENERATE_S s ($(tail -1 "$LOGS/generate-$name.log" | sed 's/.*(\(.*\))$/\1/'))"
-}
-
 # ---- section: NACHA vs the reference layout, and vs DuckDB ----------------------------------------
 section_nacha() {
     local entries=${NACHA_RECORDS:-$((RECORDS < NACHA_MAX_ENTRIES ? RECORDS : NACHA_MAX_ENTRIES))}
@@ -37,10 +11,10 @@ section_nacha() {
         "and DuckDB, $WORKERS workers, $RUNS runs"
     generate main "$RECORDS" "$MERCHANTS"
     local ref_dir=$GEN_DIR
-    generate_nacha nacha "$entries" "$NACHA_MERCHANTS"
+    generate_layout nacha nacha settlement.ach entries "$entries" "$NACHA_MERCHANTS"
     local dir=$GEN_DIR file="$GEN_DIR/settlement.ach" truth="$GEN_DIR/expected/totals.csv"
-    [[ -n $NACHA_GENERATE_S ]] &&
-        result nacha "generate $entries entries, s (entries/s)" "$NACHA_GENERATE_S ($(millions "$(rate "$entries" "$NACHA_GENERATE_S")"))"
+    [[ -n $GENERATE_S ]] &&
+        result nacha "generate $entries entries, s (entries/s)" "$GENERATE_S ($(millions "$(rate "$entries" "$GENERATE_S")"))"
     local lines batches addenda bytes
     read -r lines batches addenda < <(json "$dir/expected/summary.json" lines batches addenda | paste -sd' ')
     bytes=$(stat -c %s "$file")

@@ -4,32 +4,6 @@
 # Visa file (a window function numbers each transaction's TCRs, TCR 1's merchant joins its TCR 0).
 # Sourced by tools/bench/run.sh, which sets the settings and calls these functions.
 
-# generate_visa NAME ENTRIES MERCHANTS: sets GEN_DIR to DATA/NAME holding settlement.ctf and
-# expected/, reusing an earlier file when transactions, merchants, seed and binary are the same.
-generate_visa() {
-    local name=$1 entries=$2 merchants=$3
-    GEN_DIR="$DATA/$name"
-    VISA_GENERATE_S=""
-    local stamp
-    stamp="visa $entries $merchants $SEED $(sha256sum "$BIN" | cut -c1-16)"
-    if [[ -f $GEN_DIR/stamp && $(cat "$GEN_DIR/stamp") == "$stamp" && -f $GEN_DIR/settlement.ctf ]]; then
-        say "reusing $GEN_DIR/settlement.ctf ($entries transactions, $merchants merchants)"
-        return
-    fi
-    rm -rf "$GEN_DIR"
-    mkdir -p "$GEN_DIR"
-    local started=$EPOCHREALTIME
-    "$BIN" generate --layout visa-ctf --records "$entries" --merchants "$merchants" --seed "$SEED" --out "$GEN_DIR" \
-        2>"$LOGS/generate-$name.log" ||
-        { cat "$LOGS/generate-$name.log" >&2; die "settle generate --layout visa-ctf failed for $name"; }
-    [[ -f $GEN_DIR/settlement.ctf && -f $GEN_DIR/expected/totals.csv && -f $GEN_DIR/expected/summary.json ]] ||
-        die "settle generate wrote no settlement.ctf or expected/ in $GEN_DIR"
-    echo "$stamp" >"$GEN_DIR/stamp"
-    VISA_GENERATE_S=$(calc 'sprintf("%.1f", b - a)' "a=$started" "b=$EPOCHREALTIME")
-    say "generated $GEN_DIR/settlement.ctf: $entries transactions, $merchants merchants, seed $SEED," \
-        "$(mib "$(stat -c %s "$GEN_DIR/settlement.ctf")") MiB in $VISA_GENERATE_S s ($(tail -1 "$LOGS/generate-$name.log" | sed 's/.*(\(.*\))$/\1/'))"
-}
-
 # ---- section: Visa CTF vs the reference layout, and vs DuckDB ----------------------------------------
 section_visa() {
     local entries=${VISA_RECORDS:-$RECORDS}
@@ -37,10 +11,10 @@ section_visa() {
         "and DuckDB, $WORKERS workers, $RUNS runs"
     generate main "$RECORDS" "$MERCHANTS"
     local ref_dir=$GEN_DIR
-    generate_visa visa "$entries" "$VISA_MERCHANTS"
+    generate_layout visa visa-ctf settlement.ctf transactions "$entries" "$VISA_MERCHANTS"
     local dir=$GEN_DIR file="$GEN_DIR/settlement.ctf" truth="$GEN_DIR/expected/totals.csv"
-    [[ -n $VISA_GENERATE_S ]] &&
-        result visa "generate $entries transactions, s (transactions/s)" "$VISA_GENERATE_S ($(millions "$(rate "$entries" "$VISA_GENERATE_S")"))"
+    [[ -n $GENERATE_S ]] &&
+        result visa "generate $entries transactions, s (transactions/s)" "$GENERATE_S ($(millions "$(rate "$entries" "$GENERATE_S")"))"
     local lines batches bytes
     read -r lines batches < <(json "$dir/expected/summary.json" records batches | paste -sd' ')
     bytes=$(stat -c %s "$file")
