@@ -728,7 +728,7 @@ records:
       - {name: arn,         start: 2,  length: 23, type: digits, role: reference}
       - {name: merchant_id, start: 25, length: 15, type: text,   role: merchant}
       - {name: terminal_id, start: 40, length: 8,  type: text}
-      - {name: txn_date,    start: 48, length: 8,  type: date}
+      - {name: txn_date,    start: 48, length: 8,  type: date,   role: date}
       - {name: settle_date, start: 56, length: 8,  type: date}
       - {name: currency,    start: 64, length: 3,  type: text,   role: currency}
       - {name: amount,      start: 67, length: 12, type: amount, role: amount}
@@ -906,7 +906,7 @@ records:
       - {name: merchant_id, start: 30,  length: 20, type: text,   role: merchant}
       - {name: pan,         start: 50,  length: 16, type: digits, sensitive: true}
       - {name: arn,         start: 66,  length: 23, type: digits, role: reference}
-      - {name: txn_date,    start: 89,  length: 8,  type: date}
+      - {name: txn_date,    start: 89,  length: 8,  type: date,   role: date}
       - {name: channel,     start: 97,  length: 1,  type: code,   values: ["E", "P", "M"]}
       - {name: memo,        start: 98,  length: 40, type: text,   optional: true}
   trailer:

@@ -241,7 +241,7 @@ struct OutputPublisher {
             // The store's new HEAD goes in with the set, just before the summary that seals it.
             if let carried, let store = reconciliation?.storeGeneration {
                 let openStore = OpenItemStore(directory: carried.options.directory)
-                let name = try openStore.writeGeneration(store, asOf: carried.options.asOf, runID: runID)
+                let name = try openStore.writeGeneration(store, asOf: carried.options.asOf, runID: carried.options.batch ?? runID)
                 try openStore.publishHead(generation: name, asOf: carried.options.asOf, previous: carried.previousAfter)
             }
             try summaryFile.publish()

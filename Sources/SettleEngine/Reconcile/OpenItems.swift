@@ -6,12 +6,16 @@ public struct OpenItemsOptions: Sendable, Equatable {
     /// An item older than this many days that is still unmatched expires into a mismatch.
     public var openDays: Int
     public var restart: Bool
+    /// `settle watch`: the batch this run is (its name), so that batches of one `--as-of` carry
+    /// from one to the next, and a batch run again starts from the generation before its own.
+    public var batch: String?
 
-    public init(directory: String, asOf: Int, openDays: Int = 3, restart: Bool = false) {
+    public init(directory: String, asOf: Int, openDays: Int = 3, restart: Bool = false, batch: String? = nil) {
         self.directory = directory
         self.asOf = asOf
         self.openDays = openDays
         self.restart = restart
+        self.batch = batch
     }
 }
 
@@ -46,7 +50,7 @@ public struct CarriedItems: Sendable {
     /// Loads the base generation from the store (none for a new store or `--restart-open-items`).
     public static func load(_ options: OpenItemsOptions, partition: Int, planFiles: Int) throws -> CarriedItems {
         let store = OpenItemStore(directory: options.directory)
-        let (generation, previousAfter) = try store.base(asOf: options.asOf, restart: options.restart)
+        let (generation, previousAfter) = try store.base(asOf: options.asOf, restart: options.restart, batch: options.batch)
         var sources: [(path: String, firstSeen: Int)] = []
         var sourceIndex: [String: Int] = [:]
         var items: [Item] = []
