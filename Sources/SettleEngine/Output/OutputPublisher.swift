@@ -78,7 +78,7 @@ struct OutputPublisher {
                 try reconciliation.finishRows()
                 let paths = carried?.paths(plan: plan.files.map(\.path)) ?? plan.files.map(\.path)
                 try reconciliation.writeMismatches(bucketOutputs, paths: paths, fanIn: fanIn, scratch: directory.scratch,
-                                                   leftovers: leftovers)
+                                                   leftovers: leftovers, carried: carried)
                 if let match = options.match {
                     try reconciliation.writeMatches(bucketOutputs, match: match, leftovers: leftovers, carried: carried, paths: paths,
                                                     fanIn: fanIn, scratch: directory.scratch)

@@ -112,6 +112,16 @@ public enum MismatchCodec: SpillCodec {
 /// Writes `mismatches.csv` rows.
 public enum MismatchesCSV {
     public static let header = "kind,arn,merchant_id,currency,direction,settled_amount,ledger_merchant_id,ledger_currency,ledger_direction,ledger_amount,difference,file,record_number,ledger_file,ledger_line\n"
+    /// With `--open-items`: the same and `age_days`.
+    public static let headerWithAge = String(header.dropLast()) + ",age_days\n"
+
+    /// Ends a row (written by `appendRow`) with `,AGE` (or `,` when nil) before its line end.
+    static func appendAge(_ age: Int?, to out: inout [UInt8]) {
+        out.removeLast()
+        out.append(UInt8(ascii: ","))
+        if let age { CSVText.appendInteger(age, to: &out) }
+        out.append(0x0A)
+    }
 
     public static func appendRow(kind: MismatchKind, reference: MerchantKey, row: MismatchRow, paths: [String],
                                  to out: inout [UInt8]) {

@@ -87,6 +87,11 @@ public struct CarriedItems: Sendable {
         file >= planFiles ? options.asOf - sources[file - planFiles].firstSeen : nil
     }
 
+    /// A row's age: the oldest carried side's, nil when both sides are tonight's.
+    func age(of row: MismatchRow) -> Int? {
+        [row.settled, row.ledger].compactMap { side in side.flatMap { age(file: $0.file) } }.max()
+    }
+
     func firstSeen(file: Int) -> Int { file >= planFiles ? sources[file - planFiles].firstSeen : options.asOf }
 
     /// Paths for rows: the plan's files, then the carried items' sources.
