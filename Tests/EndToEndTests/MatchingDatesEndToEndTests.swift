@@ -253,6 +253,35 @@ struct MatchingDatesEndToEndTests {
         try check(run, scenario, passes: ["exact", "near_amount", "daily_deposit", "no_reference"])
     }
 
+    @Test("open items keep their dates across nights: settled on night 1, the ledger without ARNs on night 2, matched late by date")
+    func datesAcrossNights() async throws {
+        let scenario = DatedScenario.generate(seed: 23, size: 800, references: false)
+        let directory = try TemporaryDirectory(prefix: "dates-nights")
+        try writeBytes(scenario.settlementBytes, to: directory.path + "/settlement.dat")
+        try writeBytes(ReferenceRecords.header() + ReferenceRecords.trailer(for: []), to: directory.path + "/empty.dat")
+        try writeBytes(Array(scenario.ledgerText.utf8), to: directory.path + "/ledger.csv")
+        try writeBytes(Array(String(scenario.ledgerText.prefix { $0 != "\n" } + "\n").utf8), to: directory.path + "/header-only.csv")
+        try writeBytes(Array(Self.withoutReferencePasses.utf8), to: directory.path + "/match.yaml")
+        try writeBytes(Array(scenario.ledgerSpec.utf8), to: directory.path + "/spec.yaml")
+        func night(_ settlement: String, _ ledger: String, _ day: String, out: String) async throws -> AggregateRun {
+            try await AggregateRun.run([settlement, "--layout", "reference", "--ledger", ledger, "--ledger-spec", "spec.yaml", "--match", "match.yaml",
+                                        "--open-items", "store", "--as-of", day, "--workers", "2", "--partition-size", "8K"], out: out, in: directory.path)
+        }
+        let first = try await night("settlement.dat", "header-only.csv", "2024-01-20", out: "night1")
+        #expect(first.outcome.exitStatus == 0, "\(first.outcome.stderr)")
+        let second = try await night("empty.dat", "ledger.csv", "2024-01-21", out: "night2")
+        #expect(second.outcome.exitStatus == 0, "\(second.outcome.stderr)")
+        let matches = try CSVTable(contentsOfFile: second.outDirectory + "/matches.csv")
+        let expected = ["no_reference", "daily_deposit"].flatMap { scenario.matches[$0] ?? [] }.map { Array($0.dropLast()) + ["1"] }
+        #expect(!expected.isEmpty && matches.rows.count == expected.count, "late matches: \(matches.rows.count) of \(expected.count)")
+        for (row, truth) in zip(matches.rows, expected) where row != truth {
+            Issue.record("matches.csv: \(row) != \(truth)")
+            break
+        }
+        let open = try CSVTable(contentsOfFile: second.outDirectory + "/open_items.csv")
+        #expect(open.rows.count == scenario.mismatchKinds.values.reduce(0, +), "what no pass matches stays open")
+    }
+
     @Test("without the window the twins cross: the truth is not met by chance")
     func windowMatters() async throws {
         let scenario = DatedScenario.generate(seed: 20, size: 600, references: false)

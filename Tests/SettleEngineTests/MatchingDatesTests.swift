@@ -152,3 +152,25 @@ struct MatchingDatesTests {
         #expect(blank.reason == .blankField)
     }
 }
+
+@Suite("Open items keep their dates in the store")
+struct OpenItemDatesTests {
+    @Test("a dated store row reads back with its date; a row without one, or of an undated store, has none")
+    func storeRows() throws {
+        let side = MismatchSide(occurrence: Occurrence(merchant: MerchantKey("M1"), currency: CurrencyCode("EUR").raw, amount: 12, flags: Occurrence.ledger,
+                                                       date: Int32(CalendarDay.parse("2024-01-09")!)), file: 0, number: 4)
+        var row: [UInt8] = []
+        OpenItemsCSV.appendRow(reference: MerchantKey(), side: side, firstSeen: CalendarDay.parse("2024-01-10")!, asOf: CalendarDay.parse("2024-01-11")!,
+                               paths: ["l.csv"], to: &row)
+        let plain = String(decoding: row, as: UTF8.self)
+        OpenItemsCSV.appendDate(side.occurrence, to: &row)
+        let dated = String(decoding: row, as: UTF8.self)
+        #expect(dated == String(plain.dropLast()) + ",2024-01-09\n")
+        let back = try #require(OpenItemsCSV.item(OpenItemsCSV.parse(dated)[0]))
+        #expect(back.occurrence == side.occurrence && back.number == 4 && back.path == "l.csv")
+        let undated = try #require(OpenItemsCSV.item(OpenItemsCSV.parse(plain)[0]))
+        #expect(!undated.occurrence.hasDate)
+        #expect(OpenItemsCSV.item(OpenItemsCSV.parse(String(plain.dropLast()) + ",not-a-date\n")[0]) == nil)
+        #expect(OpenItemsCSV.datedHeader.hasSuffix("ledger_line,date\n"))
+    }
+}

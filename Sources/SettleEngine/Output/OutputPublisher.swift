@@ -83,7 +83,9 @@ struct OutputPublisher {
                     try reconciliation.writeMatches(bucketOutputs, match: match, leftovers: leftovers, carried: carried, paths: paths,
                                                     fanIn: fanIn, scratch: directory.scratch)
                 }
-                if let carried, let leftovers { try reconciliation.writeOpenItems(leftovers, carried: carried, paths: paths, fanIn: fanIn) }
+                if let carried, let leftovers {
+                    try reconciliation.writeOpenItems(leftovers, carried: carried, paths: paths, fanIn: fanIn, dated: options.match?.needsDate == true)
+                }
                 reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }

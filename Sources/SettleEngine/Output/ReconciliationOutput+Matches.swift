@@ -132,11 +132,13 @@ struct OpenFigures {
 extension ReconciliationOutput {
     /// Writes open_items.csv (settled items first, then the ledger's, each by reference and
     /// position) and keeps the same rows, without `--excel-safe`, as the store's next generation.
-    func writeOpenItems(_ leftovers: LeftoverPasses.Result, carried: CarriedItems, paths: [String], fanIn: Int) throws {
+    /// With `dated` (a pass on dates), the store's rows end in the item's `date`, so a carried item
+    /// still matches on dates on a later night (open_items.csv itself is as always).
+    func writeOpenItems(_ leftovers: LeftoverPasses.Result, carried: CarriedItems, paths: [String], fanIn: Int, dated: Bool = false) throws {
         guard let openItems else { return }
         let header = Array(OpenItemsCSV.header.utf8)
         try openItems.write(header)
-        var store = header
+        var store = dated ? Array(OpenItemsCSV.datedHeader.utf8) : header
         var line: [UInt8] = []
         let encoder = try LZ4FrameEncoder()
         let asOf = carried.options.asOf
@@ -148,6 +150,7 @@ extension ReconciliationOutput {
                 line.removeAll(keepingCapacity: true)
                 OpenItemsCSV.appendRow(reference: key.reference, side: side, firstSeen: firstSeen, asOf: asOf, paths: paths, to: &line)
                 store += line
+                if dated { OpenItemsCSV.appendDate(side.occurrence, to: &store) }
                 ExcelSafe.apply(excelSafe, .openItems, to: &line)
                 try openItems.write(line)
                 openFigures.count(age: asOf - firstSeen, merchant: side.occurrence.merchant, ledger: side.occurrence.isLedger)
