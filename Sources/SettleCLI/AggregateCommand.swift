@@ -34,31 +34,11 @@ struct AggregateCommand: ParsableCommand {
     @Flag(help: "Discard the work directory's state (from an earlier, different job) and start again.")
     var restart = false
 
-    @Option(help: ArgumentHelp("Matching passes for the reconciliation (YAML): tolerances, other keys, one-to-many; writes matches.csv.",
-                               valueName: "FILE"))
-    var match: String?
-
-    @Option(help: ArgumentHelp("Carry unmatched items from night to night in this store directory (needs --as-of); writes open_items.csv.",
-                               valueName: "DIR"))
-    var openItems: String?
-
-    @Option(help: ArgumentHelp("The night this run reconciles (with --open-items): items first seen on it are 0 days old.",
-                               valueName: "YYYY-MM-DD"))
-    var asOf: String?
-
-    @Option(help: "Days an open item may stay unmatched before it becomes a missing_in_* mismatch (with --open-items).")
-    var openDays: Int = 3
-
-    @Flag(help: "With --open-items: start the store again (nothing carried), e.g. to run an earlier --as-of.")
-    var restartOpenItems = false
+    @OptionGroup var matching: MatchOptions
 
     func validate() throws {
         try runOptions.check()
-        if (openItems == nil) != (asOf == nil) { throw ValidationError("--open-items DIR and --as-of YYYY-MM-DD go together") }
-        if let asOf, CalendarDay.parse(asOf) == nil { throw ValidationError("--as-of: cannot read '\(asOf)' as a date YYYY-MM-DD") }
-        if openItems != nil && pipeline.ledger.isEmpty { throw ValidationError("--open-items needs --ledger FILE") }
-        if match != nil && pipeline.ledger.isEmpty { throw ValidationError("--match needs --ledger FILE") }
-        if openDays < 0 { throw ValidationError("--open-days must be at least 0") }
+        try matching.check(hasLedger: !pipeline.ledger.isEmpty)
     }
 
     func run() throws {
@@ -76,11 +56,7 @@ struct AggregateCommand: ParsableCommand {
             options.excelSafe = runOptions.excelSafe
             options.metricsFile = observe.metricsFile
             options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
-            options.match = try match.map { try MatchSpec.load(path: $0) }
-            if let openItems, let asOf, let day = CalendarDay.parse(asOf) {
-                options.openItems = OpenItemsOptions(directory: openItems, asOf: day, openDays: openDays, restart: restartOpenItems)
-                if options.match == nil { options.match = .default }
-            }
+            (options.match, options.openItems) = try matching.load()
         } catch let error as SettleError {
             throw fail(error)
         } catch {

@@ -23,8 +23,13 @@ struct ResumeCommand: ParsableCommand {
 
     @OptionGroup(title: "Watching the run") var observe: OperatorOptions
 
+    /// Optional: the job resumes with the passes and open items it was started with (its manifest);
+    /// given here, they must be those (else exit 2).
+    @OptionGroup var matching: MatchOptions
+
     func validate() throws {
         try runOptions.check()
+        try matching.check(hasLedger: true)
         if runOptions.work != nil { throw ValidationError("give the work directory as the argument, not --work") }
     }
 
@@ -52,6 +57,11 @@ struct ResumeCommand: ParsableCommand {
         options.excelSafe = runOptions.excelSafe
         options.metricsFile = observe.metricsFile
         options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
+        do {
+            (options.match, options.openItems) = try matching.load()
+        } catch {
+            throw fail(error)
+        }
         try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SettleEngine
 
-/// Options of every command that runs the pipeline: inputs, layout and resources.
+/// Options of every command that runs the pipeline: inputs, layout and resources (`ResourceOptions`).
 struct PipelineOptions: ParsableArguments {
     @Argument(help: "Settlement files read with --layout.")
     var files: [String] = []
@@ -12,35 +12,16 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("input"), help: ArgumentHelp("A file with its own layout (repeatable).", valueName: "PATH:LAYOUT"))
     var extraInputs: [String] = []
 
-    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order).",
-                               valueName: "FILE"))
-    var ledger: [String] = []
+    /// Ledger, workers, memory, partition size, buckets: declared once, shared with `watch`.
+    @OptionGroup var resources: ResourceOptions
 
-    @Option(help: ArgumentHelp("How the ledger is written: column names, decimal or signed amounts, direction words (YAML).",
-                               valueName: "FILE"))
-    var ledgerSpec: String?
-
-    @Option(help: ArgumentHelp("Ledger files are fixed-width records in this layout (its reference, merchant, currency, amount and direction roles) instead of CSV.",
-                               valueName: "NAME|PATH"))
-    var ledgerLayout: String?
-
-    @Flag(help: "Structured layouts: reject the physical forms otherwise read with a warning (trimmed, multi-byte, unseparated or blank lines, records after the trailer) and fail the terminator check.")
-    var strict = false
-
-    @Flag(help: "Accept the same file given twice as an input (by another path or a link): its records then count twice.")
-    var allowSameInput = false
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var workers: Int?
-
-    @Option(parsing: .unconditional, help: "Memory Settle may allocate: tables, buffers, merge state (64M, 64MiB and 64MB all mean 64 MiB).")
-    var memory: String = "1GiB"
-
-    @Option(parsing: .unconditional, help: "Target partition size.")
-    var partitionSize: String = "64MiB"
-
-    @Option(help: "Reduce buckets.")
-    var buckets: Int = AggregateOptions.defaultBuckets
+    var ledger: [String] { resources.ledger }
+    var ledgerSpec: String? { resources.ledgerSpec }
+    var ledgerLayout: String? { resources.ledgerLayout }
+    var strict: Bool { resources.strict }
+    var allowSameInput: Bool { resources.allowSameInput }
+    var workers: Int? { resources.workers }
+    var buckets: Int { resources.buckets }
 
     func inputs() throws -> [AggregateOptions.Input] {
         if !files.isEmpty && layout == nil {
@@ -63,19 +44,12 @@ struct PipelineOptions: ParsableArguments {
         return inputs + ledger.map { AggregateOptions.Input.ledger($0) }
     }
 
-    func memoryBytes() throws -> Int {
-        try SizeArgument.bytes(memory, option: "--memory", example: "512M or 2GiB")
-    }
+    func memoryBytes() throws -> Int { try resources.memoryBytes() }
 
-    func partitionSizeBytes() throws -> Int {
-        try SizeArgument.bytes(partitionSize, option: "--partition-size", example: "64M")
-    }
+    func partitionSizeBytes() throws -> Int { try resources.partitionSizeBytes() }
 
     func validate() throws {
         _ = try inputs()
-        _ = try memoryBytes()
-        _ = try partitionSizeBytes()
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        if buckets < 1 || buckets > 65536 { throw ValidationError("--buckets must be between 1 and 65536") }
+        try resources.check()
     }
 }

@@ -19,14 +19,23 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print the plan as JSON on stdout (partitions and buckets), for drivers.")
     var json = false
 
+    /// Recorded in the manifest: `settle reduce` and `finalize` then match and carry alike.
+    @OptionGroup var matching: MatchOptions
+
+    func validate() throws {
+        try matching.check(hasLedger: !pipeline.ledger.isEmpty)
+    }
+
     func run() throws {
         let job: Job
         do {
             let inputs = try pipeline.inputs()
+            let (match, openItems) = try matching.load()
             job = try JobTasks.plan(inputs: inputs, partitionSizeBytes: try pipeline.partitionSizeBytes(),
                                     buckets: pipeline.buckets, directory: JobDirectory(root: work), restart: restart,
                                     ledgerSpec: pipeline.ledgerSpec, ledgerLayout: pipeline.ledgerLayout, strict: pipeline.strict,
-                                    allowSameInput: pipeline.allowSameInput, logger: SettleLogging.logger())
+                                    allowSameInput: pipeline.allowSameInput, match: match, openItems: openItems,
+                                    logger: SettleLogging.logger())
         } catch {
             throw fail(error)
         }

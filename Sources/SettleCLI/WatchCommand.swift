@@ -31,7 +31,12 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var files: WatchFileOptions
 
-    @OptionGroup var job: WatchJobOptions
+    /// Every batch's ledger and resources, as `aggregate` takes them.
+    @OptionGroup var job: ResourceOptions
+
+    /// Every batch matches with these passes; open items carry from batch to batch (`--as-of`
+    /// default: each batch's own UTC date, kept when the batch resumes).
+    @OptionGroup var matching: MatchOptions
 
     @OptionGroup var runOptions: RunOptions
 
@@ -42,6 +47,8 @@ struct WatchCommand: ParsableCommand {
         if runOptions.work != nil { throw ValidationError("--work: each batch's work directory is OUT/batches/NNNNNN/.settle-work") }
         _ = try files.seconds()
         _ = try files.expectations()
+        try matching.check(hasLedger: !job.ledger.isEmpty, needsAsOf: false)
+        if matching.asOf != nil && matching.openItems == nil { throw ValidationError("--as-of goes with --open-items DIR") }
         if files.layout == nil && files.inputLayouts.isEmpty { throw ValidationError("give --layout L or --input-layout GLOB:LAYOUT") }
         if let metricsFile = observe.metricsFile, FilePaths.isInside(FilePaths.resolved(metricsFile), FilePaths.resolved(inbox)) {
             throw ValidationError("--metrics-file \(metricsFile) is inside the inbox, where it would be taken for an arriving file")
@@ -96,14 +103,19 @@ struct WatchCommand: ParsableCommand {
     private func watchOptions() throws -> WatchOptions {
         var aggregate = AggregateOptions(
             inputs: job.ledger.map { AggregateOptions.Input.ledger($0) }, outDirectory: out, workers: job.workers,
-            memoryBytes: try SizeArgument.bytes(job.memory, option: "--memory", example: "512M or 2GiB"),
-            partitionSizeBytes: try SizeArgument.bytes(job.partitionSize, option: "--partition-size", example: "64M"),
+            memoryBytes: try job.memoryBytes(), partitionSizeBytes: try job.partitionSizeBytes(),
             buckets: job.buckets, keepWork: runOptions.keepWork, retry: RetryPolicy(maxAttempts: runOptions.maxAttempts))
-        aggregate.ledgerSpec = job.ledgerSpec
-        aggregate.ledgerLayout = job.ledgerLayout
-        aggregate.strict = job.strict
+        job.apply(to: &aggregate)
         aggregate.excelSafe = runOptions.excelSafe
+        var loaded = try matching.load()
+        if loaded.openItems == nil, let directory = matching.openItems {
+            // No --as-of: each batch takes its own date (`WatchOptions.openItemsAsOfToday`).
+            loaded.openItems = OpenItemsOptions(directory: directory, asOf: 0, openDays: matching.openDays, restart: matching.restartOpenItems)
+            if loaded.match == nil { loaded.match = .default }
+        }
+        (aggregate.match, aggregate.openItems) = loaded
         var options = WatchOptions(inbox: inbox, root: out, layout: files.layout, job: aggregate)
+        options.openItemsAsOfToday = matching.openItems != nil && matching.asOf == nil
         options.inputLayouts = try files.inputLayoutPairs()
         let seconds = try files.seconds()
         options.batchFiles = files.batchFiles
@@ -182,31 +194,4 @@ struct WatchFileOptions: ParsableArguments {
             return expectation
         }
     }
-}
-
-/// The job options every batch runs with (those of `aggregate`, less the inputs).
-struct WatchJobOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A ledger CSV every batch reconciles against (repeatable).", valueName: "FILE"))
-    var ledger: [String] = []
-
-    @Option(help: ArgumentHelp("How the ledger is written (YAML).", valueName: "FILE"))
-    var ledgerSpec: String?
-
-    @Option(help: ArgumentHelp("Ledger files are fixed-width records in this layout.", valueName: "NAME|PATH"))
-    var ledgerLayout: String?
-
-    @Flag(help: "Structured layouts: reject the physical forms otherwise read with a warning.")
-    var strict = false
-
-    @Option(help: "Worker threads per batch (default: the number of cores).")
-    var workers: Int?
-
-    @Option(parsing: .unconditional, help: "Memory a batch may allocate.")
-    var memory: String = "1GiB"
-
-    @Option(parsing: .unconditional, help: "Target partition size.")
-    var partitionSize: String = "64MiB"
-
-    @Option(help: "Reduce buckets.")
-    var buckets: Int = AggregateOptions.defaultBuckets
 }

@@ -247,12 +247,12 @@ struct MatchingPassesTests {
         #expect(!FileManager.default.fileExists(atPath: outcome.run.outDirectory + "/totals.csv"))
     }
 
-    @Test("a pass on dates is refused before work, naming the pass (dates are not carried yet)")
+    @Test("a pass on dates over a ledger without a date column is refused before work, naming the pass and the column")
     func datesRefused() async throws {
         let scenario = MatchingScenario.withReferences(seed: 3, size: 20)
         let passes = "passes:\n  - name: window\n    on: [merchant, currency, amount]\n    date_window_days: 2\n"
         let outcome = try await run(scenario, passes: passes, references: true, extra: [])
         #expect(outcome.run.outcome.exitStatus == 2)
-        #expect(outcome.run.outcome.stderr.contains("match file match.yaml:2: pass 'window' matches on dates"))
+        #expect(outcome.run.outcome.stderr.contains("match pass 'window' matches on date, but the ledger has no date column: map columns.date"))
     }
 }

@@ -168,6 +168,30 @@ struct OpenItemsTests {
         }
         #expect(summary["result"]?["reconciliation"]?["open_items"]?["open"]?.int == truth.open.count)
         #expect(exit == (truth.expired.isEmpty ? 0 : 1), "night \(night): exit status")
+        // Expired items carry their age into mismatches.csv (every missing_* row here is one).
+        let mismatches = try CSVTable(contentsOfFile: out + "/mismatches.csv")
+        #expect(mismatches.header.last == "age_days" && mismatches.header.count == 16)
+        #expect(mismatches.rows.count == truth.expired.values.reduce(0, +))
+        #expect(mismatches.rows.allSatisfy { $0[0].hasPrefix("missing_in_") && $0[15] == "\(NightsScenario.openDays + 1)" },
+                "night \(night): expired rows and their age_days: \(mismatches.rows.prefix(2))")
+        // Open items by merchant, as the truth's open rows add up.
+        var byMerchant: [String: (settled: Int, ledger: Int, oldest: Int)] = [:]
+        for row in truth.open {
+            var figures = byMerchant[row[2]] ?? (0, 0, 0)
+            if row[0] == "settled" { figures.settled += 1 } else { figures.ledger += 1 }
+            figures.oldest = max(figures.oldest, Int(row[7])!)
+            byMerchant[row[2]] = figures
+        }
+        let listed = summary["result"]?["reconciliation"]?["open_items"]?["by_merchant"]?.array ?? []
+        #expect(listed.count == byMerchant.count, "night \(night): merchants with open items")
+        for entry in listed {
+            let merchant = entry["merchant_id"]?.string ?? ""
+            let figures = byMerchant[merchant]
+            #expect(entry["settled"]?.int == figures?.settled && entry["ledger"]?.int == figures?.ledger
+                    && entry["oldest_age_days"]?.int == figures?.oldest, "night \(night): open items of \(merchant)")
+        }
+        let totals = listed.map { ($0["settled"]?.int ?? 0) + ($0["ledger"]?.int ?? 0) }
+        #expect(totals == totals.sorted(by: >), "most open items first")
     }
 
     @Test("three nights: late matches with their ages, open items, expiries; the same night again is idempotent; an earlier night is refused")
@@ -185,6 +209,7 @@ struct OpenItemsTests {
         let report = String(decoding: Self.read(directory.path + "/out3/report.html"), as: UTF8.self)
         #expect(report.contains("id=\"open-open\">\(scenario.truth(3).open.count)<"), "report: open items")
         #expect(report.contains("id=\"open-items-by-age\"") && report.contains(" EUR<"), "report: ages, money in major units")
+        #expect(report.contains("id=\"open-items-by-merchant\"") && report.contains("<td>MER01</td>"), "report: open items by merchant")
         // Night 3 again: from the generation before it, the same outputs and the same store.
         let again = try await Subprocess.settle(Self.arguments(3, extra: ["--out", "again3"]), in: directory.path)
         #expect(again.exitStatus == 1)

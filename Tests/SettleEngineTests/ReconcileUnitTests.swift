@@ -92,7 +92,7 @@ struct ReconcileUnitTests {
         #expect(header?.names == ["Arn", "Merchant_ID", "currency", "amount", "direction"])
         #expect(header.map { bytes[$0.dataStart] } == UInt8(ascii: "r"))
         let columns = try? LedgerSpec().resolve(header: header!.names, file: "x.csv")
-        #expect(columns == [0, 1, 2, 3, 4], "names match case-insensitively")
+        #expect(columns == [0, 1, 2, 3, 4, -1], "names match case-insensitively; no date column (it is optional)")
     }
 
     // MARK: - Spec
@@ -105,7 +105,7 @@ struct ReconcileUnitTests {
             directions: {debit: [dr, Sale], credit: [cr]}
             """, source: "spec.yaml")
         #expect(spec.delimiter == UInt8(ascii: ";"))
-        #expect(spec.columns == ["ref", "m", "c", "v", "dc"])
+        #expect(spec.columns == ["ref", "m", "c", "v", "dc", nil])
         #expect(spec.decimalAmounts && !spec.signed)
         #expect(spec.debitWords == ["DR", "SALE"] && spec.creditWords == ["CR"])
         let signed = try LedgerSpec.parse(text: "signed: true\n", source: "s.yaml")

@@ -64,9 +64,8 @@ public final class AggregateJob: Sendable {
             // An --as-of before the store's latest night stops here, before any work.
             _ = try OpenItemStore(directory: open.directory).base(asOf: open.asOf, restart: open.restart)
         }
-        if options.inputs.contains(where: \.isLedger) && options.ledgerLayout == nil {
-            let ledger = try LedgerSpec.load(options.ledgerSpec).spec
-            try (options.match ?? .default).check(ledgerHasReference: ledger.columns[LedgerSpec.Role.reference.rawValue] != nil)
+        if options.inputs.contains(where: \.isLedger) {
+            try (options.match ?? .default).check(inputs: options.inputs, ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout)
         }
         if let metricsFile = options.metricsFile,
            FilePaths.forms(metricsFile).contains(where: { FilePaths.isInside($0, FilePaths.resolved(directory.root)) }) {
@@ -92,7 +91,7 @@ public final class AggregateJob: Sendable {
             : try Job.prepare(inputs: options.inputs, partitionSizeBytes: options.partitionSizeBytes, buckets: options.buckets,
                               directory: directory, restart: options.restart, outDirectory: options.outDirectory,
                               ledgerSpec: options.ledgerSpec, ledgerLayout: options.ledgerLayout, strict: options.strict,
-                              logger: logger).job
+                              match: options.match, openItems: options.openItems, logger: logger).job
         if !options.inputs.isEmpty && (job.manifest.partitionSizeBytes != options.partitionSizeBytes || job.manifest.buckets != options.buckets) {
             logger.notice("resuming with the job's own plan: partition size \(job.manifest.partitionSizeBytes) bytes and \(job.manifest.buckets) buckets (the options given differ; --restart to plan again)")
         }
@@ -100,12 +99,30 @@ public final class AggregateJob: Sendable {
         options.inputs = job.manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
         options.partitionSizeBytes = job.manifest.partitionSizeBytes
         options.buckets = job.manifest.buckets
+        if self.options.inputs.isEmpty {
+            // `settle resume`: the passes and open items the job was started with.
+            try Self.checkResumed(match: options.match, openItems: options.openItems, against: job.manifest, directory: directory.root)
+            options.match = try job.manifest.matchSpec()
+            options.openItems = job.manifest.openItemsOptions
+        }
         timings.end("plan")
         let outcome = try JobRunner(job: job, options: options, shutdown: shutdown, progress: progress, logger: logger)
             .run(timings: &timings, startedAt: startedAt, sampler: sampler)
         if !options.keepWork { directory.remove() }
         withExtendedLifetime(lock) {}
         return outcome
+    }
+
+    /// `settle resume --match F` / `--open-items ...`: what is given must be what the job was started with.
+    static func checkResumed(match: MatchSpec?, openItems: OpenItemsOptions?, against manifest: Manifest, directory: String) throws {
+        if let match, match.identity?.sha256 != manifest.match?.sha256 {
+            throw SettleError(.jobChanged, "job \(directory) was started \(manifest.match.map { "with --match \($0.name)" } ?? "without --match"); --match \(match.source) differs (SHA-256 \(match.fingerprint.prefix(12))): resume without --match, or start again with --restart")
+        }
+        var given = openItems?.record
+        given?.restart = manifest.openItems?.restart ?? false
+        if let given, given != manifest.openItems {
+            throw SettleError(.jobChanged, "job \(directory) was started \(manifest.openItems.map { "with --open-items \($0.directory) --as-of \($0.asOf) --open-days \($0.openDays)" } ?? "without --open-items"); the open-items options given differ: resume without them, or start again with --restart")
+        }
     }
 
     /// Writes `summary.json` with status `interrupted` and how far the run got (after SIGINT or

@@ -9,9 +9,14 @@ public final class Job: Sendable {
     public let plan: PartitionPlan
     public let mapped: [MappedFile]
 
-    init(directory: JobDirectory, manifest: Manifest, plan: PartitionPlan, mapped: [MappedFile]) {
+    init(directory: JobDirectory, manifest: Manifest, plan: PartitionPlan, mapped: [MappedFile]) throws {
         self.directory = directory
         self.manifest = manifest
+        var plan = plan
+        // A `--match` pass on dates: every file's occurrences carry their dates.
+        if try manifest.matchSpec()?.needsDate == true {
+            for index in plan.files.indices { plan.files[index].readsDates = true }
+        }
         self.plan = plan
         self.mapped = mapped
     }
@@ -26,6 +31,7 @@ public final class Job: Sendable {
     public static func prepare(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                                directory: JobDirectory, restart: Bool, outDirectory: String? = nil,
                                ledgerSpec: String? = nil, ledgerLayout: String? = nil, strict: Bool = false,
+                               match: MatchSpec? = nil, openItems: OpenItemsOptions? = nil,
                                logger: Logger = Logger(label: "settle")) throws -> (job: Job, resumed: Bool) {
         if ledgerSpec != nil && ledgerLayout != nil {
             throw SettleError(.usage, "--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
@@ -57,7 +63,7 @@ public final class Job: Sendable {
             let current = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                    partitionSizeBytes: existing.partitionSizeBytes, buckets: existing.buckets, partitions: [],
                                    ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: existing.outDirectory,
-                                   strict: strict ? true : nil)
+                                   strict: strict ? true : nil, match: match?.identity, openItems: openItems?.record)
             let changes = existing.differences(from: current)
             if !changes.isEmpty {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
@@ -77,7 +83,7 @@ public final class Job: Sendable {
             let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes,
                                              strict: existing.strict ?? false)
             try check(plan: plan, against: existing, directory: directory)
-            return (Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
+            return (try Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
         }
         try directory.create()
         let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes,
@@ -86,9 +92,9 @@ public final class Job: Sendable {
                                 partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                 partitions: plan.partitions.map { .init(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) },
                                 ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: outDirectory,
-                                strict: strict ? true : nil)
+                                strict: strict ? true : nil, match: match?.identity, openItems: openItems?.record)
         try AtomicFile.write(try manifest.encoded(), to: directory.manifestPath, mode: 0o600)
-        return (Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped), false)
+        return (try Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped), false)
     }
 
     /// Pairs each input with its compiled layout, and resolves each ledger file's header against
@@ -171,7 +177,7 @@ public final class Job: Sendable {
         let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes,
                                          strict: manifest.strict ?? false)
         try check(plan: plan, against: manifest, directory: directory)
-        return Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
+        return try Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
     }
 
     static func readManifest(_ directory: JobDirectory) throws -> Manifest {

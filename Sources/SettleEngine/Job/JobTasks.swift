@@ -16,6 +16,7 @@ public enum JobTasks {
     public static func plan(inputs: [AggregateOptions.Input], partitionSizeBytes: Int, buckets: Int,
                             directory: JobDirectory, restart: Bool, ledgerSpec: String? = nil,
                             ledgerLayout: String? = nil, strict: Bool = false, allowSameInput: Bool = false,
+                            match: MatchSpec? = nil, openItems: OpenItemsOptions? = nil,
                             logger: Logger = Logger(label: "settle")) throws -> Job {
         let preflight = RunPreflight(inputs: inputs, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout)
         try preflight.checkDistinctInputs(allowSameInput: allowSameInput)
@@ -23,7 +24,7 @@ public enum JobTasks {
         try directory.claim()
         return try Job.prepare(inputs: inputs, partitionSizeBytes: partitionSizeBytes, buckets: buckets,
                                directory: directory, restart: restart, ledgerSpec: ledgerSpec, ledgerLayout: ledgerLayout,
-                               strict: strict, logger: logger).job
+                               strict: strict, match: match, openItems: openItems, logger: logger).job
     }
 
     /// Maps one partition. `schedulerAttempt`, the external scheduler's attempt number, is recorded in
@@ -60,17 +61,27 @@ public enum JobTasks {
             throw SettleError(.usage, "--bucket \(bucket) is out of range: the job has buckets 0 to \(job.bucketCount - 1)")
         }
         let partitions = try donePartitions(job)
-        let inputs = try job.bucketInputs(partitions)[bucket]
+        // The job's `--match` passes and `--open-items` (from its manifest), as `aggregate` joins them:
+        // carried items are written to a run of this attempt's own.
+        let match = try job.manifest.matchSpec()
+        let carried = try job.manifest.openItemsOptions.map { try CarriedItems.load($0, partition: job.partitionCount, planFiles: job.plan.files.count) }
+        let carriedPath = job.directory.root + "/carried-task-\(bucket)-\(Syscalls.processID).run"
+        defer { if carried != nil { FileIO.unlink(carriedPath) } }
+        let carriedRuns = try carried?.writeRun(path: carriedPath, buckets: job.bucketCount)
+        let joinMatch = carried.map { CarriedItems.joinMatch(match, $0) } ?? match
+        let inputs = try job.bucketInputs(partitions).addingCarried(carriedRuns)[bucket]
         if inputs.isEmpty { return .alreadyDone }
-        let (done, warning) = job.doneBucket(bucket, inputs: inputs, verify: true)
+        let (done, warning) = job.doneBucket(bucket, inputs: inputs, verify: true, match: joinMatch)
         if done != nil { return .alreadyDone }
         if let warning { logger.warning("\(warning)") }
         let table = AggregateTable(memoryBytes: memoryBytes / 2)
         let encoder = try LZ4FrameEncoder()
+        var locator = RecordLocator(plan: job.plan, partitions: partitions)
+        locator.carried = carried
         _ = try SchedulerAttempt.$current.withValue(schedulerAttempt) {
-            try job.reduceBucket(bucket, inputs: inputs, locator: RecordLocator(plan: job.plan, partitions: partitions),
+            try job.reduceBucket(bucket, inputs: inputs, locator: locator,
                                  table: table, encoder: encoder, fanIn: RunMerger.fanIn(memoryBytes: memoryBytes / 2),
-                                 retry: retry) { attempt, error in
+                                 retry: retry, match: joinMatch) { attempt, error in
                 logger.warning("bucket \(bucket): attempt \(attempt) failed, retrying: \(error.message)")
             }
         }
@@ -100,7 +111,12 @@ public enum JobTasks {
         try preflight.checkOutputs(out: options.outDirectory, reconciling: job.reconciling, metricsFile: nil)
         let partitions = try donePartitions(job)
         let inputs = try job.bucketInputs(partitions)
-        let missing = (0..<job.bucketCount).filter { !inputs[$0].isEmpty && job.doneBucket($0, inputs: inputs[$0], verify: false).output == nil }
+        let match = try job.manifest.matchSpec()
+        // With carried open items a bucket's join inputs differ from these: JobRunner below checks
+        // (and makes) those buckets itself.
+        let missing = job.manifest.openItems != nil ? [] : (0..<job.bucketCount).filter {
+            !inputs[$0].isEmpty && job.doneBucket($0, inputs: inputs[$0], verify: false, match: match).output == nil
+        }
         if !missing.isEmpty {
             throw SettleError(.usage, "\(missing.count) buckets are not reduced yet (\(missing.prefix(20).map(String.init).joined(separator: ", "))): run `settle reduce` for them first")
         }
@@ -108,6 +124,8 @@ public enum JobTasks {
         jobOptions.inputs = job.manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
         jobOptions.buckets = job.bucketCount
         jobOptions.partitionSizeBytes = job.manifest.partitionSizeBytes
+        jobOptions.match = match
+        jobOptions.openItems = job.manifest.openItemsOptions
         try FileIO.makeDirectories(options.outDirectory)
         OutputFiles.removeTemporaries(in: options.outDirectory, names: OutputFiles.names(reconciling: true))
         return try JobRunner(job: job, options: jobOptions, shutdown: Shutdown(), progress: JobProgress(), logger: logger)

@@ -57,6 +57,18 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var outDirectory: String?
     /// `--strict` (structured layouts); absent means false.
     public var strict: Bool?
+    /// `--match`: the passes' file (its text, so a resume and tasks on other hosts match alike); absent without it.
+    public var match: LayoutIdentity?
+    /// `--open-items`: the store and the night; absent without it.
+    public var openItems: OpenItemsRecord?
+
+    /// `--open-items DIR --as-of DAY --open-days N [--restart-open-items]` as the job was started.
+    public struct OpenItemsRecord: Codable, Sendable, Equatable {
+        public var directory: String
+        public var asOf: String
+        public var openDays: Int
+        public var restart: Bool
+    }
 
     /// The manifest of an existing job directory.
     public static func read(_ directory: JobDirectory) throws -> Manifest { try Job.readManifest(directory) }
@@ -84,6 +96,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         if ledgerSpec?.sha256 != current.ledgerSpec?.sha256 || ledgerLayout != current.ledgerLayout {
             changes.append("the ledger spec or layout changed since the job started")
+        }
+        if match?.sha256 != current.match?.sha256 {
+            changes.append("the job was started \(match.map { "with --match \($0.name) (SHA-256 \($0.sha256.prefix(12)))" } ?? "without --match"), this run gives \(current.match.map { "--match \($0.name) (SHA-256 \($0.sha256.prefix(12)))" } ?? "none")")
+        }
+        if openItems != current.openItems {
+            func describe(_ record: OpenItemsRecord?) -> String {
+                record.map { "--open-items \($0.directory) --as-of \($0.asOf) --open-days \($0.openDays)\($0.restart ? " --restart-open-items" : "")" } ?? "no --open-items"
+            }
+            changes.append("the job was started with \(describe(openItems)), this run gives \(describe(current.openItems))")
         }
         if (strict ?? false) != (current.strict ?? false) {
             changes.append("the job was started \(strict ?? false ? "with" : "without") --strict")

@@ -20,6 +20,8 @@ extension MapWorker {
         var debitCode: UInt64, creditCode: UInt64
         var feeOffset: Int, feeLength: Int, hasFee: Bool
         var referenceOffset: Int, referenceLength: Int
+        /// Set when the file's occurrences carry dates (`FilePlan.readsDates`) and the layout has a `date` role.
+        var dateFormat: DateFormat?, dateOffset: Int
 
         init(_ layout: CompiledLayout, file: FilePlan) {
             recordLength = layout.recordLength
@@ -36,6 +38,9 @@ extension MapWorker {
             (debitCode, creditCode) = (layout.debitCode, layout.creditCode)
             (feeOffset, feeLength, hasFee) = (layout.fee?.offset ?? 0, layout.fee?.length ?? 0, layout.fee != nil)
             (referenceOffset, referenceLength) = (layout.reference?.offset ?? 0, layout.reference?.length ?? 0)
+            let date = file.readsDates ? layout.detail.field(role: .date) : nil
+            dateFormat = date.flatMap { DateFormat.ofLayoutField(length: $0.length) }
+            dateOffset = date?.offset ?? 0
         }
     }
 
@@ -100,8 +105,9 @@ extension MapWorker {
                             let reference = ReferenceNormalizer.normalize(base, offset: offset + slots.referenceOffset,
                                                                           length: slots.referenceLength, width: referenceWidth) ?? MerchantKey()
                             let key = ReferenceKey(reference: reference, position: partitionPosition | UInt64(local))
+                            let date = slots.dateFormat?.days(base, start: offset + slots.dateOffset, count: slots.dateFormat!.width)
                             let value = Occurrence(merchant: merchant, currency: currency, amount: amount,
-                                                   flags: (isDebit ? 0 : Occurrence.credit) | sideFlag)
+                                                   flags: (isDebit ? 0 : Occurrence.credit) | sideFlag, date: date ?? Occurrence.noDate)
                             if !references._withUnsafeGuaranteedRef({ $0.append(key, value) }) {
                                 try onReferencesFull()
                                 _ = references._withUnsafeGuaranteedRef { $0.append(key, value) }

@@ -14,7 +14,7 @@ extension MapWorker {
         guard let base = bytes.baseAddress, let buffer = references else { return }
         // Unretained: the worker keeps the buffer alive, and the loop must not retain it per row.
         let references = Unmanaged.passUnretained(buffer)
-        let decoder = LedgerValueDecoder(spec: ledger.spec, referenceWidth: ledger.referenceWidth)
+        let decoder = LedgerValueDecoder(spec: ledger.spec, referenceWidth: ledger.referenceWidth, readsDates: file.readsDates)
         let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
         let headerCount = ledger.header.count
         var at = partition.byteStart
@@ -47,7 +47,7 @@ extension MapWorker {
                                   amountMinor: value.amount, feeMinor: 0)
                         let key = ReferenceKey(reference: value.reference, position: partitionPosition | UInt64(rowLine))
                         let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
-                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0))
+                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0), date: value.date)
                         if !references._withUnsafeGuaranteedRef({ $0.append(key, occurrence) }) {
                             try onReferencesFull()
                             _ = references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
@@ -106,6 +106,7 @@ struct LedgerValueDecoder {
         var currency: UInt32
         var amount: Int64
         var isCredit: Bool
+        var date: Int32
     }
 
     let spec: LedgerSpec
@@ -115,11 +116,14 @@ struct LedgerValueDecoder {
 
     /// False when the spec has no reference column.
     let hasReference: Bool
+    /// The date column's format, when a `--match` pass needs dates and the spec names the column.
+    let dateFormat: DateFormat?
 
-    init(spec: LedgerSpec, referenceWidth: Int) {
+    init(spec: LedgerSpec, referenceWidth: Int, readsDates: Bool = false) {
         self.spec = spec
         self.referenceWidth = referenceWidth
         hasReference = spec.columns[LedgerSpec.Role.reference.rawValue] != nil
+        dateFormat = readsDates && spec.columns[LedgerSpec.Role.date.rawValue] != nil ? spec.dateFormat : nil
         debitWords = spec.debitWords.map { FieldDecoder.pack(Array($0.utf8.prefix(8))) }
         creditWords = spec.creditWords.map { FieldDecoder.pack(Array($0.utf8.prefix(8))) }
     }
@@ -204,8 +208,15 @@ struct LedgerValueDecoder {
                 return fail(.badCode, .direction)
             }
         }
+        var date = Occurrence.noDate
+        if let dateFormat {
+            let dateField = Self.trimmed(base, fields[Role.date.rawValue])
+            if dateField.count == 0 { return fail(.blankField, .date) }
+            guard let days = dateFormat.days(base, start: dateField.start, count: dateField.count) else { return fail(.badDate, .date) }
+            date = days
+        }
         return .success(Value(reference: reference, merchant: MerchantKey.load(base, offset: merchant.start, length: merchant.count),
-                              currency: currency, amount: amount, isCredit: isCredit))
+                              currency: currency, amount: amount, isCredit: isCredit, date: date))
     }
 
     /// `[+-]digits[.digits]` scaled to minor units: `scale` 0 takes no decimal point; more decimals

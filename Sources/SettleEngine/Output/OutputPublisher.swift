@@ -78,12 +78,14 @@ struct OutputPublisher {
                 try reconciliation.finishRows()
                 let paths = carried?.paths(plan: plan.files.map(\.path)) ?? plan.files.map(\.path)
                 try reconciliation.writeMismatches(bucketOutputs, paths: paths, fanIn: fanIn, scratch: directory.scratch,
-                                                   leftovers: leftovers)
+                                                   leftovers: leftovers, carried: carried)
                 if let match = options.match {
                     try reconciliation.writeMatches(bucketOutputs, match: match, leftovers: leftovers, carried: carried, paths: paths,
                                                     fanIn: fanIn, scratch: directory.scratch)
                 }
-                if let carried, let leftovers { try reconciliation.writeOpenItems(leftovers, carried: carried, paths: paths, fanIn: fanIn) }
+                if let carried, let leftovers {
+                    try reconciliation.writeOpenItems(leftovers, carried: carried, paths: paths, fanIn: fanIn, dated: options.match?.needsDate == true)
+                }
                 reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
@@ -241,7 +243,7 @@ struct OutputPublisher {
             // The store's new HEAD goes in with the set, just before the summary that seals it.
             if let carried, let store = reconciliation?.storeGeneration {
                 let openStore = OpenItemStore(directory: carried.options.directory)
-                let name = try openStore.writeGeneration(store, asOf: carried.options.asOf, runID: runID)
+                let name = try openStore.writeGeneration(store, asOf: carried.options.asOf, runID: carried.options.batch ?? runID)
                 try openStore.publishHead(generation: name, asOf: carried.options.asOf, previous: carried.previousAfter)
             }
             try summaryFile.publish()

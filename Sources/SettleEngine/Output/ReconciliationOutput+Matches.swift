@@ -99,22 +99,46 @@ struct OpenFigures {
     /// Open items by age in days: 0-1, 2-3, 4-7, more.
     var byAge = [0, 0, 0, 0]
 
+    /// Open items by merchant: settled and ledger items, and the oldest one's age.
+    struct Merchant: Equatable {
+        var settled = 0
+        var ledger = 0
+        var oldest = 0
+        var total: Int { settled + ledger }
+    }
+    var byMerchant: [MerchantKey: Merchant] = [:]
+    /// How many merchants summary.json and the report list (most open items first).
+    static let merchantsListed = 20
+
     static let ageBands = ["0-1", "2-3", "4-7", "8+"]
 
-    mutating func count(age: Int) {
+    mutating func count(age: Int, merchant: MerchantKey, ledger: Bool) {
         open += 1
         byAge[age <= 1 ? 0 : age <= 3 ? 1 : age <= 7 ? 2 : 3] += 1
+        var figures = byMerchant[merchant] ?? Merchant()
+        if ledger { figures.ledger += 1 } else { figures.settled += 1 }
+        figures.oldest = max(figures.oldest, age)
+        byMerchant[merchant] = figures
+    }
+
+    /// The merchants with the most open items (then by merchant id), at most `merchantsListed`.
+    var topMerchants: [(merchant: MerchantKey, figures: Merchant)] {
+        byMerchant.map { ($0.key, $0.value) }
+            .sorted { $0.1.total != $1.1.total ? $0.1.total > $1.1.total : $0.0 < $1.0 }
+            .prefix(Self.merchantsListed).map { $0 }
     }
 }
 
 extension ReconciliationOutput {
     /// Writes open_items.csv (settled items first, then the ledger's, each by reference and
     /// position) and keeps the same rows, without `--excel-safe`, as the store's next generation.
-    func writeOpenItems(_ leftovers: LeftoverPasses.Result, carried: CarriedItems, paths: [String], fanIn: Int) throws {
+    /// With `dated` (a pass on dates), the store's rows end in the item's `date`, so a carried item
+    /// still matches on dates on a later night (open_items.csv itself is as always).
+    func writeOpenItems(_ leftovers: LeftoverPasses.Result, carried: CarriedItems, paths: [String], fanIn: Int, dated: Bool = false) throws {
         guard let openItems else { return }
         let header = Array(OpenItemsCSV.header.utf8)
         try openItems.write(header)
-        var store = header
+        var store = dated ? Array(OpenItemsCSV.datedHeader.utf8) : header
         var line: [UInt8] = []
         let encoder = try LZ4FrameEncoder()
         let asOf = carried.options.asOf
@@ -126,9 +150,10 @@ extension ReconciliationOutput {
                 line.removeAll(keepingCapacity: true)
                 OpenItemsCSV.appendRow(reference: key.reference, side: side, firstSeen: firstSeen, asOf: asOf, paths: paths, to: &line)
                 store += line
+                if dated { OpenItemsCSV.appendDate(side.occurrence, to: &store) }
                 ExcelSafe.apply(excelSafe, .openItems, to: &line)
                 try openItems.write(line)
-                openFigures.count(age: asOf - firstSeen)
+                openFigures.count(age: asOf - firstSeen, merchant: side.occurrence.merchant, ledger: side.occurrence.isLedger)
             }
         }
         openFigures.expired = leftovers.expired

@@ -167,9 +167,11 @@ final class ReconciliationOutput {
 
     /// Merges every bucket's mismatch rows, kind by kind, into mismatches.csv and seals it.
     /// With `leftovers` (passes not keyed on reference), the missing kinds are what those passes left.
+    /// With `carried` (`--open-items`), each row ends in `age_days`: an expired open item's age
+    /// (days since its `first_seen`), empty for a row of tonight's alone.
     func writeMismatches(_ outputs: [BucketOutput], paths: [String], fanIn: Int, scratch: String,
-                         leftovers: LeftoverPasses.Result? = nil) throws {
-        try mismatches.write(Array(MismatchesCSV.header.utf8))
+                         leftovers: LeftoverPasses.Result? = nil, carried: CarriedItems? = nil) throws {
+        try mismatches.write(Array((carried == nil ? MismatchesCSV.header : MismatchesCSV.headerWithAge).utf8))
         let encoder = try LZ4FrameEncoder()
         for kind in MismatchKind.allCases {
             var inputs = outputs.compactMap { output in
@@ -181,6 +183,7 @@ final class ReconciliationOutput {
                                                  scratch: { pass, group in "\(scratch)/mismatches-\(kind.rawValue)-\(pass)-\(pad(group, 4)).run" }) { key, row in
                 line.removeAll(keepingCapacity: true)
                 MismatchesCSV.appendRow(kind: kind, reference: key.reference, row: row, paths: paths, to: &line)
+                if let carried { MismatchesCSV.appendAge(carried.age(of: row), to: &line) }
                 ExcelSafe.apply(excelSafe, .mismatches, to: &line)
                 try mismatches.write(line)
                 written += 1

@@ -216,6 +216,17 @@ struct SummaryJSON {
             json.beginObject("by_age_days")
             for (band, count) in zip(OpenFigures.ageBands, output.openFigures.byAge) { json.number(band, count) }
             json.endObject()
+            json.number("merchants", output.openFigures.byMerchant.count)
+            json.beginArray("by_merchant")
+            for (merchant, figures) in output.openFigures.topMerchants {
+                json.beginObject()
+                json.string("merchant_id", merchant.string)
+                json.number("settled", figures.settled)
+                json.number("ledger", figures.ledger)
+                json.number("oldest_age_days", figures.oldest)
+                json.endObject()
+            }
+            json.endArray()
             json.endObject()
         }
         json.number("rows", output.rows)

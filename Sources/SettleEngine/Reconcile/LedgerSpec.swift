@@ -10,10 +10,13 @@ import Yams
 ///     amount: minor          # minor: 1234 | decimal: 12.34, scaled by the currency's minor units
 ///     signed: false          # true: no direction column; a leading '-' is a credit
 ///     directions: {debit: [D, DEBIT, DR, SALE], credit: [C, CREDIT, CR, REFUND]}
+///     date_format: "%d/%m/%Y" # with columns.date (for `--match` passes on dates); default %Y-%m-%d
 public struct LedgerSpec: Sendable, Equatable {
     /// The columns Settle reads, in this order everywhere (rejects name them by their header name).
     public enum Role: Int, CaseIterable, Sendable {
         case reference, merchant, currency, amount, direction
+        /// Optional, read only when a `--match` pass needs dates.
+        case date
 
         public var key: String {
             switch self {
@@ -22,13 +25,16 @@ public struct LedgerSpec: Sendable, Equatable {
             case .currency: "currency"
             case .amount: "amount"
             case .direction: "direction"
+            case .date: "date"
             }
         }
     }
 
     public var delimiter: UInt8 = UInt8(ascii: ",")
     /// Header names by role; the direction's is nil when amounts are signed.
-    public var columns: [String?] = ["arn", "merchant_id", "currency", "amount", "direction"]
+    public var columns: [String?] = ["arn", "merchant_id", "currency", "amount", "direction", nil]
+    /// How the date column is written (`date_format`).
+    public var dateFormat = DateFormat.iso
     public var decimalAmounts = false
     public var signed = false
     /// Upper-case words; values are compared after trimming and upper-casing.
@@ -54,7 +60,7 @@ public struct LedgerSpec: Sendable, Equatable {
             throw SettleError(.usage, "ledger spec \(source): \(YAMLProblem.describe(error, text: text))")
         }
         guard let map = root.mapping else { throw fail("expected a mapping of keys to values", root) }
-        let allowed: Set = ["delimiter", "columns", "amount", "signed", "directions", "without_reference"]
+        let allowed: Set = ["delimiter", "columns", "amount", "signed", "directions", "without_reference", "date_format"]
         for key in map.keys where !allowed.contains(key.string ?? "") {
             throw fail("unknown key '\(key.string ?? "?")' (allowed: \(allowed.sorted().joined(separator: ", ")))", key)
         }
@@ -107,6 +113,15 @@ public struct LedgerSpec: Sendable, Equatable {
             if let shared = spec.debitWords.first(where: spec.creditWords.contains) {
                 throw fail("'\(shared)' is listed as both debit and credit", node)
             }
+        }
+        if let node = map["date_format"] {
+            guard let text = node.string else { throw fail("date_format must be a format such as \"%Y-%m-%d\"", node) }
+            do {
+                spec.dateFormat = try DateFormat(text)
+            } catch let error as SettleError {
+                throw fail(error.message, node)
+            }
+            if spec.columns[Role.date.rawValue] == nil { throw fail("date_format needs columns.date, the column it reads", node) }
         }
         // `without_reference: true`: a ledger without ARNs, matched only by `--match` passes
         // without reference (`MatchSpec.check` stops a run whose passes need it).

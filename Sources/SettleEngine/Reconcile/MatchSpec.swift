@@ -10,9 +10,10 @@ import Yams
 ///         amount_tolerance: {minor_units: 2, basis_points: 5}
 ///       - name: daily_deposit
 ///         kind: one_to_many
-///         on: [merchant, currency]
+///         on: [merchant, currency, date]          # the layout's `date` role, the ledger's date column
 ///       - name: no_reference
 ///         on: [merchant, currency, direction, amount]
+///         date_window_days: 2                     # the two dates at most 2 days apart
 ///
 /// Passes keyed on `reference` run inside the join of each reduce bucket (they come first); the
 /// others re-bucket the leftovers by their own key (`LeftoverPasses`, a second shuffle).
@@ -42,7 +43,8 @@ public struct MatchSpec: Sendable, Equatable {
         /// What a pair is compared on, for the loops that compare many pairs.
         public var rule: PairRule {
             PairRule(merchant: keys.contains(.merchant), currency: keys.contains(.currency), direction: keys.contains(.direction),
-                     toleranceMinor: toleranceMinor, toleranceBasisPoints: toleranceBasisPoints)
+                     toleranceMinor: toleranceMinor, toleranceBasisPoints: toleranceBasisPoints,
+                     date: keys.contains(.date), dateWindowDays: dateWindowDays.map { Int32(clamping: $0) } ?? -1)
         }
 
         static let exact = Pass(name: "exact", keys: [.reference, .merchant, .currency, .direction, .amount])
@@ -51,9 +53,15 @@ public struct MatchSpec: Sendable, Equatable {
     public var passes: [Pass]
     /// SHA-256 of the file's text ("" for the default), recorded in bucket markers.
     public var fingerprint: String
+    /// The file's text and its path as given ("" for the default), kept in the job's manifest.
+    public var text = ""
+    public var source = ""
 
     /// The default: one exact pass, today's rule.
     public static let `default` = MatchSpec(passes: [.exact], fingerprint: "")
+
+    /// Whether a pass compares dates: occurrences then carry them (`FilePlan.readsDates`).
+    public var needsDate: Bool { passes.contains(where: \.needsDate) }
 
     /// Passes that run in the join (keyed on reference); they are a prefix of `passes`.
     public var referencePasses: ArraySlice<Pass> { passes.prefix { $0.usesReference } }
@@ -95,7 +103,7 @@ public struct MatchSpec: Sendable, Equatable {
             }
             passes.append(pass)
         }
-        return MatchSpec(passes: passes, fingerprint: SHA256.hash(Array(text.utf8)))
+        return MatchSpec(passes: passes, fingerprint: SHA256.hash(Array(text.utf8)), text: text, source: source)
     }
 
     private static func parsePass(_ node: Node, fail: (String, Node?) -> SettleError) throws -> Pass {
@@ -137,11 +145,12 @@ public struct MatchSpec: Sendable, Equatable {
             if pass.keys.contains(.amount) { throw fail("pass '\(name)': amount is a key and has a tolerance: give one of them", tolerance) }
         }
         if let window = map["date_window_days"] {
-            guard let days = window.int, days >= 0 else { throw fail("pass '\(name)': date_window_days must be a whole number of days", window) }
+            guard let days = window.int, days >= 0, days <= 3660 else {
+                throw fail("pass '\(name)': date_window_days must be a whole number of days (0 to 3660)", window)
+            }
             pass.dateWindowDays = days
-        }
-        if pass.needsDate {
-            throw fail("pass '\(name)' matches on dates, which this Settle does not read yet (the `date` role is not carried into occurrences)", node)
+            if pass.keys.contains(.date) { throw fail("pass '\(name)': date is a key and has a window: give one of them", window) }
+            if pass.kind != .oneToOne { throw fail("pass '\(name)': date_window_days pairs one record with one row: use it on a one_to_one pass", window) }
         }
         if pass.kind != .oneToOne && pass.usesReference {
             throw fail("pass '\(name)': \(pass.kind.rawValue) passes group by keys other than reference; remove reference from `on`", node)
@@ -154,9 +163,18 @@ public struct MatchSpec: Sendable, Equatable {
 
     /// Stops the run before any work when the ledger cannot serve a pass: a pass on reference
     /// (the default `exact` included) over a ledger spec without a reference column.
-    public func check(ledgerHasReference: Bool) throws {
+    /// A pass on dates over a ledger without a date column, or over settlement layouts without a
+    /// `date` role (`layoutsWithoutDate`, by name), likewise.
+    public func check(ledgerHasReference: Bool, ledgerHasDate: Bool = true, layoutsWithoutDate: [String] = []) throws {
         if !ledgerHasReference, let pass = passes.first(where: \.usesReference) {
             throw SettleError(.usage, "match pass '\(pass.name)' matches on reference, but the ledger spec has no reference column: map columns.reference or give --match passes without reference")
+        }
+        guard let pass = passes.first(where: \.needsDate) else { return }
+        if !ledgerHasDate {
+            throw SettleError(.usage, "match pass '\(pass.name)' matches on date, but the ledger has no date column: map columns.date in --ledger-spec (with date_format if it is not YYYY-MM-DD)")
+        }
+        if let layout = layoutsWithoutDate.first {
+            throw SettleError(.usage, "match pass '\(pass.name)' matches on date, but layout '\(layout)' has no date role on its detail record (a fixed-width field of 8 bytes YYYYMMDD or 6 bytes YYMMDD with role: date)")
         }
     }
 }
@@ -169,6 +187,10 @@ public struct PairRule: Sendable, Equatable {
     public var direction: Bool
     public var toleranceMinor: Int64
     public var toleranceBasisPoints: Int64
+    /// `date` is a key: both dates known and equal.
+    public var date = false
+    /// `date_window_days`: both dates known and at most this many days apart; -1 when dates are not compared.
+    public var dateWindowDays: Int32 = -1
 
     /// Whether two amounts in minor units agree: equal, or within the larger of the two
     /// tolerances (basis points of the larger magnitude, rounded down).
@@ -184,6 +206,11 @@ public struct PairRule: Sendable, Equatable {
     @inline(__always)
     public func pairs(_ s: Occurrence, _ l: Occurrence) -> Bool {
         if currency && s.currency != l.currency { return false }
+        if date || dateWindowDays >= 0 {
+            guard s.hasDate && l.hasDate else { return false }
+            let apart = s.date > l.date ? s.date - l.date : l.date - s.date
+            if apart > (date ? 0 : dateWindowDays) { return false }
+        }
         if merchant && s.merchant != l.merchant { return false }
         if direction {
             if s.isCredit != l.isCredit { return false }

@@ -45,7 +45,7 @@ public struct MismatchRow: Sendable, Equatable {
 ///     u8 merchant length n, n bytes, u8 currency length c, c bytes, u8 flags,
 ///     LEB128 amount, LEB128 file index, LEB128 record number or line
 public enum MismatchCodec: SpillCodec {
-    public static let maxSize = 1 + 32 + 10 + 1 + 2 * (1 + 32 + 1 + 4 + 1 + 10 + 10 + 10)
+    public static let maxSize = 1 + 32 + 10 + 1 + 2 * (1 + 32 + 1 + 4 + 1 + 10 + 5 + 10 + 10)
     public static var emptyKey: MismatchKey { MismatchKey(reference: MerchantKey(), position: 0) }
     public static var emptyValue: MismatchRow { MismatchRow(settled: nil, ledger: nil) }
 
@@ -67,9 +67,10 @@ public enum MismatchCodec: SpillCodec {
             pointer.storeBytes(of: UInt8(currencyLength), toByteOffset: at, as: UInt8.self)
             pointer.storeBytes(of: side.occurrence.currency.bigEndian, toByteOffset: at + 1, as: UInt32.self)
             at += 1 + currencyLength
-            pointer.storeBytes(of: side.occurrence.flags, toByteOffset: at, as: UInt8.self)
+            pointer.storeBytes(of: side.occurrence.flags | (side.occurrence.hasDate ? Occurrence.dated : 0), toByteOffset: at, as: UInt8.self)
             at += 1
             at += SpillEntry.writeVarint(UInt128(UInt64(bitPattern: side.occurrence.amount)), pointer + at)
+            if side.occurrence.hasDate { at += OccurrenceDate.store(side.occurrence.date, to: pointer + at) }
             at += SpillEntry.writeVarint(UInt128(UInt64(side.file)), pointer + at)
             at += SpillEntry.writeVarint(UInt128(UInt64(side.number)), pointer + at)
         }
@@ -90,11 +91,17 @@ public enum MismatchCodec: SpillCodec {
             let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
             at += 1
             // Checked: a file index or number past Int.max is a malformed entry, not a trap (found by fuzzing).
-            guard let amount = u64(), let file = u64().flatMap({ Int(exactly: $0) }), let number = u64().flatMap({ Int(exactly: $0) }) else {
+            guard let amount = u64() else { return nil }
+            var date = Occurrence.noDate
+            if flags & Occurrence.dated != 0 {
+                guard let read = OccurrenceDate.load(pointer, &at, available) else { return nil }
+                date = read
+            }
+            guard let file = u64().flatMap({ Int(exactly: $0) }), let number = u64().flatMap({ Int(exactly: $0) }) else {
                 return nil
             }
             let value = MismatchSide(occurrence: Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currency.w0 >> 32),
-                                                            amount: Int64(bitPattern: amount), flags: flags),
+                                                            amount: Int64(bitPattern: amount), flags: flags & ~Occurrence.dated, date: date),
                                      file: file, number: number)
             if side == 0 { row.settled = value } else { row.ledger = value }
         }
@@ -105,6 +112,16 @@ public enum MismatchCodec: SpillCodec {
 /// Writes `mismatches.csv` rows.
 public enum MismatchesCSV {
     public static let header = "kind,arn,merchant_id,currency,direction,settled_amount,ledger_merchant_id,ledger_currency,ledger_direction,ledger_amount,difference,file,record_number,ledger_file,ledger_line\n"
+    /// With `--open-items`: the same and `age_days`.
+    public static let headerWithAge = String(header.dropLast()) + ",age_days\n"
+
+    /// Ends a row (written by `appendRow`) with `,AGE` (or `,` when nil) before its line end.
+    static func appendAge(_ age: Int?, to out: inout [UInt8]) {
+        out.removeLast()
+        out.append(UInt8(ascii: ","))
+        if let age { CSVText.appendInteger(age, to: &out) }
+        out.append(0x0A)
+    }
 
     public static func appendRow(kind: MismatchKind, reference: MerchantKey, row: MismatchRow, paths: [String],
                                  to out: inout [UInt8]) {

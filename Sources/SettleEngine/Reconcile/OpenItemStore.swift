@@ -55,19 +55,27 @@ public struct OpenItemStore: Sendable {
     /// Which generation a run on `asOf` starts from, and the HEAD it will publish: a later night
     /// starts from the current one; the same night again from the one before it; an earlier night
     /// is refused unless `restart` (then nothing is carried).
-    public func base(asOf: Int, restart: Bool) throws -> (generation: String?, previousAfter: (name: String?, asOf: Int?)) {
+    /// A `settle watch` batch (`batch`) on the latest night continues from the current generation,
+    /// unless that generation is its own (the batch run again).
+    public func base(asOf: Int, restart: Bool, batch: String? = nil) throws -> (generation: String?, previousAfter: (name: String?, asOf: Int?)) {
         let head = try head()
         if restart { return (nil, (nil, nil)) }
         guard let latest = head.currentAsOf else { return (nil, (nil, nil)) }
         if asOf > latest { return (head.current, (head.current, head.currentAsOf)) }
+        if let batch, asOf == latest, head.current != Self.generationName(asOf: asOf, tag: batch) {
+            return (head.current, (head.current, head.currentAsOf))
+        }
         if asOf == latest { return (head.previous, (head.previous, head.previousAsOf)) }
         throw SettleError(.usage, "--as-of \(CalendarDay.format(asOf)) is earlier than the open-items store's latest night \(CalendarDay.format(latest)) (\(directory)): give a later --as-of, or --restart-open-items to start the store again")
     }
 
     /// Writes `items` as a new generation (durable under its final name; HEAD unchanged).
+    /// A generation's name: its night and the run's id (or, from `settle watch`, the batch's name).
+    static func generationName(asOf: Int, tag: String) -> String { "open-\(CalendarDay.format(asOf))-\(tag.prefix(16)).csv" }
+
     func writeGeneration(_ items: [UInt8], asOf: Int, runID: String) throws -> String {
         try FileIO.makeDirectories(directory, mode: 0o750)
-        let name = "open-\(CalendarDay.format(asOf))-\(runID.prefix(16)).csv"
+        let name = Self.generationName(asOf: asOf, tag: runID)
         _ = try AtomicFile.write(items, to: directory + "/" + name, mode: 0o640)
         return name
     }

@@ -6,12 +6,16 @@ public struct OpenItemsOptions: Sendable, Equatable {
     /// An item older than this many days that is still unmatched expires into a mismatch.
     public var openDays: Int
     public var restart: Bool
+    /// `settle watch`: the batch this run is (its name), so that batches of one `--as-of` carry
+    /// from one to the next, and a batch run again starts from the generation before its own.
+    public var batch: String?
 
-    public init(directory: String, asOf: Int, openDays: Int = 3, restart: Bool = false) {
+    public init(directory: String, asOf: Int, openDays: Int = 3, restart: Bool = false, batch: String? = nil) {
         self.directory = directory
         self.asOf = asOf
         self.openDays = openDays
         self.restart = restart
+        self.batch = batch
     }
 }
 
@@ -46,7 +50,7 @@ public struct CarriedItems: Sendable {
     /// Loads the base generation from the store (none for a new store or `--restart-open-items`).
     public static func load(_ options: OpenItemsOptions, partition: Int, planFiles: Int) throws -> CarriedItems {
         let store = OpenItemStore(directory: options.directory)
-        let (generation, previousAfter) = try store.base(asOf: options.asOf, restart: options.restart)
+        let (generation, previousAfter) = try store.base(asOf: options.asOf, restart: options.restart, batch: options.batch)
         var sources: [(path: String, firstSeen: Int)] = []
         var sourceIndex: [String: Int] = [:]
         var items: [Item] = []
@@ -81,6 +85,11 @@ public struct CarriedItems: Sendable {
     @inline(__always)
     func age(file: Int) -> Int? {
         file >= planFiles ? options.asOf - sources[file - planFiles].firstSeen : nil
+    }
+
+    /// A row's age: the oldest carried side's, nil when both sides are tonight's.
+    func age(of row: MismatchRow) -> Int? {
+        [row.settled, row.ledger].compactMap { side in side.flatMap { age(file: $0.file) } }.max()
     }
 
     func firstSeen(file: Int) -> Int { file >= planFiles ? sources[file - planFiles].firstSeen : options.asOf }
@@ -119,6 +128,16 @@ public struct CarriedItems: Sendable {
 /// Rows of `open_items.csv`, which is also a generation of the store.
 enum OpenItemsCSV {
     static let header = "side,arn,merchant_id,currency,direction,amount,first_seen,age_days,file,record_number,ledger_file,ledger_line\n"
+    /// A store generation of a run with passes on dates: each row ends in the item's date (or nothing).
+    static let datedHeader = String(header.dropLast()) + ",date\n"
+
+    /// Ends a store row with `,YYYY-MM-DD` (`,` for an item without a date) before its line end.
+    static func appendDate(_ occurrence: Occurrence, to out: inout [UInt8]) {
+        out.removeLast()
+        out.append(UInt8(ascii: ","))
+        if occurrence.hasDate { out.append(contentsOf: CalendarDay.format(Int(occurrence.date)).utf8) }
+        out.append(0x0A)
+    }
 
     static func appendRow(reference: MerchantKey, side: MismatchSide, firstSeen: Int, asOf: Int, paths: [String], to out: inout [UInt8]) {
         let o = side.occurrence
@@ -143,13 +162,18 @@ enum OpenItemsCSV {
 
     /// An item from a row (nil if it is not one).
     static func item(_ f: [String]) -> (reference: MerchantKey, occurrence: Occurrence, firstSeen: Int, path: String, number: Int)? {
-        guard f.count == 12, f[0] == "settled" || f[0] == "ledger", f[4] == "debit" || f[4] == "credit",
+        guard f.count == 12 || f.count == 13, f[0] == "settled" || f[0] == "ledger", f[4] == "debit" || f[4] == "credit",
               f[1].utf8.count <= MerchantKey.capacity, f[2].utf8.count <= MerchantKey.capacity, f[3].utf8.count <= 3,
               let amount = Int64(f[5]), amount >= 0, let firstSeen = CalendarDay.parse(f[6]) else { return nil }
         let ledger = f[0] == "ledger"
         guard let number = Int(ledger ? f[11] : f[9]), number > 0 else { return nil }
         let flags = (ledger ? Occurrence.ledger : 0) | (f[4] == "credit" ? Occurrence.credit : 0)
-        return (MerchantKey(f[1]), Occurrence(merchant: MerchantKey(f[2]), currency: CurrencyCode(f[3]).raw, amount: amount, flags: flags),
+        var date = Occurrence.noDate
+        if f.count == 13 && !f[12].isEmpty {
+            guard let day = CalendarDay.parse(f[12]) else { return nil }
+            date = Int32(day)
+        }
+        return (MerchantKey(f[1]), Occurrence(merchant: MerchantKey(f[2]), currency: CurrencyCode(f[3]).raw, amount: amount, flags: flags, date: date),
                 firstSeen, ledger ? f[10] : f[8], number)
     }
 

@@ -9,6 +9,8 @@ struct PassKey: Comparable, Sendable {
     var direction: UInt8
     /// The amount, signed (debit positive) when direction is not a key; 0 when amount is not a key.
     var amount: Int64
+    /// Days since 1970-01-01 when `date` is a key (`Occurrence.noDate` when the side has none), else 0.
+    var date: Int32 = 0
     var position: UInt64
 
     /// The key of `occurrence` (one side of a leftover row) under `pass`.
@@ -22,25 +24,30 @@ struct PassKey: Comparable, Sendable {
         } else {
             amount = 0
         }
+        date = keys.contains(.date) ? occurrence.date : 0
         self.position = position
         var h = ReferenceKey.hash(merchant)
         h = (h ^ UInt64(currency) ^ (UInt64(direction) << 32)) &* 0xD6E8_FEB8_6659_FD93
         h = (h ^ (h >> 32) ^ UInt64(bitPattern: amount)) &* 0xD6E8_FEB8_6659_FD93
+        // Without a date key the hash is as it was (date 0 mixes nothing in).
+        if date != 0 { h = (h ^ (h >> 32) ^ UInt64(UInt32(bitPattern: date))) &* 0xD6E8_FEB8_6659_FD93 }
         hash = h ^ (h >> 29)
     }
 
-    init(hash: UInt64, merchant: MerchantKey, currency: UInt32, direction: UInt8, amount: Int64, position: UInt64) {
+    init(hash: UInt64, merchant: MerchantKey, currency: UInt32, direction: UInt8, amount: Int64, date: Int32, position: UInt64) {
         self.hash = hash
         self.merchant = merchant
         self.currency = currency
         self.direction = direction
         self.amount = amount
+        self.date = date
         self.position = position
     }
 
     /// Same pass key, whatever the position: one group of the pass.
     func sameGroup(_ other: PassKey) -> Bool {
         hash == other.hash && merchant == other.merchant && currency == other.currency && direction == other.direction && amount == other.amount
+            && date == other.date
     }
 
     static func < (a: PassKey, b: PassKey) -> Bool {
@@ -49,6 +56,7 @@ struct PassKey: Comparable, Sendable {
         if a.currency != b.currency { return a.currency < b.currency }
         if a.direction != b.direction { return a.direction < b.direction }
         if a.amount != b.amount { return a.amount < b.amount }
+        if a.date != b.date { return a.date < b.date }
         return a.position < b.position
     }
 }
@@ -56,11 +64,11 @@ struct PassKey: Comparable, Sendable {
 /// A leftover as the second shuffle spills it: its pass key, then the mismatch row it was
 /// (reference, position and sides, `MismatchCodec`'s encoding).
 ///
-///     u64 hash, u8 merchant length m, m bytes, u32 currency, u8 direction, u64 amount,
+///     u64 hash, u8 merchant length m, m bytes, u32 currency, u8 direction, u64 amount, u32 date,
 ///     then the `MismatchCodec` entry (which carries the position)
 enum PassEntryCodec: SpillCodec {
-    static let maxSize = 8 + 1 + 32 + 4 + 1 + 8 + MismatchCodec.maxSize
-    static var emptyKey: PassKey { PassKey(hash: 0, merchant: MerchantKey(), currency: 0, direction: 0, amount: 0, position: 0) }
+    static let maxSize = 8 + 1 + 32 + 4 + 1 + 8 + 4 + MismatchCodec.maxSize
+    static var emptyKey: PassKey { PassKey(hash: 0, merchant: MerchantKey(), currency: 0, direction: 0, amount: 0, date: 0, position: 0) }
     static var emptyValue: (MismatchKey, MismatchRow) { (MismatchCodec.emptyKey, MismatchCodec.emptyValue) }
 
     static func store(_ key: PassKey, _ value: (MismatchKey, MismatchRow), to pointer: UnsafeMutableRawPointer) -> Int {
@@ -72,7 +80,8 @@ enum PassEntryCodec: SpillCodec {
         pointer.storeBytes(of: key.currency, toByteOffset: at, as: UInt32.self)
         pointer.storeBytes(of: key.direction, toByteOffset: at + 4, as: UInt8.self)
         pointer.storeBytes(of: key.amount, toByteOffset: at + 5, as: Int64.self)
-        at += 13
+        pointer.storeBytes(of: key.date, toByteOffset: at + 13, as: Int32.self)
+        at += 17
         return at + MismatchCodec.store(value.0, value.1, to: pointer + at)
     }
 
@@ -80,13 +89,15 @@ enum PassEntryCodec: SpillCodec {
         guard available >= 9 else { return nil }
         let hash = pointer.loadUnaligned(as: UInt64.self)
         var at = 8
-        guard let merchant = SpillEntry.readKey(pointer, &at, available, capacity: MerchantKey.capacity), at + 13 <= available else { return nil }
+        guard let merchant = SpillEntry.readKey(pointer, &at, available, capacity: MerchantKey.capacity), at + 17 <= available else { return nil }
         let currency = pointer.loadUnaligned(fromByteOffset: at, as: UInt32.self)
         let direction = pointer.load(fromByteOffset: at + 4, as: UInt8.self)
         let amount = pointer.loadUnaligned(fromByteOffset: at + 5, as: Int64.self)
-        at += 13
+        let date = pointer.loadUnaligned(fromByteOffset: at + 13, as: Int32.self)
+        at += 17
         guard let row = MismatchCodec.load(from: pointer + at, available: available - at) else { return nil }
-        let key = PassKey(hash: hash, merchant: merchant, currency: currency, direction: direction, amount: amount, position: row.key.position)
+        let key = PassKey(hash: hash, merchant: merchant, currency: currency, direction: direction, amount: amount, date: date,
+                          position: row.key.position)
         return (key, (row.key, row.value), at + row.size)
     }
 }

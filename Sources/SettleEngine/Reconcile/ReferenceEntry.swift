@@ -68,18 +68,28 @@ public struct Occurrence: Sendable, Equatable {
     /// A rejected settlement record whose reference could still be read (it matches nothing, but
     /// turns a ledger row's `missing_in_settlement` into `settlement_rejected`).
     public static let rejected: UInt8 = 4
+    /// In a run only: a date follows the amount (set by the codecs when `date` is not `noDate`).
+    static let dated: UInt8 = 8
+    /// `date` of an occurrence whose date is not read (no `--match` pass needs dates) or not readable.
+    public static let noDate = Int32.min
 
     public var merchant: MerchantKey
     /// Big-endian bytes, as `CurrencyCode.raw`.
     public var currency: UInt32
+    /// The transaction date (the layout's `date` role, the ledger's date column) as days since
+    /// 1970-01-01, or `noDate`. Declared here it fills padding: the stride stays 56 bytes.
+    public var date: Int32
     public var amount: Int64
     public var flags: UInt8
-    public init(merchant: MerchantKey, currency: UInt32, amount: Int64, flags: UInt8) {
+    public init(merchant: MerchantKey, currency: UInt32, amount: Int64, flags: UInt8, date: Int32 = Occurrence.noDate) {
         self.merchant = merchant
         self.currency = currency
+        self.date = date
         self.amount = amount
         self.flags = flags
     }
+
+    public var hasDate: Bool { date != Self.noDate }
 
     public var isCredit: Bool { flags & Self.credit != 0 }
     public var isLedger: Bool { flags & Self.ledger != 0 }
@@ -94,7 +104,7 @@ public struct Occurrence: Sendable, Equatable {
 ///     u8 merchant length m, m bytes    u8 currency length c, c bytes
 ///     u8 flags   LEB128 amount
 public enum ReferenceCodec: SpillCodec {
-    public static let maxSize = 1 + 32 + 10 + 1 + 32 + 1 + 4 + 1 + 10
+    public static let maxSize = 1 + 32 + 10 + 1 + 32 + 1 + 4 + 1 + 10 + 5
     public static var emptyKey: ReferenceKey { ReferenceKey(reference: MerchantKey(), position: 0) }
     public static var emptyValue: Occurrence {
         Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: 0)
@@ -113,9 +123,10 @@ public enum ReferenceCodec: SpillCodec {
         pointer.storeBytes(of: UInt8(currencyLength), toByteOffset: at, as: UInt8.self)
         pointer.storeBytes(of: value.currency.bigEndian, toByteOffset: at + 1, as: UInt32.self)
         at += 1 + currencyLength
-        pointer.storeBytes(of: value.flags, toByteOffset: at, as: UInt8.self)
+        pointer.storeBytes(of: value.flags | (value.hasDate ? Occurrence.dated : 0), toByteOffset: at, as: UInt8.self)
         at += 1
         at += SpillEntry.writeVarint(UInt128(UInt64(bitPattern: value.amount)), pointer + at)
+        if value.hasDate { at += OccurrenceDate.store(value.date, to: pointer + at) }
         return at
     }
 
@@ -131,8 +142,13 @@ public enum ReferenceCodec: SpillCodec {
         let flags = pointer.load(fromByteOffset: at, as: UInt8.self)
         at += 1
         guard let amount = SpillEntry.readVarint(pointer, &at, available), let amount64 = UInt64(exactly: amount) else { return nil }
+        var date = Occurrence.noDate
+        if flags & Occurrence.dated != 0 {
+            guard let read = OccurrenceDate.load(pointer, &at, available) else { return nil }
+            date = read
+        }
         let value = Occurrence(merchant: merchant, currency: UInt32(truncatingIfNeeded: currencyKey.w0 >> 32),
-                               amount: Int64(bitPattern: amount64), flags: flags)
+                               amount: Int64(bitPattern: amount64), flags: flags & ~Occurrence.dated, date: date)
         return (ReferenceKey(reference: reference, position: position64), value, at)
     }
 }

@@ -176,6 +176,11 @@ struct LeftoverGroup {
               leave: ((MismatchKey, MismatchRow)) throws -> Void) throws -> Int {
         let rule = pass.rule
         func signed(_ side: MismatchSide?) -> Int128 { side!.occurrence.signedAmount }
+        if pass.keys.contains(.date) && key.date == Occurrence.noDate {
+            // Leftovers without a readable date: nothing to group them by.
+            for entry in settled + ledger { try leave(entry) }
+            return 0
+        }
         var matched = 0
         switch pass.kind {
         case .oneToOne:

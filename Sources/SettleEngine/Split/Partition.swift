@@ -36,6 +36,8 @@ public struct FilePlan: Sendable {
     public var isLedger = false
     /// The width digit-only references are padded to: the settlement layout's reference field.
     public var referenceWidth = 0
+    /// A `--match` pass needs dates: occurrences carry the `date` role (or the ledger's date column).
+    public var readsDates = false
     /// `--strict`: physical forms that are otherwise read with a warning are rejects (structured layouts).
     public var strict = false
     /// Set for a file of length-prefixed messages (`MessageSpec`): its blocking and encoding as found.

@@ -105,6 +105,7 @@ extension WatchDaemon {
             job.workDirectory = nil
             job.restart = restart
             job.metricsFile = nil
+            job.openItems = batchOpenItems(batch.number, restart: restart)
             let aggregate = AggregateJob(options: job, shutdown: stop.job, logger: logger)
             currentProgress.withLock { $0 = aggregate.progress }
             batchObserver(aggregate.progress)
@@ -133,6 +134,21 @@ extension WatchDaemon {
                 restart = true
             }
         }
+    }
+}
+
+extension WatchDaemon {
+    /// `--open-items` for batch `number`: tagged with the batch (batches carry from one to the next);
+    /// without `--as-of`, dated the day the batch first started, as its manifest recorded it.
+    func batchOpenItems(_ number: Int, restart: Bool) -> OpenItemsOptions? {
+        guard var open = options.job.openItems else { return nil }
+        open.batch = "batch" + WatchOptions.batchName(number)
+        if options.openItemsAsOfToday {
+            let work = JobDirectory(root: JobDirectory.defaultPath(out: options.batchDirectory(number)))
+            let recorded = restart || !work.hasManifest ? nil : (try? Manifest.read(work))?.openItems.flatMap { CalendarDay.parse($0.asOf) }
+            open.asOf = recorded ?? Syscalls.wallClock().seconds / 86_400
+        }
+        return open
     }
 }
 

@@ -21,6 +21,9 @@ package struct WatchOptions: Sendable {
     package var once = false
     /// `--expect NAME_GLOB@HH:MM` (local time).
     package var expectations: [ExpectedFile] = []
+    /// `--open-items` without `--as-of`: each batch's `--as-of` is its UTC date when it first
+    /// starts (kept in its manifest, so a resumed batch keeps it).
+    package var openItemsAsOfToday = false
 
     package init(inbox: String, root: String, layout: String?, job: AggregateOptions) {
         self.inbox = inbox

@@ -13,6 +13,8 @@ enum ReferenceRecords {
         var amountMinor: Int
         var isCredit: Bool
         var feeMinor: Int
+        /// `txn_date` (the layout's `date` role), YYYYMMDD.
+        var txnDate = "20240107"
     }
 
     static func header(fileDate: String = "20240108", fileID: String = "HANDMADE01") -> [UInt8] {
@@ -30,7 +32,7 @@ enum ReferenceRecords {
         put(detail.arn, at: 2, length: 23, in: &record)
         put(detail.merchant, at: 25, length: 15, in: &record)
         put("TERM0001", at: 40, length: 8, in: &record)
-        put("20240107", at: 48, length: 8, in: &record)
+        put(detail.txnDate, at: 48, length: 8, in: &record)
         put("20240108", at: 56, length: 8, in: &record)
         put(detail.currency, at: 64, length: 3, in: &record)
         put(zeroPadded(detail.amountMinor, 12), at: 67, length: 12, in: &record)

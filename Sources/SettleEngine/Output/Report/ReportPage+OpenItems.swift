@@ -1,5 +1,5 @@
 /// The report's sections for `--match` and `--open-items`: matches per pass, late matches, and
-/// the open items by age (0-1, 2-3, 4-7, more days), from summary.json.
+/// the open items by age (0-1, 2-3, 4-7, more days) and by merchant, from summary.json.
 extension ReportPage {
     func matchingAndOpenItems() -> String {
         guard let reconciliation = result?["reconciliation"] else { return "" }
@@ -21,6 +21,18 @@ extension ReportPage {
                 [HTMLText.escape(label), HTMLText.element("span", HTMLText.count(open[key]?.int ?? 0), id: "open-\(key)")]
             }
             html += HTMLText.table(["", "Items"], figures, numeric: [1], id: "open-items")
+            let merchants = open["by_merchant"]?.elements ?? []
+            if !merchants.isEmpty {
+                let rows = merchants.map { entry in
+                    [HTMLText.escape(entry["merchant_id"]?.string ?? ""), HTMLText.count(entry["settled"]?.int ?? 0),
+                     HTMLText.count(entry["ledger"]?.int ?? 0), HTMLText.count(entry["oldest_age_days"]?.int ?? 0)]
+                }
+                let total = open["merchants"]?.int ?? merchants.count
+                let more = total > merchants.count ? "<p>The \(merchants.count) merchants with the most open items of \(HTMLText.count(total)); every item is in open_items.csv.</p>" : ""
+                html += "<h3>Open items by merchant</h3>" + more
+                    + HTMLText.table(["Merchant", "Settled, not in the ledger", "In the ledger, not settled", "Oldest (days)"], rows, numeric: [1, 2, 3],
+                                     id: "open-items-by-merchant")
+            }
         }
         return html.isEmpty ? "" : section("Matching passes and open items", html)
     }
