@@ -42,10 +42,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "SettleGenerator",
+            dependencies: ["SettleEngine"]
+        ),
         .executableTarget(
             name: "SettleCLI",
             dependencies: [
                 "SettleEngine",
+                "SettleGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -56,13 +61,14 @@ let package = Package(
             name: "SettleEngineTests",
             dependencies: [
                 "SettleEngine",
+                "SettleGenerator",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SettleEngine"]
+            dependencies: ["SettleEngine", "SettleGenerator"]
         ),
     ],
     swiftLanguageModes: [.v6]

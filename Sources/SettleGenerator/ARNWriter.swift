@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes a card transaction's acquirer reference number (ARN), the reference of the flat layouts:
 /// 23 digits, a 7, the acquirer BIN, the last digit of the year and the day of year (the first 11,
 /// fixed for a run), an 11-digit sequence and a Luhn check digit. Small, so the record and ledger

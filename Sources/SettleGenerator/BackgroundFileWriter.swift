@@ -1,4 +1,5 @@
 import Foundation
+import SettleEngine
 import Synchronization
 
 /// Writes a file on a thread of its own, so the kernel's copying of one chunk overlaps the

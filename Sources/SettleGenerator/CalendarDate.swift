@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// A proleptic Gregorian date, for the dates the generator writes (file date, transaction dates) and
 /// the impossible dates it writes on purpose. Kept apart from the engine's date checks so that each can
 /// catch the other's mistakes.

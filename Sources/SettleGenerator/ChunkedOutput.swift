@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// A large reusable byte buffer in front of a file: records are appended here and reach the file in
 /// multi-megabyte chunks, written on a thread of their own (`BackgroundFileWriter`). The file appears
 /// under its final name only at `commit()`; dropped without a commit, it is removed.

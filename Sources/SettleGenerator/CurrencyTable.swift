@@ -1,4 +1,5 @@
 import Foundation
+import SettleEngine
 
 /// The currencies the generator settles in, with how each is written into the layout's currency field
 /// and the range of its amounts in minor units.

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Decimal formatting straight into byte arrays, for the generator's hot loop: no `String`, no
 /// allocation. Values are non-negative minor units, counts and random digits.
 enum DecimalDigits {

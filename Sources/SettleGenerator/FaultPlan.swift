@@ -1,5 +1,7 @@
+import SettleEngine
+
 /// A difference the generator puts between the ledger and the settlement file on purpose. Each names
-/// the mismatch the engine must report (see `ReconciliationTruth.Kind`).
+/// the mismatch the engine must report (see `MismatchKind`).
 enum LedgerFault: Int, CaseIterable {
     /// The ledger row has a different amount than the settled record (`amount_mismatch`).
     case amountDifference

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The fixed material records are filled from: the file and transaction dates, the ARN writer, the
 /// pools of printable texts, the impossible dates used for `bad_date` faults. Drawn once per run from
 /// the seed, then only copied, so the hot loop formats no strings.

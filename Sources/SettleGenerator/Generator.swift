@@ -1,19 +1,21 @@
+import SettleEngine
+
 /// `settle generate`: writes a deterministic settlement file in a layout, the matching ledger, and
 /// the ground truth the engine must reproduce (`expected/`), all from one seed.
 ///
 /// The ground truth comes from the transactions held in memory, never from reading the file back, and
 /// the records are written from the `LayoutSpec` without the engine's decoding code: generator and
 /// engine check each other.
-public enum Generator {
+package enum Generator {
     /// The settlement file, ledger and ground-truth files, relative to the output directory.
-    public static let settlementFile = "settlement.dat"
-    public static let ledgerFile = "ledger.csv"
-    public static let expectedDirectory = "expected"
+    package static let settlementFile = "settlement.dat"
+    package static let ledgerFile = "ledger.csv"
+    package static let expectedDirectory = "expected"
 
     /// Bytes of a detail record kept in the partial record written after the trailer.
     static let partialRecordBytes = 40
 
-    public static func run(_ options: GeneratorOptions) throws(SettleError) -> GenerationReport {
+    package static func run(_ options: GeneratorOptions) throws(SettleError) -> GenerationReport {
         let layout = try GeneratorLayout(options.layout)
         var setup = GeneratorRandom(seed: options.seed, stream: .setup)
         let currencySpec = layout.currencySpec
@@ -143,20 +145,20 @@ public enum Generator {
 }
 
 /// What a generator run wrote, for the CLI's summary line.
-public struct GenerationReport: Sendable, Equatable {
+package struct GenerationReport: Sendable, Equatable {
     /// Detail records written, duplicates and rejected ones included.
-    public var records: Int
+    package var records: Int
     /// Distinct transactions among them.
-    public var transactions: Int
-    public var valid: Int
+    package var transactions: Int
+    package var valid: Int
     /// Rows of `expected/rejects.csv` (the partial record after the trailer included).
-    public var rejected: Int
-    public var duplicates: Int
-    public var ledgerRows: Int
+    package var rejected: Int
+    package var duplicates: Int
+    package var ledgerRows: Int
     /// Ledger rows the engine must reject.
-    public var ledgerRejected: Int
+    package var ledgerRejected: Int
     /// Rows of `expected/mismatches.csv`.
-    public var mismatches: Int
-    public var settlementBytes: Int
-    public var outputDirectory: String
+    package var mismatches: Int
+    package var settlementBytes: Int
+    package var outputDirectory: String
 }

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The layout as the generator sees it: for each record kind a template (spaces, the record-type code,
 /// the terminator) and what to put in each field, decided from the field's role and type.
 ///

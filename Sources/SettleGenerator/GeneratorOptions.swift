@@ -1,26 +1,28 @@
+import SettleEngine
+
 /// What `settle generate` is asked for: how many records and merchants, the seed, the fault rate,
 /// the layout, how the ledger is written and the output directory. Checked on creation, before any work.
-public struct GeneratorOptions: Sendable {
+package struct GeneratorOptions: Sendable {
     /// Detail records to write, duplicates included.
-    public var records: Int
+    package var records: Int
     /// Merchants in the population (not all need get a record).
-    public var merchants: Int
-    public var seed: UInt64
+    package var merchants: Int
+    package var seed: UInt64
     /// Fraction of detail records (and, separately, of ledger rows) that get a fault; 0 for none.
-    public var faultRate: Double
-    public var layout: LayoutSpec
-    public var outputDirectory: String
+    package var faultRate: Double
+    package var layout: LayoutSpec
+    package var outputDirectory: String
     /// How the ledger is written.
-    public var ledgerStyle: LedgerStyle
+    package var ledgerStyle: LedgerStyle
     /// Ledger files the rows are dealt over (contiguous chunks, each with its own header).
-    public var ledgerFiles: Int
+    package var ledgerFiles: Int
 
-    public static let maxRecords = 10_000_000_000
-    public static let maxFaultRate = 0.5
-    public static let maxSeed = UInt64(Int64.max)
-    public static let maxLedgerFiles = 1_000
+    package static let maxRecords = 10_000_000_000
+    package static let maxFaultRate = 0.5
+    package static let maxSeed = UInt64(Int64.max)
+    package static let maxLedgerFiles = 1_000
 
-    public init(records: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, layout: LayoutSpec,
+    package init(records: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, layout: LayoutSpec,
                 outputDirectory: String, ledgerStyle: LedgerStyle = .plain, ledgerFiles: Int = 1) throws(SettleError) {
         if let problem = Self.problem(records: records, merchants: merchants, seed: seed, faultRate: faultRate,
                                       ledgerFiles: ledgerFiles) {
@@ -43,7 +45,7 @@ public struct GeneratorOptions: Sendable {
     }
 
     /// What is wrong with these numbers, if anything (the CLI checks this before parsing the layout).
-    public static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double,
+    package static func problem(records: Int, merchants: Int, seed: UInt64, faultRate: Double,
                                ledgerFiles: Int = 1) -> String? {
         if records < 1 || records > maxRecords {
             return "--records must be between 1 and \(maxRecords), not \(records)"

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The generator's own seeded random source: xoshiro256** with its state seeded through SplitMix64.
 ///
 /// The generator never uses the system RNG, so the same seed and options give the same bytes on every

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What the engine must find in a generated file, accumulated from the transactions as they are
 /// written (never by reading the file back): per merchant and currency totals of the valid records,
 /// the rejects in file order, the control totals and the ledger's differences.

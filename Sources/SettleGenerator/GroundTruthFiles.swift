@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes the ground truth of a generated file into `expected/`: `totals.csv`, `rejects.csv`,
 /// `ledger_faults.csv` and `summary.json`, in the formats the engine's outputs are compared with.
 struct GroundTruthFiles {

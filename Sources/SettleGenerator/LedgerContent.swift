@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What a ledger row holds besides the values it shows: the transaction's reference, exactly as the
 /// settlement file's reference field holds it, and its booking date. A flat layout's references are
 /// ARNs drawn from the transaction's sequence (`ARNWriter`); a NACHA file's are trace numbers

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The ledger side of a generator run: for each transaction, the ledger rows it gets (one, none, a
 /// different one, two, an unreadable one) in the chosen style and over the ledger files, and the
 /// reconciliation ground truth of its reference. Used for flat layouts (`Generator`) and NACHA files

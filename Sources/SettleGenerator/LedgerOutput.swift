@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The ledger files being written: the rows dealt over `fileCount` files (`ledger.csv`,
 /// `ledger-2.csv`, ...) in contiguous chunks, each file with its own header, and where each row starts
 /// (file and 1-based physical line, the header being line 1), as the engine reports ledger rows.

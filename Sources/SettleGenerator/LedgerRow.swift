@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What one ledger row says about a transaction: usually the settled values, different on purpose for
 /// a ledger fault.
 struct LedgerValues: Equatable {

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The `ledger-spec.yaml` written next to a messy or signed ledger: the column names it uses, decimal
 /// amounts, and the direction words (or `signed: true`), in the engine's `--ledger-spec` format.
 enum LedgerSpecFile {

@@ -1,6 +1,8 @@
+import SettleEngine
+
 /// How `settle generate` writes the company's ledger: the engine's default CSV, or the ways real
 /// exports differ, so reconciliation is tested against both.
-public enum LedgerStyle: String, Sendable, CaseIterable {
+package enum LedgerStyle: String, Sendable, CaseIterable {
     /// `arn,merchant_id,currency,amount,direction`: minor units, `D`/`C`, LF, no BOM (the default
     /// ledger spec).
     case plain

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// A value per merchant and currency for the ground truth, with integer keys (merchant index,
 /// currency index). Most records are in the merchant's home currency, whose values sit in an array
 /// indexed by merchant (one memory access); the others go through a dense slot table of merchant and

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The merchants as the ledger and the reconciliation ground truth name them: each id as a CSV field
 /// (quoted when it holds a comma or a quote, as the engine writes it), the ids' bytewise order (of
 /// `totals.csv` and `reconciliation.csv`) and each merchant's home currency. Built once per run, from

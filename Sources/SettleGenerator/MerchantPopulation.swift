@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The merchants of a generated file: their ids as written, their home currencies, and a skewed
 /// (Zipf-like) share of the traffic, so a few merchants take most records as in real settlement files.
 struct MerchantPopulation {

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Formats one row of a messy or signed ledger, the ways real exports differ, into a reusable byte
 /// array: other column names in another order, extra columns (a posting id, a booking date, a quoted
 /// free-text note with commas, doubled quotes and sometimes a line break), decimal amounts scaled by

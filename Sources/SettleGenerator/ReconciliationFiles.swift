@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes the reconciliation ground truth into `expected/`: `mismatches.csv`, `reconciliation.csv`
 /// and `ledger_rejects.csv` in exactly the engine's formats, and the `reconciliation` object of
 /// `summary.json` (the shape of the engine's `result.reconciliation`).
@@ -37,7 +39,7 @@ struct ReconciliationFiles {
     func mismatches() -> [UInt8] {
         var bytes = Array(Self.mismatchesHeader.utf8)
         let currencyFields = currencies.currencies.map { Array(Self.csvField($0.key).utf8) }
-        let kinds = ReconciliationTruth.Kind.allCases.map { Array($0.code.utf8) }
+        let kinds = MismatchKind.allCases.map { Array($0.code.utf8) }
         let ledgerFiles = self.ledgerFiles.map { Array(Self.csvField($0.name).utf8) }
         let settlementFile = Array(Self.csvField(self.settlementFile).utf8)
         let credit = Array(",credit,".utf8)
@@ -149,7 +151,7 @@ struct ReconciliationFiles {
         }
         json.number("mismatches", truth.mismatchCount)
         json.beginObject("mismatches_by_kind")
-        for kind in ReconciliationTruth.Kind.allCases {
+        for kind in MismatchKind.allCases {
             json.number(kind.code, truth.countsByKind[kind.rawValue])
         }
         json.endObject()

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What the engine's reconciliation must find, from the occurrences the generator wrote of each
 /// reference (never from reading its files back): the rows of `mismatches.csv`, the per merchant and
 /// currency figures of `reconciliation.csv` and the totals of `summary.json`.
@@ -7,26 +9,6 @@
 /// hold. Only the others are collected as a `ReferenceCase`, paired by the contract's rules in
 /// `resolve`, and their figures kept (`resolved`); `figures` and `totals` combine the two at the end.
 struct ReconciliationTruth {
-    /// A mismatch kind, in the bytewise order of its code (the order of `mismatches.csv`).
-    enum Kind: Int, CaseIterable {
-        case amountMismatch, currencyMismatch, directionMismatch, duplicateInLedger, duplicateInSettlement,
-             merchantMismatch, missingInLedger, missingInSettlement, settlementRejected
-
-        var code: String {
-            switch self {
-            case .amountMismatch: "amount_mismatch"
-            case .currencyMismatch: "currency_mismatch"
-            case .directionMismatch: "direction_mismatch"
-            case .duplicateInLedger: "duplicate_in_ledger"
-            case .duplicateInSettlement: "duplicate_in_settlement"
-            case .merchantMismatch: "merchant_mismatch"
-            case .missingInLedger: "missing_in_ledger"
-            case .missingInSettlement: "missing_in_settlement"
-            case .settlementRejected: "settlement_rejected"
-            }
-        }
-    }
-
     /// Figures of one merchant and currency, in minor units; gross is debits minus credits.
     struct KeyFigures {
         var settledCount: Int64 = 0
@@ -109,7 +91,7 @@ struct ReconciliationTruth {
 
     /// One row of `mismatches.csv`.
     struct MismatchRow {
-        var kind: Kind
+        var kind: MismatchKind
         var arn: String
         /// The settled values; nil when there is no valid settled side.
         var settled: LedgerValues?
@@ -121,7 +103,7 @@ struct ReconciliationTruth {
     /// Figures of the resolved references only, per merchant and currency.
     private var resolved: MerchantCurrencyTable<KeyFigures>
     private(set) var rows: [MismatchRow] = []
-    private(set) var countsByKind = [Int](repeating: 0, count: Kind.allCases.count)
+    private(set) var countsByKind = [Int](repeating: 0, count: MismatchKind.allCases.count)
     /// Sums over the resolved references only.
     private var resolvedSettled = Sum()
     private var resolvedLedger = Sum()
@@ -171,7 +153,7 @@ struct ReconciliationTruth {
             addRow(MismatchRow(kind: kind, arn: reference.reference, settled: values, record: valid[index], ledger: row))
         }
         for record in valid.dropFirst(pairs) {
-            let kind: Kind = reference.ledgerRows.isEmpty ? .missingInLedger : .duplicateInSettlement
+            let kind: MismatchKind = reference.ledgerRows.isEmpty ? .missingInLedger : .duplicateInSettlement
             addRow(MismatchRow(kind: kind, arn: reference.reference, settled: values, record: record, ledger: nil))
         }
         for (index, row) in reference.ledgerRows.dropFirst(pairs).enumerated() {
@@ -179,7 +161,7 @@ struct ReconciliationTruth {
                 addRow(MismatchRow(kind: .settlementRejected, arn: reference.reference, settled: nil,
                                    record: rejected[index], ledger: row))
             } else {
-                let kind: Kind = valid.isEmpty ? .missingInSettlement : .duplicateInLedger
+                let kind: MismatchKind = valid.isEmpty ? .missingInSettlement : .duplicateInLedger
                 addRow(MismatchRow(kind: kind, arn: reference.reference, settled: nil, record: nil, ledger: row))
             }
         }
@@ -187,7 +169,7 @@ struct ReconciliationTruth {
 
     /// The kind of a pair that differs: the first that applies of currency, merchant, direction,
     /// amount; nil when the pair matches.
-    static func difference(_ settled: LedgerValues, _ ledger: LedgerValues) -> Kind? {
+    static func difference(_ settled: LedgerValues, _ ledger: LedgerValues) -> MismatchKind? {
         if settled.currency != ledger.currency { return .currencyMismatch }
         if settled.merchant != ledger.merchant { return .merchantMismatch }
         if settled.isCredit != ledger.isCredit { return .directionMismatch }

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// A fault the generator puts into a detail record on purpose. Each faulty record has exactly one.
 enum RecordFault {
     /// A letter in the amount-role field.

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes records into one reusable byte array: the header once, each transaction's detail record
 /// (and the fault it may carry), the trailer from the control totals at the end.
 struct RecordFormatter {

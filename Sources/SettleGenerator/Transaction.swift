@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// One card transaction as the generator means it, before it is written (and perhaps corrupted).
 /// The ground truth is computed from these values, never from the written file.
 struct Transaction {

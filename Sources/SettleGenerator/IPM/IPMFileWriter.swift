@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes messages as an IPM file: each message behind its 4-byte big-endian RDW, encoded through
 /// the file's code page (the bitmaps raw), optionally 1014-blocked (1,012 data bytes then `0x40 0x40`
 /// per block). `finish` writes the zero RDW and, blocked, pads the last block with `0x40` and adds
@@ -81,9 +83,11 @@ struct IPMMessage {
         for (de, _) in values { bitmap[(de - 1) / 8] |= 0x80 >> UInt8((de - 1) % 8) }
         bytes = Array(mti.utf8) + bitmap
         for (de, value) in values {
-            let element = spec.element(de) ?? MessageSpec.Element(number: de, type: .lllvar, length: 999)
-            switch element.type {
-            case .fixed: bytes += value.prefix(element.length) + [UInt8](repeating: 0x20, count: max(0, element.length - value.count))
+            let element = spec.element(de)
+            switch element?.type ?? .lllvar {
+            case .fixed:
+                let length = element?.length ?? 999
+                bytes += value.prefix(length) + [UInt8](repeating: 0x20, count: max(0, length - value.count))
             case .llvar: bytes += Self.digits(value.count, width: 2) + value
             case .lllvar: bytes += Self.digits(value.count, width: 3) + value
             }

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// `settle generate --layout mastercard-ipm`: writes a valid IPM clearing file (`settlement.ipm`,
 /// 1014-blocked or not, EBCDIC or ASCII), its ledger (`IPMLedger`) and the ground truth
 /// (`expected/totals.csv`, `expected/summary.json`, `expected/mismatches.csv`, ...),

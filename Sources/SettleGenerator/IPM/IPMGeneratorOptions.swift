@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What `settle generate --layout mastercard-ipm` is asked for: detail messages, merchants, seed,
 /// the file's blocking and code page, the ledger's fault rate, style and files, and the output
 /// directory. Checked on creation, before any work.

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The ledger side of `settle generate --layout mastercard-ipm`, written by the flat layouts'
 /// machinery (`LedgerGenerator`, `FaultPlan`, `ReconciliationFiles`) as `NachaLedger` does: each
 /// detail message is one transaction whose reference is its DE 31 (23 digits, the transaction's

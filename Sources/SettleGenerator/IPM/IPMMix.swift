@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The messages of a generated IPM file and how often each comes: mostly first presentments,
 /// some reversals, second presentments and chargebacks, and administrative (1644) and fee
 /// collection (1740) messages between them; DE 3's transaction types with their directions.

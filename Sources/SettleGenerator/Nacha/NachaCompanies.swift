@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The merchants of a generated NACHA file: companies (a company identification with a company
 /// name) that originate PPD, CCD, WEB, TEL, ADV and COR batches, and IAT originators (an
 /// identification alone: an IAT batch header has no company name).

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The control figures of one batch or of the whole file, summed as entries are written: entry and
 /// addenda count, entry hash (the receiving DFIs' 8-digit identifications, modulo 10^10) and the
 /// debit and credit totals split by transaction code. What the batch and file controls declare.

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// `settle generate --layout nacha`: writes a large, valid NACHA ACH file (`settlement.ach`), the
 /// company's ledger of its entries (`ledger.csv`, see `NachaLedger`) and the ground truth
 /// (`expected/totals.csv`, `expected/summary.json`, `expected/mismatches.csv`, ...), deterministically
@@ -17,13 +19,13 @@
 ///
 /// The file is streamed through `ChunkedOutput` (written on a thread of its own); only per-merchant
 /// sums are held in memory.
-public enum NachaGenerator {
-    public static let fileName = "settlement.ach"
+package enum NachaGenerator {
+    package static let fileName = "settlement.ach"
 
     /// The largest amount of a 12-digit total field (batch controls but ADV's, the file control).
     static let maxTwelveDigits: Int64 = 999_999_999_999
 
-    public static func run(_ options: NachaGeneratorOptions) throws(SettleError) -> NachaGenerationReport {
+    package static func run(_ options: NachaGeneratorOptions) throws(SettleError) -> NachaGenerationReport {
         var setup = GeneratorRandom(seed: options.seed, stream: .setup)
         let companies = NachaCompanies(count: options.merchants, random: &setup)
         let routing = NachaRouting(random: &setup)

@@ -1,29 +1,31 @@
+import SettleEngine
+
 /// What `settle generate --layout nacha` is asked for: entries, merchants, seed, the ledger's fault
 /// rate, style and files, and the output directory. Checked on creation, before any work.
-public struct NachaGeneratorOptions: Sendable {
+package struct NachaGeneratorOptions: Sendable {
     /// Entry detail records (type 6) to write; addenda, batch and file records come on top.
-    public var entries: Int
+    package var entries: Int
     /// Merchants in the population: company identification and name pairs, and IAT originators.
-    public var merchants: Int
-    public var seed: UInt64
+    package var merchants: Int
+    package var seed: UInt64
     /// Ledger faults only: about `2 * faultRate` of the entries' ledger rows differ, and about
     /// `faultRate` never-settled rows are added. The NACHA file itself stays valid.
-    public var faultRate: Double
-    public var outputDirectory: String
-    public var ledgerStyle: LedgerStyle
-    public var ledgerFiles: Int
+    package var faultRate: Double
+    package var outputDirectory: String
+    package var ledgerStyle: LedgerStyle
+    package var ledgerFiles: Int
 
     /// NACHA's file control holds the block count in 6 digits: at most 999,999 blocks of 10 lines,
     /// 9,999,990 lines. The generator's mix averages about 1.11 lines per entry (addenda, batch
     /// header and control), so 8,500,000 entries take about 9.4M lines (9,384,470 to 9,412,390 over
     /// three seeds), far below the limit; `NachaGenerator` still checks the lines against it.
-    public static let maxEntries = 8_500_000
+    package static let maxEntries = 8_500_000
     /// The 6-digit block count's limit on physical lines (10 per block).
-    public static let maxLines = 9_999_990
-    public static let maxMerchants = 1_000_000
-    public static let maxSeed = UInt64(Int64.max)
+    package static let maxLines = 9_999_990
+    package static let maxMerchants = 1_000_000
+    package static let maxSeed = UInt64(Int64.max)
 
-    public init(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, outputDirectory: String,
+    package init(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, outputDirectory: String,
                 ledgerStyle: LedgerStyle = .plain, ledgerFiles: Int = 1) throws(SettleError) {
         if let problem = Self.problem(entries: entries, merchants: merchants, seed: seed, faultRate: faultRate,
                                       ledgerFiles: ledgerFiles) {
@@ -46,7 +48,7 @@ public struct NachaGeneratorOptions: Sendable {
 
     /// What is wrong with these numbers, if anything (the CLI checks this in `validate()`); the fault
     /// rate and ledger files as for a flat layout.
-    public static func problem(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0,
+    package static func problem(entries: Int, merchants: Int, seed: UInt64, faultRate: Double = 0,
                                ledgerFiles: Int = 1) -> String? {
         if entries < 1 || entries > maxEntries {
             return "--records must be between 1 and \(maxEntries) with --layout nacha, not \(entries): a NACHA file "
@@ -65,21 +67,21 @@ public struct NachaGeneratorOptions: Sendable {
 }
 
 /// What a NACHA generator run wrote, for the CLI's summary line.
-public struct NachaGenerationReport: Sendable, Equatable {
-    public var entries: Int
-    public var addenda: Int
-    public var batches: Int
-    public var iatBatches: Int
-    public var advBatches: Int
+package struct NachaGenerationReport: Sendable, Equatable {
+    package var entries: Int
+    package var addenda: Int
+    package var batches: Int
+    package var iatBatches: Int
+    package var advBatches: Int
     /// Physical lines, filler included.
-    public var lines: Int
-    public var fileBytes: Int
+    package var lines: Int
+    package var fileBytes: Int
     /// Rows of `expected/totals.csv`.
-    public var totalsRows: Int
-    public var ledgerRows: Int
+    package var totalsRows: Int
+    package var ledgerRows: Int
     /// Ledger rows the engine must reject.
-    public var ledgerRejected: Int
+    package var ledgerRejected: Int
     /// Rows of `expected/mismatches.csv`.
-    public var mismatches: Int
-    public var outputDirectory: String
+    package var mismatches: Int
+    package var outputDirectory: String
 }

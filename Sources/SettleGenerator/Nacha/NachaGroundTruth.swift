@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What `settle aggregate --layout nacha` must find in a generated NACHA file, summed from the
 /// entries as the generator means them (never by reading the file back): per-merchant totals, and
 /// the file's figures for `expected/summary.json`. Writes `expected/totals.csv`, `expected/summary.json`

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The ledger side of `settle generate --layout nacha`: the company's ledger of the entries, and what
 /// `settle aggregate --layout nacha --ledger` must find in it, written by the flat layouts' machinery
 /// (`LedgerGenerator`, `FaultPlan`, `ReconciliationTruth`, `ReconciliationFiles`), so the styles, the

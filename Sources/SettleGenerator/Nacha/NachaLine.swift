@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// One 94-byte NACHA record and its LF, filled field by field at the 1-based `start` positions of the
 /// NACHA specification (as `datasets/layouts/nacha.yaml` gives them), so each record
 /// below can be checked against the layout by eye. Reused for every record: no allocation per line.

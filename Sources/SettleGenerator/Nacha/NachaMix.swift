@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What goes into a generated NACHA file, drawn batch by batch and entry by entry: the SEC code and
 /// service class of each batch, its size, and each entry's transaction code, amount and addenda.
 ///

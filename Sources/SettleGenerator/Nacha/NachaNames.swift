@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Words for the text fields of a generated NACHA file: company names (the merchant key's second
 /// part, so they carry what real names carry: mixed case, `&`, `'`, `.`, `-`, commas that make
 /// `totals.csv` quote the key, and names cut at 16 bytes) and the receivers' names of the entries.

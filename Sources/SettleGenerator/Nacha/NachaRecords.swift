@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// Writes each kind of NACHA record into one reusable `NachaLine`, at the positions of the
 /// NACHA specification (1-based, inclusive, as `datasets/layouts/nacha.yaml` gives them).
 /// The generator appends `line.bytes` to the file after each call.

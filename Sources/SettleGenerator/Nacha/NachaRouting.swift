@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The banks of a generated NACHA file: receiving DFIs (the entries' 4-11, summed into the entry
 /// hash), originating DFIs (the batches' 80-87 and the first half of every trace number) and the
 /// ACH operator whose routing number starts the ADV entries' trace numbers.

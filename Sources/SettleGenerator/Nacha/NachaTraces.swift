@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The trace numbers (80-94) of a generated NACHA file's entries, unique by construction: an entry's
 /// is its batch's ODFI routing (80-87) and that ODFI's next 7-digit sequence (88-94); an ADV entry's
 /// is the ACH operator's routing (80-87, never an ODFI's), a Julian day (88-90) and a 4-digit

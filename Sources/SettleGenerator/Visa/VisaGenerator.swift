@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// `settle generate --layout visa-ctf`: writes a Visa Base II clearing file (`settlement.ctf`) in
 /// ASCII or EBCDIC with LF, CRLF or no line ends, the acquirer's ledger of its drafts (`ledger.csv`,
 /// by the flat layouts' ledger machinery) and the ground truth, deterministically from the seed.
@@ -13,13 +15,13 @@
 /// unknown TC, no TCR 1, an overlong TCR 0 where lines allow it, an orphan TCR 1 after a TC 50, or the
 /// whole transaction written twice), and some trailers a wrong figure; the ledger differs as for a flat
 /// layout. `VisaTruth` notes what the engine must report.
-public enum VisaGenerator {
-    public static let fileName = "settlement.ctf"
+package enum VisaGenerator {
+    package static let fileName = "settlement.ctf"
     static let debitCodes = ["05", "07", "16", "26", "35", "37"]
     static let creditCodes = ["06", "15", "17", "25", "27", "36"]
     static let bin: UInt64 = 400_123
 
-    public static func run(_ options: VisaGeneratorOptions) throws(SettleError) -> VisaGenerationReport {
+    package static func run(_ options: VisaGeneratorOptions) throws(SettleError) -> VisaGenerationReport {
         var setup = GeneratorRandom(seed: options.seed, stream: .setup)
         let currencies = try CurrencyTable(fieldType: .text, length: 3, values: [], fieldName: "currency")
         let homes = (0..<options.merchants).map { _ in currencies.drawHome(&setup) }

@@ -1,9 +1,11 @@
+import SettleEngine
+
 /// What `settle generate --layout visa-ctf` is asked for: transactions, merchants, seed, fault rate,
 /// the file's code page and line ends, the ledger's style and files, the output directory. Checked
 /// on creation, before any work.
-public struct VisaGeneratorOptions: Sendable {
+package struct VisaGeneratorOptions: Sendable {
     /// How the records are separated.
-    public enum LineEnd: String, Sendable, CaseIterable {
+    package enum LineEnd: String, Sendable, CaseIterable {
         case lf, crlf, none
 
         var bytes: [UInt8] {
@@ -17,21 +19,21 @@ public struct VisaGeneratorOptions: Sendable {
 
     /// Transactions (TCR 0s, drafts and others) to write; their continuations, batch trailers, the
     /// header and the file trailer come on top.
-    public var transactions: Int
-    public var merchants: Int
-    public var seed: UInt64
+    package var transactions: Int
+    package var merchants: Int
+    package var seed: UInt64
     /// About this fraction of transactions gets one record fault (and about twice it a ledger
     /// difference); a batch trailer in about 1 / (RATE * 200) and the file trailer when RATE > 0 get a
     /// wrong figure.
-    public var faultRate: Double
+    package var faultRate: Double
     package var codePage: CodePage
-    public var lineEnd: LineEnd
-    public var outputDirectory: String
-    public var ledgerStyle: LedgerStyle
-    public var ledgerFiles: Int
+    package var lineEnd: LineEnd
+    package var outputDirectory: String
+    package var ledgerStyle: LedgerStyle
+    package var ledgerFiles: Int
 
     /// 9 digits of transaction count in the file trailer (75-83).
-    public static let maxTransactions = 99_999_999
+    package static let maxTransactions = 99_999_999
 
     package init(transactions: Int, merchants: Int, seed: UInt64, faultRate: Double = 0, codePage: CodePage = .ascii,
                  lineEnd: LineEnd = .lf, outputDirectory: String, ledgerStyle: LedgerStyle = .plain,
@@ -52,7 +54,7 @@ public struct VisaGeneratorOptions: Sendable {
         self.ledgerFiles = ledgerFiles
     }
 
-    public static func problem(transactions: Int, merchants: Int, seed: UInt64, faultRate: Double = 0,
+    package static func problem(transactions: Int, merchants: Int, seed: UInt64, faultRate: Double = 0,
                                ledgerFiles: Int = 1) -> String? {
         if transactions < 1 || transactions > maxTransactions {
             return "--records must be between 1 and \(maxTransactions) with --layout visa-ctf, not \(transactions) "
@@ -69,12 +71,12 @@ public struct VisaGeneratorOptions: Sendable {
 }
 
 /// What a Visa generator run wrote, for the CLI's summary line.
-public struct VisaGenerationReport: Sendable, Equatable {
-    public var transactions: Int
-    public var records: Int
-    public var batches: Int
-    public var rejected: Int
-    public var fileBytes: Int
-    public var ledgerRows: Int
-    public var mismatches: Int
+package struct VisaGenerationReport: Sendable, Equatable {
+    package var transactions: Int
+    package var records: Int
+    package var batches: Int
+    package var rejected: Int
+    package var fileBytes: Int
+    package var ledgerRows: Int
+    package var mismatches: Int
 }

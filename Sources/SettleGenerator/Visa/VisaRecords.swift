@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The records of a generated Visa CTF file, as `visa-ctf.yaml` reads them: one 168-byte record at
 /// a time in `bytes` (Latin-1 text), then `encoded` into the file's code page with its line end.
 /// Positions in comments are 1-based, as in the layout.

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// What `settle aggregate --layout visa-ctf` must report beyond the totals: rejects.csv's rows
 /// (`record_number,byte_offset,reason,field`, in file order) and the checks that must fail
 /// (`scope,group,name`: a trailer figure the generator broke on purpose).

@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// A draft of `VisaWriter`: its TCRs (twice for a duplicate), its ground truth and its ledger rows.
 extension VisaWriter {
     mutating func draft(fault: Fault?, isLast: Bool) throws(SettleError) {

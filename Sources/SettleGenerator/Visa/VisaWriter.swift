@@ -1,3 +1,5 @@
+import SettleEngine
+
 /// The state of one `VisaGenerator` run: the file being streamed, the trailers' running figures, the
 /// ledger and the ground truth. Figures are counted as the engine measures them (`visa-ctf.yaml`):
 /// TCRs are every physical record of the scope, the trailer included; transactions every TCR 0;
