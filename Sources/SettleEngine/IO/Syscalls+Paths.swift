@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemPackage
 
 /// Which file a path names: the device and inode of what it resolves to (symbolic links followed),
 /// so that two paths, a hard link or a symbolic link to one file compare equal.
@@ -17,9 +18,14 @@ package struct FileIdentity: Hashable, Sendable {
 extension Syscalls {
     /// The identity of what `path` resolves to; nil when it does not exist or cannot be reached.
     static func identity(_ path: String) -> FileIdentity? {
+        try? resolvedIdentity(path)
+    }
+
+    /// The identity of what `path` resolves to, or why it cannot be reached.
+    static func resolvedIdentity(_ path: String) throws(Errno) -> FileIdentity {
         var info = Glibc.stat()
         let result = PathText.withCString(path) { path in retryingInterrupts { paths_stat(path, &info) } }
-        guard result == 0 else { return nil }
+        guard result == 0 else { throw Errno(rawValue: errno) }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
@@ -27,8 +33,16 @@ extension Syscalls {
     enum EntryKind { case directory, symbolicLink, other }
 
     static func entryKind(_ path: String) -> EntryKind? {
+        try? linkKind(path)
+    }
+
+    /// `lstat(2)` of `path`: what it is itself, or why it cannot be told (`ENOENT`, `EACCES`,
+    /// `ENOTDIR`, `ELOOP` for a loop in the directories above it, ...).
+    static func linkKind(_ path: String) throws(Errno) -> EntryKind {
         var info = Glibc.stat()
-        guard PathText.withCString(path, { path in retryingInterrupts { lstat(path, &info) } }) == 0 else { return nil }
+        guard PathText.withCString(path, { path in retryingInterrupts { lstat(path, &info) } }) == 0 else {
+            throw Errno(rawValue: errno)
+        }
         return kind(info.st_mode)
     }
 

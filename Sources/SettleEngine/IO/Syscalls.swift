@@ -31,7 +31,7 @@ enum Syscalls {
             retryingInterrupts { system_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         }
         if fd < 0 { throw Errno(rawValue: errno) }
-        defer { close(fd) }
+        defer { _ = system_close(fd) }
         if retryingInterrupts({ system_fsync(fd) }) != 0 { throw Errno(rawValue: errno) }
     }
 
@@ -95,10 +95,16 @@ enum Syscalls {
         try? status(path)
     }
 
+    /// The names in directory `path`, sorted; none when it cannot be read (see `entries`).
     static func listDirectory(_ path: String) -> [String] {
+        (try? entries(path)) ?? []
+    }
+
+    /// The names in directory `path` (without `.` and `..`), sorted, or why it cannot be opened.
+    static func entries(_ path: String) throws(Errno) -> [String] {
         var opened = PathText.withCString(path) { opendir($0) }
         while opened == nil && errno == EINTR { opened = PathText.withCString(path) { opendir($0) } }
-        guard let dir = opened else { return [] }
+        guard let dir = opened else { throw Errno(rawValue: errno) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -141,6 +147,23 @@ enum Syscalls {
         _ = madvise(UnsafeMutableRawPointer(mutating: pointer + start), end - start, value)
     }
 
+    /// Closes `fd`. Not retried on `EINTR`: on Linux the descriptor is released even then, and a
+    /// second `close` could close a descriptor another thread has just been given.
+    static func close(_ fd: Int32) {
+        _ = system_close(fd)
+    }
+
+    /// Sleeps `milliseconds`, all of them: a signal that interrupts `nanosleep` (`EINTR`) only
+    /// resumes the sleep with the time that was left.
+    static func sleep(milliseconds: Int) {
+        guard milliseconds > 0 else { return }
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: milliseconds % 1000 * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
+            request = remaining
+        }
+    }
+
     static var processID: Int { Int(getpid()) }
 
     static var hostName: String {
@@ -169,6 +192,7 @@ enum Syscalls {
 
 // Names that avoid clashing with the wrappers above.
 private func system_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
+private func system_close(_ fd: Int32) -> Int32 { close(fd) }
 private func system_open(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 { open(path, flags) }
 private func system_rename(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { rename(a, b) }
 private func system_link(_ a: UnsafePointer<CChar>, _ b: UnsafePointer<CChar>) -> Int32 { link(a, b) }

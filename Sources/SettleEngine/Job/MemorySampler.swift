@@ -13,7 +13,7 @@ public final class MemorySampler: Sendable {
         let thread = Thread { [self] in
             while !stopFlag.load(ordering: .relaxed) {
                 sample()
-                usleep(UInt32(intervalMilliseconds * 1000))
+                Syscalls.sleep(milliseconds: intervalMilliseconds)
             }
             sample()
             finished.signal()
