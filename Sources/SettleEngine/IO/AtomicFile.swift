@@ -3,14 +3,14 @@ import SystemPackage
 /// The one way Settle publishes a file: write to a temporary name in the same directory
 /// (`O_CREAT|O_EXCL`), fsync, rename to the final name, fsync the directory. A reader therefore sees
 /// either the old file or the complete new one, never a half-written one.
-public struct AtomicFile: ~Copyable {
-    public let finalPath: String
-    public let temporaryPath: String
+package struct AtomicFile: ~Copyable {
+    package let finalPath: String
+    package let temporaryPath: String
     let mode: UInt16
     var writer: BufferedWriter
 
     /// Opens a temporary file beside `path`.
-    public init(path: String, mode: UInt16 = 0o640, hashing: Bool = false) throws {
+    package init(path: String, mode: UInt16 = 0o640, hashing: Bool = false) throws {
         finalPath = path
         let (directory, name) = AtomicFile.split(path)
         let stamp = Syscalls.monotonicNanoseconds()
@@ -27,22 +27,22 @@ public struct AtomicFile: ~Copyable {
         writer = BufferedWriter(fd: fd, path: path, hashing: hashing)
     }
 
-    public mutating func write(_ bytes: some Sequence<UInt8>) throws { try writer.write(bytes) }
-    public mutating func write(_ text: String) throws { try writer.write(text) }
-    public mutating func write(_ raw: UnsafeRawBufferPointer) throws { try writer.write(raw) }
-    public mutating func write(byte: UInt8) throws { try writer.write(byte: byte) }
-    public var bytesWritten: Int { writer.bytesWritten }
+    package mutating func write(_ bytes: some Sequence<UInt8>) throws { try writer.write(bytes) }
+    package mutating func write(_ text: String) throws { try writer.write(text) }
+    package mutating func write(_ raw: UnsafeRawBufferPointer) throws { try writer.write(raw) }
+    package mutating func write(byte: UInt8) throws { try writer.write(byte: byte) }
+    package var bytesWritten: Int { writer.bytesWritten }
 
     /// Flushes and fsyncs the temporary file without publishing it; returns its SHA-256 if hashing.
     /// Use with `publish()` to publish several files as a set.
-    public mutating func seal() throws -> String? {
+    package mutating func seal() throws -> String? {
         let digest = try writer.finish()
         try? writer.fd.close()
         return digest
     }
 
     /// Renames the sealed temporary file to its final name and fsyncs the directory.
-    public consuming func publish() throws {
+    package consuming func publish() throws {
         do {
             try Syscalls.rename(temporaryPath, finalPath)
             try Syscalls.fsyncDirectory(AtomicFile.split(finalPath).directory)
@@ -55,7 +55,7 @@ public struct AtomicFile: ~Copyable {
     /// Seals and publishes in one step; returns the SHA-256 if hashing. On failure the temporary
     /// file is gone too.
     @discardableResult
-    public consuming func commit() throws -> String? {
+    package consuming func commit() throws -> String? {
         let digest: String?
         do {
             digest = try seal()
@@ -72,14 +72,14 @@ public struct AtomicFile: ~Copyable {
     consuming func abandonAfterSeal() {}
 
     /// Removes the temporary file (after a failure).
-    public consuming func abandon() {
+    package consuming func abandon() {
         try? writer.fd.close()
         Syscalls.unlink(temporaryPath)
     }
 
     /// Writes `bytes` to `path` atomically.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String, mode: UInt16 = 0o640,
+    package static func write(_ bytes: [UInt8], to path: String, mode: UInt16 = 0o640,
                              hashing: Bool = false) throws -> String? {
         var file = try AtomicFile(path: path, mode: mode, hashing: hashing)
         do {

@@ -1,14 +1,14 @@
 import SystemPackage
 
 /// Small helpers over swift-system's `FileDescriptor` for whole-file reads and writes.
-public enum FileIO {
+package enum FileIO {
     /// Reads a whole (small) file as UTF-8 text.
-    public static func readText(path: String) throws -> String {
+    package static func readText(path: String) throws -> String {
         let bytes = try readBytes(path: path)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func readBytes(path: String) throws -> [UInt8] {
+    package static func readBytes(path: String) throws -> [UInt8] {
         let fd = try FileDescriptor.open(FilePath(settlePath: path), .readOnly, options: [.closeOnExec])
         return try fd.closeAfter {
             var result: [UInt8] = []
@@ -34,14 +34,14 @@ public enum FileIO {
         return done
     }
 
-    public static func exists(_ path: String) -> Bool { Syscalls.stat(path) != nil }
+    package static func exists(_ path: String) -> Bool { Syscalls.stat(path) != nil }
 
-    public static func isDirectory(_ path: String) -> Bool { Syscalls.stat(path)?.isDirectory ?? false }
+    package static func isDirectory(_ path: String) -> Bool { Syscalls.stat(path)?.isDirectory ?? false }
 
-    public static func fileSize(_ path: String) -> Int? { Syscalls.stat(path)?.sizeBytes }
+    package static func fileSize(_ path: String) -> Int? { Syscalls.stat(path)?.sizeBytes }
 
     /// Creates `path` and missing parents with `mode`.
-    public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws {
+    package static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part
@@ -55,16 +55,16 @@ public enum FileIO {
 
     /// Removes a tree of Settle's own work files without ever following a symbolic link: a link
     /// is unlinked, its target untouched (see `Syscalls.removeTree`).
-    public static func removeTree(_ path: String) { Syscalls.removeTree(path) }
+    package static func removeTree(_ path: String) { Syscalls.removeTree(path) }
 
-    public static func listDirectory(_ path: String) -> [String] { Syscalls.listDirectory(path) }
+    package static func listDirectory(_ path: String) -> [String] { Syscalls.listDirectory(path) }
 
-    public static func unlink(_ path: String) { Syscalls.unlink(path) }
+    package static func unlink(_ path: String) { Syscalls.unlink(path) }
 }
 
 /// A buffered, append-only writer over a file descriptor, with an optional running SHA-256.
 /// Used for every file Settle writes; `AtomicFile` decides the names.
-public struct BufferedWriter: ~Copyable {
+package struct BufferedWriter: ~Copyable {
     let fd: FileDescriptor
     let path: String
     private var buffer: [UInt8]
@@ -74,7 +74,7 @@ public struct BufferedWriter: ~Copyable {
     /// Bytes handed to the file so far (flushed ones only).
     private var bytesFlushed: Int = 0
     /// Bytes accepted so far, buffered ones included: the logical end of the file.
-    public var bytesWritten: Int { bytesFlushed + buffer.count }
+    package var bytesWritten: Int { bytesFlushed + buffer.count }
 
     /// The CRC-32C of the bytes flushed so far, when `checksumming` (complete after `finish`).
     var checksum: UInt32? { crc?.value }
@@ -89,21 +89,21 @@ public struct BufferedWriter: ~Copyable {
         self.crc = checksumming ? CRC32C() : nil
     }
 
-    public mutating func write(_ bytes: some Sequence<UInt8>) throws {
+    package mutating func write(_ bytes: some Sequence<UInt8>) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= capacity { try flush() }
     }
 
-    public mutating func write(_ text: String) throws {
+    package mutating func write(_ text: String) throws {
         try write(text.utf8)
     }
 
-    public mutating func write(byte: UInt8) throws {
+    package mutating func write(byte: UInt8) throws {
         buffer.append(byte)
         if buffer.count >= capacity { try flush() }
     }
 
-    public mutating func write(_ raw: UnsafeRawBufferPointer) throws {
+    package mutating func write(_ raw: UnsafeRawBufferPointer) throws {
         if buffer.count + raw.count > capacity { try flush() }
         if raw.count >= capacity {
             try writeOut(raw)
@@ -112,7 +112,7 @@ public struct BufferedWriter: ~Copyable {
         }
     }
 
-    public mutating func flush() throws {
+    package mutating func flush() throws {
         guard !buffer.isEmpty else { return }
         let pending = buffer
         buffer.removeAll(keepingCapacity: true)

@@ -11,7 +11,7 @@ public final class MappedFile: Sendable {
     // other reference (and so no `withBytes` scope) exists. Reading it from several threads is safe.
     nonisolated(unsafe) private let base: UnsafeRawPointer?
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let status = try Syscalls.statusOrError(path, what: "input file")
         guard status.isRegular else {
@@ -42,13 +42,13 @@ public final class MappedFile: Sendable {
     }
 
     /// Calls `body` with the file's bytes; the pointer is valid only inside the closure.
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: base, count: sizeBytes))
     }
 
     /// Tells the kernel the pages of `range` are no longer needed by this process (they stay in the
     /// page cache; RSS drops).
-    public func release(_ range: Range<Int>) {
+    package func release(_ range: Range<Int>) {
         guard let base, !range.isEmpty else { return }
         Syscalls.advise(base, offset: range.lowerBound, length: range.count, .dontNeed)
     }

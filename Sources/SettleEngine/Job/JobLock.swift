@@ -3,11 +3,11 @@ import SystemPackage
 /// The job-wide lock (`WORK/lock`, `flock`): two `aggregate` or `resume` processes never drive one
 /// job directory at once. The file holds the holder's pid and host for the message the second one
 /// gets. The kernel releases the lock when the process dies, however it dies.
-public final class JobLock {
+package final class JobLock {
     private let fd: Int32
-    public let path: String
+    package let path: String
 
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         path = directory + "/lock"
         // O_NOFOLLOW: a symbolic link named `lock` is not Settle's; the lock never truncates what it points at.
         let fd: Int32
@@ -41,7 +41,7 @@ public final class JobLock {
     }
 
     /// Who holds the lock of `directory`, or nil if nobody does.
-    public static func holder(directory: String) -> String? {
+    package static func holder(directory: String) -> String? {
         let path = directory + "/lock"
         guard let fd = try? Syscalls.openLockFile(path, create: false) else { return nil }
         defer { Syscalls.close(fd) }

@@ -12,7 +12,7 @@ public struct RetryPolicy: Sendable {
 
     /// Runs `body(attempt)` (1-based) until it succeeds or attempts run out; `onRetry` hears each
     /// failure that will be retried.
-    public func run<R>(_ task: String, onRetry: (Int, SettleError) -> Void = { _, _ in },
+    package func run<R>(_ task: String, onRetry: (Int, SettleError) -> Void = { _, _ in },
                        _ body: (Int) throws -> R) throws -> R {
         var attempt = 1
         while true {
