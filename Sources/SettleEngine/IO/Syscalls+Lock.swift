@@ -34,20 +34,10 @@ extension Syscalls {
         var done = 0
         while done < bytes.count {
             let count = bytes.withUnsafeBytes { raw in
-                retryingIOInterrupts { pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(done)) }
+                retryingInterrupts { pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(done)) }
             }
             if count < 0 { throw Errno(rawValue: errno) }
             done += count
-        }
-    }
-
-    /// `retryingInterrupts` for the calls that return a byte count (`read`, `write`, ...).
-    @inline(__always)
-    static func retryingIOInterrupts(_ call: () -> Int) -> Int {
-        while true {
-            let result = call()
-            if result == -1 && errno == EINTR { continue }
-            return result
         }
     }
 }

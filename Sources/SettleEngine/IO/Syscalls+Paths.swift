@@ -116,14 +116,7 @@ extension Syscalls {
             return []
         }
         defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { PathText.decode(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return names(in: stream)
     }
 
     private static func kind(_ mode: mode_t) -> EntryKind {

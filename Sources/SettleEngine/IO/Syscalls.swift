@@ -10,10 +10,10 @@ import SystemPackage
 /// The raw system calls swift-system does not wrap, all in one internal file (as swift-system keeps
 /// its `Internals/Syscalls.swift`). Each returns a typed result or throws `Errno`.
 enum Syscalls {
-    /// Runs a call that returns -1 and sets `errno` on failure until it is not interrupted by a
-    /// signal (`EINTR`); returns its result.
+    /// Runs a call that returns -1 and sets `errno` on failure (a status, a descriptor or a byte
+    /// count) until it is not interrupted by a signal (`EINTR`); returns its result.
     @inline(__always)
-    static func retryingInterrupts(_ call: () -> Int32) -> Int32 {
+    static func retryingInterrupts<Result: FixedWidthInteger & SignedInteger>(_ call: () -> Result) -> Result {
         while true {
             let result = call()
             if result == -1 && errno == EINTR { continue }
@@ -106,14 +106,19 @@ enum Syscalls {
         while opened == nil && errno == EINTR { opened = PathText.withCString(path) { opendir($0) } }
         guard let dir = opened else { throw Errno(rawValue: errno) }
         defer { closedir(dir) }
+        return names(in: dir).sorted()
+    }
+
+    /// The names `readdir` gives for the open directory stream `stream`, without `.` and `..`.
+    static func names(in stream: OpaquePointer) -> [String] {
         var names: [String] = []
-        while let entry = readdir(dir) {
+        while let entry = readdir(stream) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { PathText.decode(cString: $0) }
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted()
+        return names
     }
 
     /// Maps `length` bytes of `fd` read-only and private.
