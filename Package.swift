@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SettleEngine", "SettleGenerator"]
+            dependencies: ["SettleEngine"]
         ),
     ],
     swiftLanguageModes: [.v6]
