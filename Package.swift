@@ -61,10 +61,15 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "SettleGenerator",
+            dependencies: ["SettleEngine"]
+        ),
         .executableTarget(
             name: "SettleCLI",
             dependencies: [
                 "SettleEngine",
+                "SettleGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -75,6 +80,7 @@ let package = Package(
             name: "SettleEngineTests",
             dependencies: [
                 "SettleEngine",
+                "SettleGenerator",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SettleEngine
+import SettleGenerator
 
 /// `settle generate --layout mastercard-ipm`: the IPM generator (`IPMGenerator`).
 extension GenerateCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SettleEngine
+import SettleGenerator
 
 /// `settle generate`: writes a deterministic test settlement file, its ledger and the ground truth.
 struct GenerateCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import SettleEngine
+import SettleGenerator
 import Testing
 
 /// An independent reading of the ledger files a generator run wrote, in any style: its own RFC 4180

@@ -1,5 +1,6 @@
 import Foundation
 import SettleEngine
+import SettleGenerator
 import Testing
 
 /// Tests of the generator's reconciliation side: the ledger styles and files it writes, and its

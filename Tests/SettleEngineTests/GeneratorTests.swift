@@ -1,5 +1,6 @@
 import Foundation
 import SettleEngine
+import SettleGenerator
 import Testing
 
 /// Tests of `settle generate`: determinism, and an independent recount of what it wrote.

@@ -1,5 +1,6 @@
 import Foundation
 import SettleEngine
+import SettleGenerator
 import Testing
 
 /// Tests of `settle generate --layout nacha`: the same bytes for the same seed, and an independent

@@ -1,5 +1,6 @@
 import Foundation
 import SettleEngine
+import SettleGenerator
 import Testing
 
 /// Tests of the ledger `settle generate --layout nacha` writes and its reconciliation ground truth

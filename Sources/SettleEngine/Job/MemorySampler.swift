@@ -3,17 +3,17 @@ import Synchronization
 
 /// Samples this process's memory from `/proc/self/status` on a background thread: peak RSS and peak
 /// anonymous memory (`RssAnon`, what Settle itself allocates, as opposed to mapped file pages).
-public final class MemorySampler: Sendable {
+package final class MemorySampler: Sendable {
     private let peakAnonymousKiB = Atomic<Int>(0)
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let result = Mutex<(peakRSSBytes: Int, peakAnonymousBytes: Int)?>(nil)
 
-    public init(intervalMilliseconds: Int = 5) {
+    package init(intervalMilliseconds: Int = 5) {
         let thread = Thread { [self] in
             while !stopFlag.load(ordering: .relaxed) {
                 sample()
-                usleep(UInt32(intervalMilliseconds * 1000))
+                Syscalls.sleep(milliseconds: intervalMilliseconds)
             }
             sample()
             finished.signal()
@@ -34,7 +34,7 @@ public final class MemorySampler: Sendable {
     }
 
     /// Stops sampling; returns (peak RSS, peak anonymous) in bytes. Safe to call more than once.
-    public func stop() -> (peakRSSBytes: Int, peakAnonymousBytes: Int) {
+    package func stop() -> (peakRSSBytes: Int, peakAnonymousBytes: Int) {
         result.withLock { result in
             if let result { return result }
             stopFlag.store(true, ordering: .relaxed)

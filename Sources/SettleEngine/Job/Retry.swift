@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Retries a task that failed on Settle's own files (a full disk, a failed write or fsync, a spill
 /// that cannot be read back), with exponential backoff and jitter. Each attempt starts from a clean
 /// slate (the task creates a new attempt directory). Other errors are not retried.
@@ -16,7 +12,7 @@ public struct RetryPolicy: Sendable {
 
     /// Runs `body(attempt)` (1-based) until it succeeds or attempts run out; `onRetry` hears each
     /// failure that will be retried.
-    public func run<R>(_ task: String, onRetry: (Int, SettleError) -> Void = { _, _ in },
+    package func run<R>(_ task: String, onRetry: (Int, SettleError) -> Void = { _, _ in },
                        _ body: (Int) throws -> R) throws -> R {
         var attempt = 1
         while true {
@@ -30,7 +26,7 @@ public struct RetryPolicy: Sendable {
                 var generator = SystemRandomNumberGenerator()
                 let delay = baseDelayMilliseconds << (attempt - 1)
                 let jitter = Int.random(in: 0...max(1, delay / 2), using: &generator)
-                usleep(UInt32(min(30_000, delay + jitter)) * 1000)
+                Syscalls.sleep(milliseconds: min(30_000, delay + jitter))
                 attempt += 1
             }
         }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// What a run may touch, checked before it touches anything: Settle writes only its outputs and its
 /// work directory and deletes only what it made, so an output that is one of the files the run
 /// reads, an input given twice, or a work directory that is not Settle's to use stops the run with
@@ -113,7 +115,14 @@ package struct RunPreflight {
             throw SettleError(.usage, "the work directory \(given) contains the \(read.role) \(read.path): "
                 + "Settle's work files must not mix with the files a run reads; \(advice)")
         }
-        guard let kind = Syscalls.entryKind(directory.root) else { return }
+        let kind: Syscalls.EntryKind
+        do throws(Errno) {
+            kind = try Syscalls.linkKind(directory.root)
+        } catch .noSuchFileOrDirectory {
+            return
+        } catch {
+            throw SettleError(.io, "cannot use the work directory \(given): \(error.explanation)")
+        }
         guard kind == .directory || FileIO.isDirectory(directory.root) else {
             throw SettleError(.usage, "the work directory \(given) exists and is not a directory; \(advice)")
         }

@@ -61,7 +61,7 @@ enum FaultInjection {
     static func check(_ operation: Operation, path: String) throws {
         if !delays.isEmpty {
             for (index, delay) in delays.enumerated() where path.contains(delay.pathPart) {
-                if delaysDone.withLock({ $0.insert(index).inserted }) { usleep(UInt32(delay.milliseconds * 1000)) }
+                if delaysDone.withLock({ $0.insert(index).inserted }) { Syscalls.sleep(milliseconds: delay.milliseconds) }
             }
         }
         guard !rules.isEmpty else { return }

@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import SystemPackage
 
 /// What a watch run did, for the CLI's exit status and last line.
 package struct WatchSummary: Sendable {
@@ -42,7 +43,13 @@ package final class WatchDaemon: Sendable {
     /// The checks made before anything is written: options, inbox, root on the inbox's filesystem.
     package func checkBeforeStart() throws {
         try options.validate()
-        guard FileIO.isDirectory(options.inbox) else {
+        let inboxStatus: Syscalls.FileStatus
+        do throws(Errno) {
+            inboxStatus = try Syscalls.status(options.inbox)
+        } catch {
+            throw SettleError(.usage, "cannot use the inbox \(PathText.display(options.inbox)): \(error.explanation)")
+        }
+        guard inboxStatus.isDirectory else {
             throw SettleError(.usage, "the inbox \(PathText.display(options.inbox)) is not a directory")
         }
         try FileIO.makeDirectories(options.root)

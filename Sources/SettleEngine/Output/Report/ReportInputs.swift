@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// What the morning report shows, read from the published files of an output directory only
 /// (summary.json, totals.csv, rejects.csv, and with reconciliation mismatches.csv and
 /// reconciliation.csv), so `settle report` works after the work directory is gone.
@@ -42,8 +44,12 @@ struct ReportInputs {
 
     static func load(outDirectory: String) throws -> ReportInputs {
         let summaryPath = outDirectory + "/summary.json"
-        guard FileIO.exists(summaryPath) else {
+        do throws(Errno) {
+            _ = try Syscalls.status(summaryPath)
+        } catch .noSuchFileOrDirectory {
             throw SettleError(.usage, "\(outDirectory) has no summary.json: not the --out directory of a run")
+        } catch {
+            throw SettleError(.usage, "cannot read \(PathText.display(summaryPath)): \(error.explanation)")
         }
         let summary = try ReportJSON.parse(try FileIO.readBytes(path: summaryPath), path: summaryPath)
         var inputs = ReportInputs(summary: summary)
