@@ -49,6 +49,9 @@ public struct CompiledLayout: Sendable {
     public let reference: Field?
     /// Set for a structured layout; the flat properties above are then placeholders, never read.
     public let structured: StructuredLayout?
+    /// The program the map stage runs, for every layout: `structured`, or a flat layout compiled
+    /// into a file header, a detail and a file trailer (`StructuredLayout(flat:)`).
+    public let program: StructuredLayout
 
     /// Compiles a validated spec; throws the validator's issues if it is not valid.
     public init(_ spec: LayoutSpec) throws(LayoutError) {
@@ -58,7 +61,9 @@ public struct CompiledLayout: Sendable {
         self.recordLength = spec.recordLength
         self.typePositions = spec.recordType.map { ($0.offset, $0.length) }
         if let structure = spec.structure {
-            structured = StructuredLayout(spec, structure: structure)
+            let structured = StructuredLayout(spec, structure: structure)
+            self.structured = structured
+            program = structured
             let placeholder = Field(offset: 0, length: 0, type: .text, optional: true, codes: [], index: -1)
             header = nil
             trailer = nil
@@ -71,11 +76,11 @@ public struct CompiledLayout: Sendable {
             debitCode = UInt64.max
             creditCode = UInt64.max
             fee = nil
-            // The widest reference of any detail: digit-only references are padded to it, on both sides.
-            reference = structured?.records.filter { $0.kind == .detail }.compactMap(\.reference).max { $0.length < $1.length }
+            reference = Self.widestReference(structured)
             return
         }
         structured = nil
+        program = StructuredLayout(flat: spec)
         func compile(_ record: RecordSpec) -> Record {
             let fields = record.fields.enumerated().map { index, field in
                 Field(offset: field.position.offset, length: field.position.length, type: field.type,
@@ -99,18 +104,22 @@ public struct CompiledLayout: Sendable {
         debitCode = FieldDecoder.pack(Array(directionSpec.debit!.utf8))
         creditCode = FieldDecoder.pack(Array(directionSpec.credit!.utf8))
         fee = detail.field(role: .fee)
-        reference = detail.field(role: .reference)
+        reference = Self.widestReference(program)
+    }
+
+    /// The widest reference of any detail: digit-only references are padded to it, on both sides.
+    private static func widestReference(_ program: StructuredLayout) -> Field? {
+        program.records.filter { $0.kind == .detail }.compactMap(\.reference).max { $0.length < $1.length }
     }
 
     /// The most bytes a detail's currency can take (a code, a field or a context slot): reconciliation
     /// keeps a tag in the fourth byte, so it takes codes of at most 3.
     public var currencyWidth: Int {
-        guard let structured else { return currency.length }
-        if let constant = structured.constantCurrency { return CurrencyCode(raw: constant).bytes.count }
-        return structured.records.filter { $0.kind == .detail }.map { record in
+        if let constant = program.constantCurrency { return CurrencyCode(raw: constant).bytes.count }
+        return program.records.filter { $0.kind == .detail }.map { record in
             switch record.currency {
             case .own(_, let length): return length
-            case .context(let slot): return structured.slotCapacities[slot]
+            case .context(let slot): return program.slotCapacities[slot]
             case .missing: return 0
             }
         }.max() ?? 0

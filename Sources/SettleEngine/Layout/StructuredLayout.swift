@@ -36,9 +36,12 @@ public struct StructuredLayout: Sendable {
     package let codePage: CodePage
     /// Some detail's currency is an ISO 4217 numeric code (`codes: iso4217-numeric`).
     public let usesNumericCurrency: Bool
+    /// How the file's records are read (see `Form`).
+    public let form: Form
 
-    init(_ spec: LayoutSpec, structure: StructuredSpec) {
+    init(_ spec: LayoutSpec, structure: StructuredSpec, form: Form = .tolerant) {
         let specs = structure.records
+        self.form = form
         recordLength = spec.recordLength
         afterTrailer = structure.afterTrailer
         hasGroupHeaders = specs.contains { $0.kind == .groupHeader }

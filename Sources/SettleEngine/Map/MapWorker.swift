@@ -63,23 +63,24 @@ public final class MapWorker {
             if let ledger = file.ledger {
                 try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
                                onFull: onFull, onReferencesFull: onReferencesFull)
-            } else if let structured = file.layout.structured, let base = bytes.baseAddress {
-                let scanner = StructuredScanner(layout: structured, base: base, partition: partition, file: file, table: table,
+            } else if let base = bytes.baseAddress {
+                // One scanner for every layout; its plain loop when the program allows it (every
+                // flat layout), with or without the reconciliation code.
+                let program = file.layout.program
+                let scanner = StructuredScanner(layout: program, base: base, partition: partition, file: file, table: table,
                                                 references: references)
                 scanner.onReferencesFull = onReferencesFull
-                if file.messages != nil {
+                if let detail = program.plainDetail {
+                    if references == nil {
+                        try scanner.runPlain(PlainScan.self, detail: detail, result: &result, rejects: &rejects, onFull: onFull)
+                    } else {
+                        try scanner.runPlain(ReconcilingScan.self, detail: detail, result: &result, rejects: &rejects, onFull: onFull)
+                    }
+                } else if file.messages != nil {
                     try scanner.runMessages(result: &result, rejects: &rejects, onFull: onFull)
                 } else {
                     try scanner.run(result: &result, rejects: &rejects, onFull: onFull)
                 }
-            } else if references == nil {
-                // Two specialisations of the hot loop: plain aggregation carries none of the
-                // reconciliation code (fewer live values, no branches per record).
-                try scan(PlainScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
-                         onFull: onFull, onReferencesFull: onReferencesFull)
-            } else {
-                try scan(ReconcilingScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
-                         onFull: onFull, onReferencesFull: onReferencesFull)
             }
         }
         if checkpoint == nil {
@@ -102,92 +103,6 @@ public final class MapWorker {
 
     /// How many records ahead the table slot is prefetched (a power of two).
     static let prefetchDistance = 4
-
-
-    /// Everything that is not a valid detail: the header, the trailer, and rejects.
-    func slowRecord(_ base: UnsafeRawPointer, offset: Int, length: Int, local: Int, code: UInt64?,
-                            file: FilePlan, result: inout PartitionResult, rejects: inout RejectLog) throws {
-        let layout = file.layout
-        let isHeader = offset == file.headerOffset
-        let isTrailer = offset == file.trailerOffset
-        let afterTrailer = file.trailerOffset.map { offset > $0 } ?? false
-        var reason: RejectReason?
-        var kind: RecordKind?
-        var fieldIndex = -1
-        // One blank line ending the file is its end, not a record (planning warned about it).
-        if length == 0 && !file.strict
-            && FileShapeHints.trailingBlankLine(base, size: file.sizeBytes, framing: file.framing) == offset {
-            return
-        }
-        if length < layout.recordLength {
-            reason = .shortRecord
-        } else if length > layout.recordLength {
-            reason = .overlongRecord
-        } else if isHeader || isTrailer {
-            let record = isHeader ? layout.header! : layout.trailer!
-            if let failure = record.fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) }) {
-                reason = failure.reason
-                kind = record.kind
-                fieldIndex = failure.fieldIndex
-            }
-        } else if afterTrailer {
-            reason = .afterTrailer
-        } else if let code, let record = layout.record(code: code) {
-            switch record.kind {
-            case .header: reason = .unexpectedHeader
-            case .trailer: reason = .unexpectedTrailer
-            case .detail:
-                kind = .detail
-                if let failure = record.fields.withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) }) {
-                    reason = failure.reason
-                    fieldIndex = failure.fieldIndex
-                } else {
-                    // Valid bytes but a direction code that is neither debit nor credit.
-                    reason = .badCode
-                    fieldIndex = layout.direction.index
-                }
-            }
-        } else {
-            reason = .unknownRecordType
-        }
-        guard let reason else { return }
-        result.rejected += 1
-        result.rejectsByReason[Int(reason.rawValue)] += 1
-        if !isHeader && !isTrailer && !afterTrailer {
-            explain(base, offset: offset, length: length, isDetail: kind == .detail, layout: layout,
-                    into: &result.explanation)
-        }
-        let raw = Array(UnsafeRawBufferPointer(start: base + offset, count: min(length, RejectLog.maxRawBytes)))
-        try rejects.append(RejectEntry(localRecordIndex: local, byteOffset: offset, reason: reason, recordKind: kind,
-                                       fieldIndex: fieldIndex, raw: raw))
-    }
-
-    /// Adds a rejected detail record's still-readable amount, direction and fee to the explanation.
-    private func explain(_ base: UnsafeRawPointer, offset: Int, length: Int, isDetail: Bool, layout: CompiledLayout,
-                         into explanation: inout RejectExplanation) {
-        explanation.rejectedDetails += 1
-        func readable(_ field: CompiledLayout.Field) -> Int64? {
-            guard isDetail, field.offset + field.length <= length else { return nil }
-            let value = FieldDecoder.amount(base, offset: offset + field.offset, length: field.length)
-            return value >= 0 ? value : nil
-        }
-        let direction = isDetail && layout.direction.offset + layout.direction.length <= length
-            ? FieldDecoder.pack(base, offset: offset + layout.direction.offset, length: layout.direction.length) : 0
-        if let amount = readable(layout.amount), direction == layout.debitCode || direction == layout.creditCode {
-            if direction == layout.debitCode {
-                explanation.readableDebitCount += 1
-                explanation.readableDebit += Int128(amount)
-            } else {
-                explanation.readableCreditCount += 1
-                explanation.readableCredit += Int128(amount)
-            }
-        } else {
-            explanation.unreadableAmounts += 1
-        }
-        if let fee = layout.fee {
-            if let value = readable(fee) { explanation.readableFee += Int128(value) } else { explanation.unreadableFees += 1 }
-        }
-    }
 }
 
 /// Which specialisation of the map loop runs: with or without the reconciliation code.

@@ -75,8 +75,10 @@ public struct ControlCheck: Sendable {
             let (total, overflow) = Int128(rejects).multipliedReportingOverflow(by: largest - 1)
             return overflow ? .max : total
         }
-        return (capacity(explanation.unreadableAmounts, digits: layout.amount.length),
-                capacity(explanation.unreadableFees, digits: layout.fee?.length))
+        // The exact form's one detail (a flat layout's): only its rejects are explained.
+        let detail = layout.program.plainDetail.map { layout.program.records[$0] }
+        return (capacity(explanation.unreadableAmounts, digits: detail?.amount?.length),
+                capacity(explanation.unreadableFees, digits: detail?.fee?.length))
     }
 
     /// Whether the rejects can carry every difference: what their readable figures leave over is

@@ -65,22 +65,25 @@ enum RecordMask {
     /// An ASCII digit, or an EBCDIC one (0xF0-0xF9: an EBCDIC file read as ASCII).
     static func isDigit(_ byte: UInt8) -> Bool { (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte >= 0xF0 && byte <= 0xF9 }
 
-    /// A flat layout's record as shown: positions hold when it has the record length and a known
-    /// type at the type positions.
+    /// A record of a program of the exact form (a flat layout) as shown: positions hold when it has
+    /// the record length and a known type at the type positions.
     static func masked(_ raw: [UInt8], layout: CompiledLayout, truncated: Bool = false) -> [UInt8] {
+        let program = layout.program
         var shown = raw
         var aligned: [Range<Int>]?
-        if !truncated && raw.count == layout.recordLength {
+        if !truncated && raw.count == program.recordLength {
             // The type code as `RecordCursor.typeCode` packs it (the validator keeps the type
-            // positions within the record length; checked again, as this is no hot path).
+            // positions within the record length; checked again, as this is no hot path). Every
+            // record of the exact form reads it at the layout's `record_type`.
             var code: UInt64? = 0
-            for position in layout.typePositions {
+            for position in program.records.first?.codeAt ?? [] {
                 guard let packed = code, position.offset + position.length <= raw.count else { code = nil; break }
                 code = packed << (8 * UInt64(position.length)) | FieldDecoder.pack(Array(raw[position.offset..<(position.offset + position.length)]))
             }
-            aligned = code.flatMap { layout.record(code: $0) }?.sensitiveRanges
+            aligned = code.flatMap { program.record(code: $0) }.map { program.records[$0].sensitiveRanges }
         }
-        mask(&shown, aligned: aligned, candidates: candidates(layout), truncated: truncated)
+        // Every record of the exact form has the layout's record length.
+        mask(&shown, aligned: aligned, candidates: candidates(program), truncated: truncated)
         return shown
     }
 
@@ -92,11 +95,6 @@ enum RecordMask {
         let aligned = record.flatMap { !truncated && raw.count == $0.length ? $0.sensitiveRanges : nil }
         mask(&shown, aligned: aligned, candidates: candidates(layout), truncated: truncated, codePage: layout.codePage)
         return shown
-    }
-
-    /// Every sensitive field of every record kind of a flat layout.
-    static func candidates(_ layout: CompiledLayout) -> [Candidate] {
-        layout.records.flatMap { record in record.sensitiveRanges.map { Candidate(range: $0, recordLength: layout.recordLength) } }
     }
 
     /// Every sensitive field of every record spec of a structured layout.

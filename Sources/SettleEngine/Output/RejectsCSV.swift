@@ -5,11 +5,13 @@ public enum RejectsCSV {
     /// A record-level reject. `recordNumber` is 1-based counting every physical record.
     public static func appendRow(file: String, recordNumber: Int, entry: RejectEntry, layout: CompiledLayout,
                                  to out: inout [UInt8]) {
-        if let structured = layout.structured {
-            appendStructuredRow(file: file, recordNumber: recordNumber, entry: entry, layout: structured, to: &out)
+        let program = layout.program
+        if program.form == .tolerant {
+            appendStructuredRow(file: file, recordNumber: recordNumber, entry: entry, layout: program, to: &out)
             return
         }
-        let record = entry.recordKind.flatMap { kind in layout.records.first { $0.kind == kind } }
+        // The exact form (a flat layout): the record is named by its flat kind.
+        let record = entry.recordKind.flatMap { kind in program.records.first { $0.kind.flatKind == kind } }
         let fieldSpec = record.flatMap { entry.fieldIndex >= 0 && entry.fieldIndex < $0.spec.fields.count ? $0.spec.fields[entry.fieldIndex] : nil }
         let raw = RecordMask.masked(entry.raw, layout: layout, truncated: entry.raw.count >= RejectLog.maxRawBytes)
         var value: [UInt8]?
@@ -21,11 +23,13 @@ public enum RejectsCSV {
         if fieldSpec == nil {
             switch entry.reason {
             case .shortRecord:
-                detail = "record is \(entry.raw.count) bytes, the layout's record_length is \(layout.recordLength)"
+                detail = "record is \(entry.raw.count) bytes, the layout's record_length is \(program.recordLength)"
             case .overlongRecord:
-                detail = "line is \(entry.raw.count >= RejectLog.maxRawBytes ? "at least \(entry.raw.count)" : String(entry.raw.count)) bytes, the layout's record_length is \(layout.recordLength)"
+                detail = "line is \(entry.raw.count >= RejectLog.maxRawBytes ? "at least \(entry.raw.count)" : String(entry.raw.count)) bytes, the layout's record_length is \(program.recordLength)"
             case .unknownRecordType:
-                let known = layout.records.map { "\"\(String(decoding: RecordText.codeBytes($0.code, positions: layout.typePositions), as: UTF8.self))\" (\($0.kind.rawValue))" }
+                let known = program.records.map { record in
+                    "\"\(String(decoding: RecordText.codeBytes(record.code, positions: record.codeAt), as: UTF8.self))\" (\(record.kind.flatKind?.rawValue ?? record.name))"
+                }
                 let at = layout.spec.recordType.map { "\($0.start)-\($0.end)" }.joined(separator: "+")
                 detail = "record type at positions \(at) is not one of \(known.joined(separator: ", "))"
             default:
@@ -132,10 +136,16 @@ public enum RejectsCSV {
     public static func appendFileRow(file: String, reason: RejectReason, byteOffset: Int, layout: CompiledLayout,
                                      to out: inout [UInt8]) {
         var detail = RecordValidator.sentence(reason)
-        if reason == .missingHeader, let header = layout.header {
-            detail = "file does not start with a header record (type \"\(String(decoding: RecordText.codeBytes(header.code, positions: layout.typePositions), as: UTF8.self))\")"
-        } else if reason == .missingTrailer, let trailer = layout.trailer {
-            detail = "no trailer record (type \"\(String(decoding: RecordText.codeBytes(trailer.code, positions: layout.typePositions), as: UTF8.self))\") at the end of the file; control totals cannot be checked"
+        let program = layout.program
+        func code(_ kind: StructuredKind) -> String? {
+            // The exact form's file header and trailer (a flat layout's); a list layout finds its own.
+            guard program.form == .exact, let index = program.firstRecord(kind) else { return nil }
+            return String(decoding: RecordText.codeBytes(program.records[index].code, positions: program.records[index].codeAt), as: UTF8.self)
+        }
+        if reason == .missingHeader, let header = code(.fileHeader) {
+            detail = "file does not start with a header record (type \"\(header)\")"
+        } else if reason == .missingTrailer, let trailer = code(.fileTrailer) {
+            detail = "no trailer record (type \"\(trailer)\") at the end of the file; control totals cannot be checked"
         }
         row(file: file, recordNumber: 0, byteOffset: byteOffset, reason: reason, field: "", detail: detail, raw: "", to: &out)
     }

@@ -39,7 +39,9 @@ public struct StructuredReport: Sendable {
     public static let listedGroupChecks = 1000
 
     static func evaluate(file: FilePlan, partitions: [PartitionResult]) -> StructuredReport? {
-        guard let layout = file.layout.structured else { return nil }
+        // The exact form's trailer controls are checked per file (`ControlCheck.check`).
+        let layout = file.layout.program
+        guard layout.form == .tolerant else { return nil }
         var report = StructuredReport()
         report.scale = layout.scale
         let results = partitions.filter { $0.partition.fileIndex == file.index }.sorted { $0.partition.index < $1.partition.index }

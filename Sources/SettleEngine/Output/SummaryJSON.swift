@@ -77,8 +77,8 @@ struct SummaryJSON {
             } else {
                 json.string("framing", file.framing.rawValue)
                 // A layout that declares its encoding: the code page this file was read in.
-                if file.layout.spec.encoding != .ascii, let structured = file.layout.structured {
-                    json.string("encoding", structured.codePage.rawValue)
+                if file.layout.spec.encoding != .ascii {
+                    json.string("encoding", file.layout.program.codePage.rawValue)
                 }
             }
             json.number("records", results.reduce(0) { $0 + $1.records })

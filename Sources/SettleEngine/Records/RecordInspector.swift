@@ -32,8 +32,8 @@ public struct InspectedRecord: Sendable {
 public enum RecordInspector {
     /// Records `from` (1-based) onwards, at most `limit`.
     public static func inspect(path: String, layout: CompiledLayout, from: Int, limit: Int) throws -> [InspectedRecord] {
-        if let structured = layout.structured {
-            return try inspectStructured(path: path, layout: structured, from: from, limit: limit)
+        if layout.program.form == .tolerant {
+            return try inspectStructured(path: path, layout: layout.program, from: from, limit: limit)
         }
         let mapped = try MappedFile(path: path)
         return mapped.withBytes { bytes in
@@ -50,27 +50,31 @@ public enum RecordInspector {
         }
     }
 
+    /// A record of a program of the exact form (a flat layout): its kind by its type code, its
+    /// length checked against the layout's, then each field.
     static func inspectRecord(_ bytes: UnsafeRawBufferPointer, offset: Int, length: Int, number: Int,
                               layout: CompiledLayout) -> InspectedRecord {
         let base = bytes.baseAddress!
+        let program = layout.program
         var record = InspectedRecord(recordNumber: number, byteOffset: offset, kind: nil, fields: [], reason: nil,
                                      detail: nil, lengthBytes: length)
-        let code = RecordCursor.typeCode(base, offset: offset, length: length, positions: layout.typePositions)
-        guard let code, let kind = layout.record(code: code) else {
-            record.reason = length < layout.recordLength ? .shortRecord : .unknownRecordType
+        let code = RecordCursor.typeCode(base, offset: offset, length: length, positions: program.records.first?.codeAt ?? [])
+        guard let code, let index = program.record(code: code) else {
+            record.reason = length < program.recordLength ? .shortRecord : .unknownRecordType
             record.detail = RecordValidator.sentence(record.reason!)
             return record
         }
-        record.kind = kind.kind
-        if length < layout.recordLength {
+        let kind = program.records[index]
+        record.kind = kind.kind.flatKind
+        if length < program.recordLength {
             record.reason = .shortRecord
-            record.detail = "record is \(length) bytes, the layout's record_length is \(layout.recordLength)"
-        } else if length > layout.recordLength {
+            record.detail = "record is \(length) bytes, the layout's record_length is \(program.recordLength)"
+        } else if length > program.recordLength {
             record.reason = .overlongRecord
-            record.detail = "line is \(length) bytes, the layout's record_length is \(layout.recordLength)"
+            record.detail = "line is \(length) bytes, the layout's record_length is \(program.recordLength)"
         }
         // A record of the wrong length: its values are read from a copy masked as rejects.csv shows it.
-        let shown = length == layout.recordLength ? nil
+        let shown = length == program.recordLength ? nil
             : RecordMask.masked(Array(UnsafeRawBufferPointer(start: base + offset, count: length)), layout: layout)
         for (index, spec) in kind.spec.fields.enumerated() {
             let field = kind.fields[index]

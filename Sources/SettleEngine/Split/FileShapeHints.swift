@@ -10,7 +10,7 @@ enum FileShapeHints {
     static func warnings(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
                          strict: Bool) -> [String] {
         var warnings: [String] = []
-        for file in files where file.layout.structured == nil {
+        for file in files where file.layout.program.form == .exact {
             let shown = PathText.display(file.path)
             file.mapped.withBytes { bytes in
                 if file.layout.spec.terminator == .lf, endsFirstLineWithCRLF(bytes) {

@@ -38,9 +38,10 @@ public enum PartitionPlanner {
             var contexts: [StructuredContext?] = ranges.map { _ in nil }
             if let messagePlan {
                 contexts = messagePlan.contexts
-            } else if let structured = plan.layout.structured {
+            } else if plan.layout.program.form == .tolerant {
+                // The exact form has no context: its header and trailer are the plan's.
                 contexts = input.mapped.withBytes { bytes in
-                    structuredContexts(bytes: bytes, framing: plan.framing, layout: structured, starts: ranges.map(\.lowerBound),
+                    structuredContexts(bytes: bytes, framing: plan.framing, layout: plan.layout.program, starts: ranges.map(\.lowerBound),
                                        fileHeader: plan.headerOffset, fileTrailer: plan.trailerOffset, strict: strict)
                 }
             }
@@ -131,31 +132,44 @@ public enum PartitionPlanner {
 
     static func planFile(index: Int, path: String, layoutName: String, layout: CompiledLayout,
                          bytes: UnsafeRawBufferPointer, strict: Bool = false) -> FilePlan {
-        if layout.structured != nil {
-            // Structured layouts read every form found in the wild (a terminator other than the
-            // layout's is a warning); headers, trailers and controls are found by the map stage.
+        switch layout.program.form {
+        case .tolerant:
+            // Every form found in the wild is read (a terminator other than the layout's is a
+            // warning); headers, trailers and controls are found by the map stage.
             let framing = structuredFraming(bytes)
             let layout = self.layout(layout, forEncodingOf: bytes, framing: framing, strict: strict)
             var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
                                 framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [], controls: nil, fileRejects: [])
-            if let structured = layout.structured, structured.afterTrailer != .nextFile {
-                (plan.headerOffset, plan.trailerOffset) = singleFileBounds(bytes: bytes, framing: framing, layout: structured, strict: strict)
+            if layout.program.afterTrailer != .nextFile {
+                (plan.headerOffset, plan.trailerOffset) = singleFileBounds(bytes: bytes, framing: framing, layout: layout.program,
+                                                                           strict: strict)
             }
             return plan
+        case .exact:
+            return planExact(index: index, path: path, layoutName: layoutName, layout: layout, bytes: bytes)
         }
-        let framing = framing(for: layout.spec.terminator, recordLength: layout.recordLength, bytes: bytes)
+    }
+
+    /// The exact form (flat layouts): the layout's terminator; the file header is the first record,
+    /// the file trailer one of the last `trailerSearchDepth`, and its control roles are read here.
+    static func planExact(index: Int, path: String, layoutName: String, layout: CompiledLayout,
+                          bytes: UnsafeRawBufferPointer) -> FilePlan {
+        let program = layout.program
+        let framing = framing(for: layout.spec.terminator, recordLength: program.recordLength, bytes: bytes)
         var plan = FilePlan(index: index, path: path, layout: layout, layoutName: layoutName, sizeBytes: bytes.count,
                             framing: framing, headerOffset: nil, trailerOffset: nil, headerValues: [],
                             controls: nil, fileRejects: [])
-        let records = lastRecords(bytes: bytes, framing: framing, recordLength: layout.recordLength)
-        guard let base = bytes.baseAddress, let first = firstRecord(bytes: bytes, framing: framing, recordLength: layout.recordLength) else {
-            if layout.header != nil { plan.fileRejects.append(.missingHeader) }
-            if layout.trailer != nil { plan.fileRejects.append(.missingTrailer) }
+        let header = program.firstRecord(.fileHeader).map { program.records[$0] }
+        let trailer = program.firstRecord(.fileTrailer).map { program.records[$0] }
+        let records = lastRecords(bytes: bytes, framing: framing, recordLength: program.recordLength)
+        guard let base = bytes.baseAddress, let first = firstRecord(bytes: bytes, framing: framing, recordLength: program.recordLength) else {
+            if header != nil { plan.fileRejects.append(.missingHeader) }
+            if trailer != nil { plan.fileRejects.append(.missingTrailer) }
             return plan
         }
-        if let header = layout.header {
-            let code = RecordCursor.typeCode(base, offset: first.offset, length: first.length, positions: layout.typePositions)
-            if code == header.code && first.length == layout.recordLength {
+        if let header {
+            let code = RecordCursor.typeCode(base, offset: first.offset, length: first.length, positions: header.codeAt)
+            if code == header.code && first.length == program.recordLength {
                 plan.headerOffset = first.offset
                 plan.headerValues = header.spec.fields.map { field in
                     var value = text(base, offset: first.offset + field.position.offset, length: field.position.length)
@@ -172,15 +186,14 @@ public enum PartitionPlanner {
                 plan.fileRejects.append(.missingHeader)
             }
         }
-        if let trailer = layout.trailer {
+        if let trailer {
             let candidate = records.first { record in
                 record.offset != plan.headerOffset
-                    && RecordCursor.typeCode(base, offset: record.offset, length: record.length,
-                                             positions: layout.typePositions) == trailer.code
+                    && RecordCursor.typeCode(base, offset: record.offset, length: record.length, positions: trailer.codeAt) == trailer.code
             }
             if let candidate {
                 plan.trailerOffset = candidate.offset
-                if candidate.length == layout.recordLength {
+                if candidate.length == program.recordLength {
                     plan.controls = controls(base, offset: candidate.offset, trailer: trailer)
                 } else {
                     plan.controls = FilePlan.Controls(readable: false)
@@ -192,7 +205,8 @@ public enum PartitionPlanner {
         return plan
     }
 
-    static func controls(_ base: UnsafeRawPointer, offset: Int, trailer: CompiledLayout.Record) -> FilePlan.Controls {
+    /// The control totals a file trailer declares in its control roles.
+    static func controls(_ base: UnsafeRawPointer, offset: Int, trailer: StructuredLayout.Record) -> FilePlan.Controls {
         var controls = FilePlan.Controls(readable: true)
         let failure = trailer.fields.withUnsafeBufferPointer {
             RecordValidator.firstFailure(base, offset: offset, fields: $0)

@@ -1,9 +1,12 @@
 import CSettleShims
 
-/// The map loop of a flat layout (header, detail, trailer): the detail's roles at fixed offsets.
-extension MapWorker {
-    /// A flat layout's detail roles and the file's bounds as plain integers, read once per partition.
-    struct FlatDetailSlots {
+/// The plain loop of `StructuredScanner`: a program whose one detail reads every role at fixed
+/// offsets of its own record (`StructuredLayout.plainDetail`, every flat layout). Same program,
+/// same rejects as the general loop would give its exact form; specialised because it is the hot
+/// path (no classification per record, no context, no scopes).
+extension StructuredScanner {
+    /// The plain detail's roles and the file's bounds as plain integers, read once per partition.
+    struct PlainSlots {
         var recordLength: Int
         var headerOffset: Int
         var trailerOffset: Int
@@ -23,50 +26,55 @@ extension MapWorker {
         /// Set when the file's occurrences carry dates (`FilePlan.readsDates`) and the layout has a `date` role.
         var dateFormat: DateFormat?, dateOffset: Int
 
-        init(_ layout: CompiledLayout, file: FilePlan) {
+        init(_ layout: StructuredLayout, detail index: Int, file: FilePlan) {
+            let detail = layout.records[index]
             recordLength = layout.recordLength
             headerOffset = file.headerOffset ?? -1
             trailerOffset = file.trailerOffset ?? Int.max
-            positions = layout.typePositions
+            positions = detail.codeAt
             singleType = positions.count == 1 && positions[0].length == 1 ? positions[0].offset : -1
-            detailCode = layout.detail.code
-            (merchantOffset, merchantLength) = (layout.merchant.offset, layout.merchant.length)
-            (currencyOffset, currencyLength) = (layout.currency.offset, layout.currency.length)
+            detailCode = detail.code
+            // `plainDetail` proved these are the record's own fields.
+            guard case .own(let merchantOffset, let merchantLength) = detail.merchantParts[0],
+                  case .own(let currencyOffset, let currencyLength) = detail.currency else { preconditionFailure("not a plain detail") }
+            (self.merchantOffset, self.merchantLength) = (merchantOffset, merchantLength)
+            (self.currencyOffset, self.currencyLength) = (currencyOffset, currencyLength)
             currencyShift = UInt32(8 * (CurrencyCode.capacity - currencyLength))
-            (amountOffset, amountLength) = (layout.amount.offset, layout.amount.length)
-            (directionOffset, directionLength) = (layout.direction.offset, layout.direction.length)
-            (debitCode, creditCode) = (layout.debitCode, layout.creditCode)
-            (feeOffset, feeLength, hasFee) = (layout.fee?.offset ?? 0, layout.fee?.length ?? 0, layout.fee != nil)
-            (referenceOffset, referenceLength) = (layout.reference?.offset ?? 0, layout.reference?.length ?? 0)
-            let date = file.readsDates ? layout.detail.field(role: .date) : nil
+            let roles = detail.roles
+            (amountOffset, amountLength) = (roles.amountOffset, roles.amountLength)
+            (directionOffset, directionLength) = (roles.directionOffset, roles.directionLength)
+            (debitCode, creditCode) = (detail.debitCodes[0], detail.creditCodes[0])
+            (feeOffset, feeLength, hasFee) = (roles.feeOffset, roles.feeLength, roles.hasFee)
+            (referenceOffset, referenceLength) = (roles.referenceOffset, roles.referenceLength)
+            let date = file.readsDates ? detail.fields.first(where: { $0.role == .date }) : nil
             dateFormat = date.flatMap { DateFormat.ofLayoutField(length: $0.length) }
             dateOffset = date?.offset ?? 0
         }
     }
 
     /// The hot loop. Per record: no allocation, no String, no dynamic dispatch; rejects (rare) take
-    /// the slow path. `onFull` spills the table (called between records, never mid-record).
+    /// the slow path. `onFull` spills the table (called between records, never mid-record). Two
+    /// specialisations: plain aggregation carries none of the reconciliation code.
     @inline(__always)
-    func scan<Mode: ScanMode>(_ mode: Mode.Type, _ bytes: UnsafeRawBufferPointer, partition: Partition, file: FilePlan,
-                              result: inout PartitionResult, rejects: inout RejectLog, onFull: () throws -> Void,
-                              onReferencesFull: () throws -> Void) throws {
-        guard let base = bytes.baseAddress else { return }
-        // Unretained: the worker keeps the buffer alive, and the loop must not retain it per record.
-        let references = self.references.map { Unmanaged.passUnretained($0) }
-        let partitionPosition = ReferenceKey.position(partition: partition.index, local: 0)
-        // A ledger in a layout: its records are the ledger's side (tagged partials, flagged occurrences).
-        let currencyTag = Mode.reconciling && file.isLedger ? ReconciliationTag.ledger : 0
-        let sideFlag = Mode.reconciling && file.isLedger ? Occurrence.ledger : 0
-        let referenceWidth = file.referenceWidth
-        let layout = file.layout
-        let slots = FlatDetailSlots(layout, file: file)
+    func runPlain<Mode: ScanMode>(_ mode: Mode.Type, detail detailIndex: Int, result: inout PartitionResult, rejects: inout RejectLog,
+                                  onFull: () throws -> Void) throws {
+        defer { onReferencesFull = {} }
+        let base = self.base
+        let references = Mode.reconciling ? self.references : nil
+        let partitionPosition = self.partitionPosition
+        let currencyTag = Mode.reconciling ? self.currencyTag : 0
+        let sideFlag = Mode.reconciling ? self.sideFlag : 0
+        let referenceWidth = self.referenceWidth
+        let slots = PlainSlots(layout, detail: detailIndex, file: file)
         let recordLength = slots.recordLength, positions = slots.positions, singleType = slots.singleType
-        var cursor = RecordCursor(bytes: bytes, range: partition.byteRange, recordLength: recordLength, framing: file.framing)
+        var cursor = RecordCursor(bytes: UnsafeRawBufferPointer(start: base, count: file.sizeBytes), range: partition.byteRange,
+                                  recordLength: recordLength, framing: file.framing)
+        let fields = buffers.fieldBuffers[detailIndex]
+        let prefetchDistance = MapWorker.prefetchDistance
         var local = 0
         var sums = ValidSums()
         var pendingCount = 0
-        try withUnsafeTemporaryAllocation(of: PendingRecord.self, capacity: Self.prefetchDistance) { pending in
-        try layout.detail.fields.withUnsafeBufferPointer { fields in
+        try withUnsafeTemporaryAllocation(of: PendingRecord.self, capacity: prefetchDistance) { pending in
             while let (offset, length) = cursor.next() {
                 defer { local += 1 }
                 let code: UInt64?
@@ -93,8 +101,8 @@ extension MapWorker {
                         // overlap with parsing.
                         let hash = AggregateKey(merchant: merchant, currency: CurrencyCode(raw: currency | currencyTag)).hashValue64
                         settle_prefetch_write(table.slotAddress(hash: hash))
-                        let position = pendingCount & (Self.prefetchDistance - 1)
-                        if pendingCount >= Self.prefetchDistance {
+                        let position = pendingCount & (prefetchDistance - 1)
+                        if pendingCount >= prefetchDistance {
                             if table.isFull { try onFull() }
                             table.add(pending[position])
                         }
@@ -117,15 +125,14 @@ extension MapWorker {
                         continue
                     }
                 }
-                try slowRecord(base, offset: offset, length: length, local: local, code: code, file: file,
-                               result: &result, rejects: &rejects)
+                try plainReject(offset: offset, length: length, local: local, code: code, detail: detailIndex,
+                                result: &result, rejects: &rejects)
                 if Mode.reconciling, sideFlag == 0 {
-                    try noteRejectedReference(base, offset: offset, length: length, layout: layout,
-                                              position: partitionPosition | UInt64(local), onReferencesFull: onReferencesFull)
+                    try noteRejectedPlainReference(offset: offset, length: length, detail: detailIndex,
+                                                   position: partitionPosition | UInt64(local))
                 }
             }
-        }
-        try foldPending(pending, count: pendingCount, onFull: onFull)
+            try foldPending(pending, count: pendingCount, onFull: onFull)
         }
         result.records = local
         sums.add(to: &result)
@@ -134,33 +141,10 @@ extension MapWorker {
     /// Folds the records still pending at the end of a partition, oldest first.
     private func foldPending(_ pending: UnsafeMutableBufferPointer<PendingRecord>, count pendingCount: Int,
                              onFull: () throws -> Void) throws {
-        for sequence in max(0, pendingCount - Self.prefetchDistance)..<pendingCount {
+        let distance = MapWorker.prefetchDistance
+        for sequence in max(0, pendingCount - distance)..<pendingCount {
             if table.isFull { try onFull() }
-            table.add(pending[sequence & (Self.prefetchDistance - 1)])
+            table.add(pending[sequence & (distance - 1)])
         }
-    }
-
-    /// A rejected settlement record whose reference is still readable counts for reconciliation
-    /// (`settlement_rejected`).
-    private func noteRejectedReference(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: CompiledLayout,
-                                       position: UInt64, onReferencesFull: () throws -> Void) throws {
-        guard let references, let reference = rejectedReference(base, offset: offset, length: length, layout: layout) else { return }
-        let key = ReferenceKey(reference: reference, position: position)
-        let value = Occurrence(merchant: MerchantKey(), currency: 0, amount: 0, flags: Occurrence.rejected)
-        if !references.append(key, value) {
-            try onReferencesFull()
-            _ = references.append(key, value)
-        }
-    }
-
-    /// The reference of a rejected record that still counts for reconciliation: its record-type
-    /// code is the detail's, the line holds the whole reference field and that field is valid.
-    private func rejectedReference(_ base: UnsafeRawPointer, offset: Int, length: Int, layout: CompiledLayout) -> MerchantKey? {
-        guard let field = layout.reference, field.offset + field.length <= length,
-              layout.typePositions.allSatisfy({ $0.offset + $0.length <= length }),
-              RecordCursor.typeCode(base, offset: offset, length: length, positions: layout.typePositions) == layout.detail.code
-        else { return nil }
-        guard [field].withUnsafeBufferPointer({ RecordValidator.firstFailure(base, offset: offset, fields: $0) == nil }) else { return nil }
-        return ReferenceNormalizer.normalize(base, offset: offset + field.offset, length: field.length, width: field.length)
     }
 }
