@@ -32,7 +32,7 @@ package enum PostgresFailure {
             case .connectTimeout, .ioOnClosedChannel, .eof, .alreadyClosed, .outputClosed: return true
             default: return false
             }
-        case is PostgresTimeout:
+        case is PostgresTimeout, is PostgresConnectionLost:
             return true
         default:
             return false

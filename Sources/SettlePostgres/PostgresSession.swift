@@ -30,12 +30,15 @@ package final class PostgresSession {
     package let url: PostgresURL
     package let options: Options
     private var connection: PostgresConnection
+    /// Fails the call in flight as soon as the connection closes (postgres-nio leaves a query written
+    /// to a closed connection unanswered).
+    private var watch: ConnectionWatch
     private let logger: Logger
 
-    private init(url: PostgresURL, options: Options, connection: PostgresConnection, logger: Logger) {
+    private init(url: PostgresURL, options: Options, connection: (PostgresConnection, ConnectionWatch), logger: Logger) {
         self.url = url
         self.options = options
-        self.connection = connection
+        (self.connection, watch) = connection
         self.logger = logger
     }
 
@@ -54,7 +57,7 @@ package final class PostgresSession {
         return PostgresSession(url: url, options: options, connection: connection, logger: logger)
     }
 
-    private static func connect(_ url: PostgresURL, options: Options, logger: Logger) throws -> PostgresConnection {
+    private static func connect(_ url: PostgresURL, options: Options, logger: Logger) throws -> (PostgresConnection, ConnectionWatch) {
         let tls: PostgresConnection.Configuration.TLS
         switch url.sslMode {
         case .disable:
@@ -74,14 +77,17 @@ package final class PostgresSession {
         let future = PostgresConnection.connect(on: eventLoop, configuration: configuration, id: Int.random(in: 1...Int(Int32.max)),
                                                 logger: logger)
         // The whole handshake (TCP, TLS, startup, authentication) under the connect timeout.
-        return try deadline(future, after: options.connectTimeout + .seconds(1), connection: nil)
+        let connection = try deadline(future, after: options.connectTimeout + .seconds(1), connection: nil, watch: nil)
+        let watch = ConnectionWatch()
+        connection.closeFuture.whenComplete { _ in watch.closed() }
+        return (connection, watch)
     }
 
     /// Runs `body` until it succeeds, a failure is not transient, or attempts run out; reconnects
     /// first when the connection was lost. `what` names the unit of work in errors.
     package func retrying<R>(_ what: String, _ body: (PostgresSession) throws -> R) throws(SettleError) -> R {
         try Self.retry(url: url, options: options, what: what, logger: logger) { () throws -> R in
-            if connection.isClosed { connection = try Self.connect(url, options: options, logger: logger) }
+            if connection.isClosed { (connection, watch) = try Self.connect(url, options: options, logger: logger) }
             return try body(self)
         }
     }
@@ -90,7 +96,7 @@ package final class PostgresSession {
     @discardableResult
     package func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         let future = connection.query(query, logger: logger)
-        return try Self.deadline(future, after: options.operationTimeout, connection: connection).rows
+        return try Self.deadline(future, after: options.operationTimeout, connection: connection, watch: watch).rows
     }
 
     /// One statement given as text, its parameters `$1`... bound from `binds`.
@@ -120,21 +126,23 @@ package final class PostgresSession {
                 }
             }
         }
-        try Self.deadline(promise.futureResult, after: options.operationTimeout, connection: connection)
+        try Self.deadline(promise.futureResult, after: options.operationTimeout, connection: connection, watch: watch)
     }
 
     package func close() {
         guard !connection.isClosed else { return }
-        _ = try? Self.deadline(connection.close(), after: .seconds(5), connection: nil)
+        _ = try? Self.deadline(connection.close(), after: .seconds(5), connection: nil, watch: nil)
     }
 
     /// Waits for `future`, failing it after `timeout` (and closing `connection`, whose state is then
     /// unknown).
     @discardableResult
     private static func deadline<T: Sendable>(_ future: EventLoopFuture<T>, after timeout: Duration,
-                                              connection: PostgresConnection?) throws -> T {
+                                              connection: PostgresConnection?, watch: ConnectionWatch?) throws -> T {
         let promise = future.eventLoop.makePromise(of: T.self)
         future.cascade(to: promise)
+        watch?.onClose { promise.fail(PostgresConnectionLost()) }
+        defer { watch?.onClose(nil) }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let timer = future.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanosecondCount))) {
             promise.fail(PostgresTimeout(seconds: seconds))
@@ -173,6 +181,36 @@ extension Duration {
     var nanosecondCount: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
+}
+
+/// Calls `onClose`'s handler once the connection has closed: at once when it already has.
+final class ConnectionWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isClosed = false
+    private var handler: (@Sendable () -> Void)?
+
+    func closed() {
+        let handler = lock.withLock { () -> (@Sendable () -> Void)? in
+            isClosed = true
+            defer { self.handler = nil }
+            return self.handler
+        }
+        handler?()
+    }
+
+    func onClose(_ handler: (@Sendable () -> Void)?) {
+        let now = lock.withLock { () -> (@Sendable () -> Void)? in
+            if isClosed { return handler }
+            self.handler = handler
+            return nil
+        }
+        now?()
+    }
+}
+
+/// The connection closed under a call (the server went away, or ended the session).
+package struct PostgresConnectionLost: Error, CustomStringConvertible {
+    package var description: String { "the connection was closed (the server went away or ended the session)" }
 }
 
 /// A call that did not finish within its deadline.

@@ -49,7 +49,7 @@ struct ContentIdentityTests {
         let out = try TemporaryDirectory(prefix: "identity-resume")
         defer { out.remove() }
         let arguments = ["aggregate", dataset.settlementPath, "--layout", "reference", "--out", out.path, "--quiet",
-                         "--workers", "1", "--partition-size", "256K", "--max-attempts", "1"]
+                         "--workers", "1", "--partition-size", "256K", "--checkpoint", "512K", "--max-attempts", "1"]
         let failed = try await SettleChild.run(arguments, environment: ["SETTLE_FAULT_INJECTION": "write:p000010/:1:*"])
         try #require(failed.exitStatus == 2, "\(failed)")
         let resumed = try await SettleChild.run(arguments)

@@ -30,9 +30,12 @@ struct PublishTests {
                                   environment: environment, in: directory)
     }
 
-    /// Row counts of the current tables, in `PublishSchema.jobTables` order.
+    /// Row counts of the current tables (all 0 when not even the schema is there).
     static func counts(_ server: PostgresServer) throws -> [String: Int] {
         var counts: [String: Int] = [:]
+        guard try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'settle' AND tablename = 'jobs'") == "1" else {
+            return ["jobs": 0, "files": 0, "totals": 0, "rejects": 0, "mismatches": 0, "reconciliation": 0]
+        }
         for table in ["jobs", "files", "totals", "rejects", "mismatches", "reconciliation"] {
             counts[table] = Int(try server.psql("SELECT count(*) FROM settle.\(table)"))
         }
@@ -145,11 +148,14 @@ struct PublishTests {
     }
 
     /// Starts `settle publish` paused just before its COMMIT, and waits until the server shows its
-    /// transaction open (idle in transaction).
+    /// transaction open (idle in transaction) after its last statement, the load of settle.reconciliation.
     static func publishPausedBeforeCommit(_ out: String, server: PostgresServer) async throws -> SettleChild {
         let child = try SettleChild(["publish", out, "--to", server.url], environment: ["SETTLE_TEST_DELAY": "publish-before-commit:8000"])
         let open = try await eventually(within: 30) {
-            try server.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'settle' AND state = 'idle in transaction'") == "1"
+            try server.psql("""
+                SELECT count(*) FROM pg_stat_activity WHERE application_name = 'settle' AND state = 'idle in transaction'
+                AND query LIKE 'INSERT INTO settle.reconciliation %'
+                """) == "1"
         }
         try #require(open, "the publish never reached its commit")
         return child

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A throwaway PostgreSQL server for one test: `initdb` into a temporary directory, started on a
 /// free port of 127.0.0.1 (trust authentication, user `postgres`, database `settle_test`), stopped
@@ -143,27 +146,83 @@ final class PostgresServer: @unchecked Sendable {
     /// Runs a command to completion or `timeout` seconds (then kills it, by its pid), output merged.
     static func run(_ executable: String, _ arguments: [String], timeout: Double) throws -> (status: Int32, output: String) {
         let capture = NSTemporaryDirectory() + "/settle-pg-out-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: capture, contents: nil) else { throw ServerProblem("cannot create \(capture)") }
         defer { try? FileManager.default.removeItem(atPath: capture) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: capture))
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let child = try ChildProcess(executable, arguments, stdout: capture, stderr: capture)
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ServerProblem("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        while child.poll() == nil {
+            if Date() > deadline {
+                child.kill()
+                throw ServerProblem("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            }
+            usleep(20_000)
         }
         let output = (try? String(contentsOfFile: capture, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output)
+        return (child.poll()!.status, output)
     }
+}
+
+/// A child started with posix_spawn and reaped with waitpid by its own pid (no reliance on
+/// Foundation's Process, whose exit notification a blocked test thread may never see), so a wait can
+/// always have a deadline.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var ended: (status: Int32, signalled: Bool)?
+
+    /// Starts `executable ARGUMENTS` with stdin from /dev/null, stdout and stderr appended to files
+    /// (the same path for both merges them), `environment` added to this process's, in `directory`.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+         stdout: String, stderr: String) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        if stderr == stdout {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        }
+        // No posix_spawn_file_actions_addchdir_np here: a shell changes directory, then execs the command.
+        let command = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments } ?? [executable] + arguments
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv = command.map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+        guard result == 0 else { throw ServerProblem("cannot start \(executable): errno \(result)") }
+        self.pid = pid
+    }
+
+    deinit { kill() }
+
+    /// The exit status (or signal), once it ended; nil while it runs. Reaps it.
+    func poll() -> (status: Int32, signalled: Bool)? {
+        lock.withLock {
+            if let ended { return ended }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let signal = status & 0x7F
+            ended = signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
+            return ended
+        }
+    }
+
+    /// SIGKILL, then reaped; nothing when it already ended.
+    func kill() {
+        guard poll() == nil else { return }
+        Glibc.kill(pid, SIGKILL)
+        lock.withLock {
+            var status: Int32 = 0
+            if ended == nil, waitpid(pid, &status, 0) == pid { ended = (status & 0x7F == 0 ? (status >> 8) & 0xFF : status & 0x7F, status & 0x7F != 0) }
+        }
+    }
+
+    func signal(_ number: Int32) { if poll() == nil { Glibc.kill(pid, number) } }
 }
 
 struct ServerProblem: Error, CustomStringConvertible {
