@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SettleEngine"]
+            dependencies: ["SettleEngine", "SettlePostgres"]
         ),
     ],
     swiftLanguageModes: [.v6]

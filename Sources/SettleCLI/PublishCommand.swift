@@ -80,8 +80,9 @@ func publishAfterRun(out: String, target: PostgresURL, options: PublishOptions, 
         if !quiet { printError(publishedLine(outcome, url: target)) }
         return nil
     } catch {
-        let message = (error as? SettleError)?.message ?? "\(error)"
-        printError("settle: error: the outputs are published in \(out), but not to PostgreSQL at \(target.redacted): \(message)")
+        // The message names host, port and database (or is the guard's refusal, which names the files).
+        let message = (error as? SettleError)?.message ?? "PostgreSQL at \(target.redacted): \(error)"
+        printError("settle: error: the outputs are published in \(out), but not to the database: \(message)")
         printError("settle: publish them later with: settle publish \(shellQuoted(out)) --to \(shellQuoted(options.publish ?? ""))\(options.reprocess ? " --reprocess" : "")")
         return ExitStatus.couldNotRun
     }

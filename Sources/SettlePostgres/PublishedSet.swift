@@ -38,7 +38,7 @@ package struct PublishedSet: Sendable {
     package var hasFindings: Bool { status != "completed" }
 
     /// The job key: SHA-256 over what the job read (each settlement file's content identity and
-    /// layout, then each ledger's content identity, or its source when it has none, such as a table),
+    /// layout, then each ledger's source: its path as given, or a table),
     /// so the same inputs give the same key whatever the paths, workers or partition size.
     package var jobKey: String {
         var text = "settle-job 1\n"
@@ -82,7 +82,7 @@ package struct PublishedSet: Sendable {
         }
         for ledger in result["reconciliation"]?["ledger_files"]?.elements ?? [] {
             guard let ledgerPath = ledger["path"]?.string else { continue }
-            files.append(File(role: "ledger", path: ledgerPath, layout: "", contentSHA256: ledger["content_sha256"]?.string,
+            files.append(File(role: "ledger", path: ledgerPath, layout: "", contentSHA256: nil,
                               sizeBytes: nil, records: ledger["rows"]?.int, controlStatus: nil))
         }
         var outputs: [Output] = []

@@ -81,8 +81,9 @@ public final class MapWorker {
                 try scan(ReconcilingScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
                          onFull: onFull, onReferencesFull: onReferencesFull)
             }
-            // Content identity (ContentDigest.swift): the blocks starting here, while the pages are mapped.
-            result.contentDigests = ContentDigest.digests(of: bytes, startingIn: partition.byteRange)
+            // Content identity of a settlement file (ContentDigest.swift): the blocks starting here,
+            // while the pages are mapped. Ledgers are identified by their path (the job key).
+            if !file.isLedger { result.contentDigests = ContentDigest.digests(of: bytes, startingIn: partition.byteRange) }
         }
         if checkpoint == nil {
             try spillTable(into: sink)

@@ -229,7 +229,6 @@ struct SummaryJSON {
         for file in output.ledgerFiles {
             json.beginObject()
             json.string("path", file.path)
-            if let content = file.contentSHA256 { json.string("content_sha256", content) }
             json.number("rows", file.rows)
             json.number("valid", file.valid)
             json.number("rejected", file.rejected)
