@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -65,11 +66,20 @@ let package = Package(
             name: "SettleGenerator",
             dependencies: ["SettleEngine"]
         ),
+        .target(
+            name: "SettlePostgres",
+            dependencies: [
+                "SettleEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "SettleCLI",
             dependencies: [
                 "SettleEngine",
                 "SettleGenerator",
+                "SettlePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -87,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SettleEngine"]
+            dependencies: ["SettleEngine", "SettlePostgres"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -27,6 +27,8 @@ struct ResumeCommand: ParsableCommand {
     /// given here, they must be those (else exit 2).
     @OptionGroup var matching: MatchOptions
 
+    @OptionGroup(title: "Publishing to PostgreSQL") var publishing: PublishOptions
+
     func validate() throws {
         try runOptions.check()
         try matching.check(hasLedger: true)
@@ -62,7 +64,7 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
+        try runJob(options, run: runOptions, observe: observe, publishing: publishing, resumeHint: commandLineForShell())
     }
 }
 

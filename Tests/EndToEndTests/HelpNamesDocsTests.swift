@@ -7,7 +7,7 @@ import Testing
 struct HelpNamesDocsTests {
     static let commands: [[String]] = [
         [], ["aggregate"], ["resume"], ["status"], ["inspect"], ["layout"], ["layout", "check"], ["layout", "show"],
-        ["generate"], ["plan"], ["map"], ["reduce"], ["finalize"], ["report"], ["watch"],
+        ["generate"], ["plan"], ["map"], ["reduce"], ["finalize"], ["report"], ["watch"], ["publish"],
     ]
 
     @Test(arguments: commands)

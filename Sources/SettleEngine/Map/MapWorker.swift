@@ -82,6 +82,9 @@ public final class MapWorker {
                     try scanner.run(result: &result, rejects: &rejects, onFull: onFull)
                 }
             }
+            // Content identity of a settlement file (ContentDigest.swift): the blocks starting here,
+            // while the pages are mapped. Ledgers are identified by their path (the job key).
+            if !file.isLedger { result.contentDigests = ContentDigest.digests(of: bytes, startingIn: partition.byteRange) }
         }
         if checkpoint == nil {
             try spillTable(into: sink)

@@ -46,7 +46,8 @@ extension StructuredScanner {
             (debitCode, creditCode) = (detail.debitCodes[0], detail.creditCodes[0])
             (feeOffset, feeLength, hasFee) = (roles.feeOffset, roles.feeLength, roles.hasFee)
             (referenceOffset, referenceLength) = (roles.referenceOffset, roles.referenceLength)
-            let date = file.readsDates ? detail.fields.first(where: { $0.role == .date }) : nil
+            let dateIndex = file.readsDates ? detail.spec.fields.firstIndex(where: { $0.role == .date }) : nil
+            let date = dateIndex.flatMap { index in detail.fields.first { $0.index == index } }
             dateFormat = date.flatMap { DateFormat.ofLayoutField(length: $0.length) }
             dateOffset = date?.offset ?? 0
         }
