@@ -13,6 +13,7 @@ public enum PartitionPlanner {
     public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
                             fixedLedgers: Int = 0,
                             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
+                            tables: [(table: TableLedger, layout: CompiledLayout)] = [],
                             partitionSizeBytes: Int, strict: Bool = false) -> PartitionPlan {
         let referenceWidth = files.first?.layout.reference?.length ?? 0
         var filePlans: [FilePlan] = []
@@ -62,6 +63,8 @@ public enum PartitionPlanner {
                                       headerValues: [], controls: nil, fileRejects: [], ledger: input.ledger, isLedger: true,
                                       referenceWidth: input.ledger.referenceWidth))
         }
+        // Table ledgers last: key ranges (LedgerTable.swift).
+        for input in tables { planTable(input.table, layout: input.layout, partitionSizeBytes: partitionSizeBytes, files: &filePlans, partitions: &partitions) }
         return PartitionPlan(files: filePlans, partitions: partitions, partitionSizeBytes: partitionSizeBytes)
     }
 
