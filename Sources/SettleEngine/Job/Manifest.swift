@@ -73,6 +73,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.keyLow = keyLow
             self.keyHigh = keyHigh
         }
+    }
 
     public var schema: Int
     public var inputs: [InputIdentity]

@@ -109,7 +109,6 @@ struct LedgerFold {
         result.validCredit += creditSum
     }
 }
-}
 
 /// Low byte of a currency key in the aggregate table: which side of reconciliation a partial
 /// belongs to. Settlement totals use 0, so totals.csv is unchanged; reconciliation needs currency

@@ -10,7 +10,7 @@ public enum PartitionPlanner {
 
     /// `fixedLedgers` trailing entries of `files` are ledger files in a layout (reconciliation), and
     /// `ledgers` are CSV ledger files, planned after them.
-    public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+    package static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
                             fixedLedgers: Int = 0,
                             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
                             tables: [(table: TableLedger, layout: CompiledLayout)] = [],
