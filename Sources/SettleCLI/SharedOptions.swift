@@ -12,8 +12,10 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("input"), help: ArgumentHelp("A file with its own layout (repeatable).", valueName: "PATH:LAYOUT"))
     var extraInputs: [String] = []
 
-    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order).",
-                               valueName: "FILE"))
+    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order), "
+                               + "or a table: 'postgresql://USER@HOST:PORT/DB?table=NAME' (or query=SELECT..., key=COLUMN; "
+                               + "password from PGPASSWORD or ~/.pgpass).",
+                               valueName: "FILE|URL"))
     var ledger: [String] = []
 
     @Option(help: ArgumentHelp("How the ledger is written: column names, decimal or signed amounts, direction words (YAML).",
