@@ -180,12 +180,18 @@ struct TableLedgerTests {
         #expect(pages.allSatisfy { $0.count <= $0.limit && $0.after < $0.through })
     }
 
-    @Test func rejectsNameTheTableAndTheKey() throws {
-        let directory = TestSupport.temporaryDirectory("table-rejects")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// A settlement file of one debit of 10.00 for MERCHANT1; returns its ARN.
+    static func oneRecordSettlement(in directory: String) -> String {
         let arn = "12345678901234567890123"
         TestSupport.write(TestSupport.header() + "\n" + TestSupport.detail(arn: arn) + "\n"
                           + TestSupport.trailer(count: 1, debit: 1000, credit: 0, fee: 10) + "\n", to: directory + "/settlement.dat")
+        return arn
+    }
+
+    @Test func rejectsNameTheTableAndTheKey() throws {
+        let directory = TestSupport.temporaryDirectory("table-rejects")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arn = Self.oneRecordSettlement(in: directory)
         let table = MemoryLedgerTable(name: "gl", columns: ["arn", "merchant_id", "currency", "amount", "direction"], rows: [
             .init(key: 7, values: [arn, "MERCHANT1", "USD", "1000", "D"]),
             .init(key: 900, values: ["99999999999999999999999", "MERCHANT1", "USD", "12x", "D"]),
@@ -202,9 +208,7 @@ struct TableLedgerTests {
     @Test func ledgerOnlyRowsFollowTheKeysOrderAndCarryTheKey() throws {
         let directory = TestSupport.temporaryDirectory("table-order")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let arn = "12345678901234567890123"
-        TestSupport.write(TestSupport.header() + "\n" + TestSupport.detail(arn: arn) + "\n"
-                          + TestSupport.trailer(count: 1, debit: 1000, credit: 0, fee: 10) + "\n", to: directory + "/settlement.dat")
+        let arn = Self.oneRecordSettlement(in: directory)
         // Three rows of one ARN not in settlement, keys 10, 9 and 100: 9 < 10 < 100 (numeric, not text, order).
         let other = "77777777777777777777777"
         let table = MemoryLedgerTable(name: "gl", columns: ["arn", "merchant_id", "currency", "amount", "direction"], rows: [

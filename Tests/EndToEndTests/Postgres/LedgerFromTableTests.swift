@@ -78,12 +78,12 @@ struct LedgerFromTableTests {
         #expect(reference.exitStatus == 1, "\(reference)")
         let out = loaded.directory.file("out")
         let work = out + "/.settle-work"
-        // The last partition pauses (SETTLE_TEST_DELAY on its first file) so the kill lands mid-table.
+        // Every partition pauses 40 ms at its first file (SETTLE_TEST_DELAY), so the kill lands mid-table.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try SettleBinary.path())
         process.arguments = ["aggregate", loaded.directory.file("settlement.dat"), "--layout", "reference", "--ledger", loaded.url,
                              "--out", out] + options
-        process.environment = ProcessInfo.processInfo.environment.merging(["SETTLE_TEST_DELAY": "/p0000"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["SETTLE_TEST_DELAY": (0..<400).map { "/p" + String(format: "%06d", $0) + "/:40" }.joined(separator: ";")]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
