@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SettleEngine
+import SettlePostgres
 
 struct AggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,8 @@ struct AggregateCommand: ParsableCommand {
     // A sibling group, not nested in RunOptions: a nested group makes argument parsing several
     // times slower in debug builds (measured: +25 ms per start).
     @OptionGroup(title: "Watching the run") var observe: OperatorOptions
+
+    @OptionGroup(title: "Publishing to PostgreSQL") var publishing: PublishOptions
 
     @Flag(help: "Discard the work directory's state (from an earlier, different job) and start again.")
     var restart = false
@@ -84,7 +87,7 @@ struct AggregateCommand: ParsableCommand {
         } catch {
             throw fail(SettleError(.usage, "\(error)"))
         }
-        try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
+        try runJob(options, run: runOptions, observe: observe, publishing: publishing, resumeHint: commandLineForShell())
     }
 }
 
@@ -124,7 +127,14 @@ struct RunOptions: ParsableArguments {
 }
 
 /// Runs a whole job with signal handling and prints the report; shared by aggregate and resume.
-func runJob(_ options: AggregateOptions, run: RunOptions, observe: OperatorOptions, resumeHint: String) throws {
+func runJob(_ options: AggregateOptions, run: RunOptions, observe: OperatorOptions, publishing: PublishOptions,
+            resumeHint: String) throws {
+    let target: PostgresURL?
+    do {
+        target = try publishing.target()
+    } catch {
+        throw fail(error)
+    }
     let session = OperatorSession(observe, quiet: run.quiet)
     let logger = session.logger
     let shutdown = Shutdown()
@@ -156,8 +166,13 @@ func runJob(_ options: AggregateOptions, run: RunOptions, observe: OperatorOptio
         session.end(exitStatus: ExitStatus.couldNotRun)
         throw fail(error)
     }
-    session.end(exitStatus: report.hasFindings ? ExitStatus.findings : ExitStatus.success, outDirectory: options.outDirectory)
     if !run.quiet { printReport(report) }
+    // Publishing is the last step; a database that fails it never takes the local outputs away.
+    if let target, let status = publishAfterRun(out: options.outDirectory, target: target, options: publishing, quiet: run.quiet) {
+        session.end(exitStatus: status, outDirectory: options.outDirectory)
+        throw ExitCode(status)
+    }
+    session.end(exitStatus: report.hasFindings ? ExitStatus.findings : ExitStatus.success, outDirectory: options.outDirectory)
     if report.hasFindings { throw ExitCode(ExitStatus.findings) }
 }
 

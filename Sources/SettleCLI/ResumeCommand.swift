@@ -22,6 +22,8 @@ struct ResumeCommand: ParsableCommand {
 
     @OptionGroup(title: "Watching the run") var observe: OperatorOptions
 
+    @OptionGroup(title: "Publishing to PostgreSQL") var publishing: PublishOptions
+
     func validate() throws {
         try runOptions.check()
         if runOptions.work != nil { throw ValidationError("give the work directory as the argument, not --work") }
@@ -51,7 +53,7 @@ struct ResumeCommand: ParsableCommand {
         options.excelSafe = runOptions.excelSafe
         options.metricsFile = observe.metricsFile
         options.checkpoint = CheckpointPolicy.parse(runOptions.checkpoint) ?? .automatic
-        try runJob(options, run: runOptions, observe: observe, resumeHint: commandLineForShell())
+        try runJob(options, run: runOptions, observe: observe, publishing: publishing, resumeHint: commandLineForShell())
     }
 }
 

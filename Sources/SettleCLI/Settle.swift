@@ -22,6 +22,7 @@ struct Settle: ParsableCommand {
             ReduceCommand.self,
             FinalizeCommand.self,
             ReportCommand.self,
+            PublishCommand.self,
             WatchCommand.self,
         ]
     )

@@ -47,12 +47,15 @@ final class SignalHandling: @unchecked Sendable {
 
 /// The command line as typed, quoted for a shell, for "resume with" hints.
 func commandLineForShell() -> String {
-    ([CommandLine.arguments.first ?? "settle"] + PathText.commandLineArguments()).map { argument in
-        // A path that is not UTF-8: bash's $'...' form, its odd bytes shown as \xNN on stderr.
-        if PathText.bytes(argument) != Array(argument.utf8) {
-            return "$'" + argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
-        }
-        if argument.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@".contains($0) }) && !argument.isEmpty { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }.joined(separator: " ")
+    ([CommandLine.arguments.first ?? "settle"] + PathText.commandLineArguments()).map(shellQuoted).joined(separator: " ")
+}
+
+/// One argument quoted for a shell.
+func shellQuoted(_ argument: String) -> String {
+    // A path that is not UTF-8: bash's $'...' form, its odd bytes shown as \xNN on stderr.
+    if PathText.bytes(argument) != Array(argument.utf8) {
+        return "$'" + argument.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+    if argument.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@".contains($0) }) && !argument.isEmpty { return argument }
+    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SettleEngine
+import SettlePostgres
 
 /// `settle plan`: the first step of a job for an external scheduler.
 struct PlanCommand: ParsableCommand {
@@ -124,12 +125,18 @@ struct FinalizeCommand: ParsableCommand {
     @Flag(help: "Begin CSV text cells that start with =, +, -, @, tab or CR with ' (see aggregate --help).")
     var excelSafe = false
 
+    @OptionGroup(title: "Publishing to PostgreSQL") var publishing: PublishOptions
+
     func run() throws {
         let bytes: Int
+        let target: PostgresURL?
         do {
             bytes = try SizeArgument.bytes(memory, option: "--memory", example: "256M")
+            target = try publishing.target()
+        } catch let error as SettleError {
+            throw fail(error)
         } catch {
-            throw fail(SettleError(.usage, error.message))
+            throw fail(SettleError(.usage, "\(error)"))
         }
         let report: AggregateReport
         do {
@@ -140,6 +147,7 @@ struct FinalizeCommand: ParsableCommand {
             throw fail(error)
         }
         if !quiet { printReport(report) }
+        if let target, let status = publishAfterRun(out: out, target: target, options: publishing, quiet: quiet) { throw ExitCode(status) }
         if report.hasFindings { throw ExitCode(ExitStatus.findings) }
     }
 }

@@ -71,6 +71,9 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
     /// every partition of the group has its marker naming the same group (the owner's marker lists
     /// the group's runs). Absent in markers of single-partition tasks.
     public var checkpoint: CheckpointGroup?
+    /// The SHA-256 (hex) of each `ContentDigest` block of the file that starts in this partition, in
+    /// order; absent in markers written before content identity existed.
+    public var contentBlocks: [String]?
 
     init(result: PartitionResult, attemptDirectory: String, attempts: Int) {
         partition = result.partition.index
@@ -111,6 +114,7 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
         schedulerAttempt = SchedulerAttempt.current
         structured = result.structured
         checkpoint = result.checkpoint
+        contentBlocks = result.contentDigests.map(ContentDigest.hexBlocks)
     }
 
     /// The result this marker records, with absolute paths under `taskDirectory`.
@@ -130,6 +134,12 @@ public struct PartitionMarker: CheckedMarker, Sendable, Equatable {
         result.referenceRuns = (referenceRuns ?? []).map { $0.run(in: attemptDirectory) }
         result.structured = structured
         result.checkpoint = checkpoint
+        if let contentBlocks {
+            guard let digests = ContentDigest.bytes(hexBlocks: contentBlocks) else { throw MarkerError.invalid("bad content_blocks") }
+            result.contentDigests = digests
+        } else {
+            result.contentDigests = nil
+        }
         result.validDebitCount = validDebitCount
         result.validCreditCount = validCreditCount
         result.validDebit = try Self.money(validDebit)

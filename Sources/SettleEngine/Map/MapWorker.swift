@@ -92,6 +92,8 @@ public final class MapWorker {
                 try scan(ReconcilingScan.self, bytes, partition: partition, file: file, result: &result, rejects: &rejects,
                          onFull: onFull, onReferencesFull: onReferencesFull)
             }
+            // Content identity (ContentDigest.swift): the blocks starting here, while the pages are mapped.
+            result.contentDigests = ContentDigest.digests(of: bytes, startingIn: partition.byteRange)
         }
         }
         if checkpoint == nil {

@@ -28,6 +28,10 @@ public struct PartitionResult: Sendable {
     /// When the partition was folded into a worker's table with others: the checkpoint that spilled
     /// them together (its runs are listed by the owner's result only).
     public var checkpoint: CheckpointGroup?
+    /// SHA-256 digests (32 bytes each, concatenated) of the file's `ContentDigest` blocks that start in
+    /// this partition (set by `MapWorker.map`); nil when unknown, as in a marker of a Settle that did
+    /// not record them.
+    public var contentDigests: [UInt8]?
     /// How many attempts the partition took (1 unless an I/O error was retried).
     public var attempts = 1
     public var startNanoseconds: UInt64 = 0

@@ -87,7 +87,8 @@ struct OutputPublisher {
                 reconciliation.ledgerFiles = plan.files.filter(\.isLedger).map { file in
                     let results = partitions.filter { $0.partition.fileIndex == file.index }
                     let valid = results.reduce(0) { $0 + $1.validDetails }, rejected = results.reduce(0) { $0 + $1.rejected }
-                    return .init(path: file.path, rows: valid + rejected, valid: valid, rejected: rejected)
+                    return .init(path: file.path, contentSHA256: ContentDigest.combine(results.map(\.contentDigests)),
+                                 rows: valid + rejected, valid: valid, rejected: rejected)
                 }
             }
             totalsSHA256 = try totals.seal()!

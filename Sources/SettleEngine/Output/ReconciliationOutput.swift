@@ -49,6 +49,8 @@ final class ReconciliationOutput {
 
     struct LedgerFileFigures {
         var path: String
+        /// Its content identity (`ContentDigest`), when known.
+        var contentSHA256: String? = nil
         var rows: Int
         var valid: Int
         var rejected: Int

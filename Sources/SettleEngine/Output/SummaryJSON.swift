@@ -46,6 +46,11 @@ struct SummaryJSON {
         partitions.reduce(0) { $0 + $1.rejected } + plan.files.reduce(0) { $0 + $1.fileRejects.count }
     }
 
+    /// A file's content identity (`ContentDigest`), from its partitions' block digests in order.
+    func contentSHA256(_ fileIndex: Int) -> String? {
+        ContentDigest.combine(partitions.filter { $0.partition.fileIndex == fileIndex }.map(\.contentDigests))
+    }
+
     /// The partitions of settlement files (ledger files are reported under `reconciliation`).
     private var settlementPartitions: [PartitionResult] {
         partitions.filter { !plan.files[$0.partition.fileIndex].isLedger }
@@ -70,6 +75,7 @@ struct SummaryJSON {
             json.string("path", file.path)
             json.string("layout", file.layoutName)
             json.number("size_bytes", file.sizeBytes)
+            if let content = contentSHA256(file.index) { json.string("content_sha256", content) }
             if let messages = file.messages {
                 // Length-prefixed messages: the blocking and encoding `auto` found.
                 json.string("framing", messages.blocked ? "rdw-1014" : "rdw")
@@ -223,6 +229,7 @@ struct SummaryJSON {
         for file in output.ledgerFiles {
             json.beginObject()
             json.string("path", file.path)
+            if let content = file.contentSHA256 { json.string("content_sha256", content) }
             json.number("rows", file.rows)
             json.number("valid", file.valid)
             json.number("rejected", file.rejected)

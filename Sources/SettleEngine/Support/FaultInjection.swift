@@ -10,7 +10,7 @@ import SystemPackage
 /// OP `write`, `fsync` or `read` fails that call with EIO; `enospc` fails a write with ENOSPC (a full
 /// disk); `eio` fails a read or an fsync with EIO. Example: `write:p000003/:2:1` fails the second
 /// write of partition 3's files once.
-enum FaultInjection {
+package enum FaultInjection {
     enum Operation: String {
         case write, fsync, read, enospc, eio
 
@@ -57,13 +57,17 @@ enum FaultInjection {
 
     private static let delaysDone = Mutex<Set<Int>>([])
 
+    /// A named point outside Settle's files (`publish-before-commit`): sleeps once as a
+    /// `SETTLE_TEST_DELAY` rule whose PATH_PART is in `point` says, like the first I/O call on a file.
+    package static func pause(at point: String) {
+        for (index, delay) in delays.enumerated() where point.contains(delay.pathPart) {
+            if delaysDone.withLock({ $0.insert(index).inserted }) { usleep(UInt32(delay.milliseconds * 1000)) }
+        }
+    }
+
     /// Throws an injected I/O error when a rule matches this call.
     static func check(_ operation: Operation, path: String) throws {
-        if !delays.isEmpty {
-            for (index, delay) in delays.enumerated() where path.contains(delay.pathPart) {
-                if delaysDone.withLock({ $0.insert(index).inserted }) { usleep(UInt32(delay.milliseconds * 1000)) }
-            }
-        }
+        if !delays.isEmpty { pause(at: path) }
         guard !rules.isEmpty else { return }
         let failing = counters.withLock { counts -> Operation? in
             if counts.count < rules.count { counts = [Int](repeating: 0, count: rules.count) }

@@ -2,14 +2,14 @@ import Foundation
 
 /// summary.json as the report reads it: a tree of values, so that parts written by other versions or
 /// stages (an interrupted run, a run with or without reconciliation) are simply present or absent.
-enum ReportJSON: Sendable {
+package enum ReportJSON: Sendable {
     case object([String: ReportJSON])
     case array([ReportJSON])
     case string(String)
     case number(Double)
     case null
 
-    static func parse(_ bytes: [UInt8], path: String) throws -> ReportJSON {
+    package static func parse(_ bytes: [UInt8], path: String) throws -> ReportJSON {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
@@ -27,35 +27,35 @@ enum ReportJSON: Sendable {
         return .null
     }
 
-    subscript(key: String) -> ReportJSON? {
+    package subscript(key: String) -> ReportJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    var members: [String: ReportJSON] {
+    package var members: [String: ReportJSON] {
         if case .object(let members) = self { return members }
         return [:]
     }
 
-    var elements: [ReportJSON] {
+    package var elements: [ReportJSON] {
         if case .array(let elements) = self { return elements }
         return []
     }
 
-    var string: String? {
+    package var string: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
-    var double: Double? {
+    package var double: Double? {
         if case .number(let value) = self { return value }
         return nil
     }
 
-    var int: Int? { double.flatMap { Int(exactly: $0.rounded()) } }
+    package var int: Int? { double.flatMap { Int(exactly: $0.rounded()) } }
 
     /// A count or an amount, however it was written (money is written as a string of digits).
-    var figure: String? {
+    package var figure: String? {
         switch self {
         case .string(let text): return text
         case .number(let value): return Int(exactly: value.rounded()).map(String.init)
