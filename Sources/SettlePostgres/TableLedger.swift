@@ -11,15 +11,15 @@ package final class PostgresLedgerSource: LedgerRowSource {
     package let display: String
     package let columns: [String]
     let sql: TableLedgerSQL
-    let endpoint: LedgerEndpoint
+    let url: PostgresURL
     let knownFacts: LedgerTableFacts
 
-    init(name: String, display: String, sql: TableLedgerSQL, endpoint: LedgerEndpoint, facts: LedgerTableFacts) {
-        self.name = name
+    init(display: String, sql: TableLedgerSQL, url: PostgresURL, facts: LedgerTableFacts) {
+        name = sql.name
         self.display = display
         columns = sql.columns
         self.sql = sql
-        self.endpoint = endpoint
+        self.url = url
         knownFacts = facts
     }
 
@@ -32,26 +32,65 @@ package final class PostgresLedgerSource: LedgerRowSource {
 
     package func makeReader() throws -> any LedgerRowReader { PostgresLedgerReader(source: self) }
 
-    func connect() throws -> LedgerConnection { try LedgerConnection.open(endpoint, what: display) }
+    /// A session (connect timeout, retries with backoff on refused or reset connections), or an
+    /// error naming host, database and table.
+    func connect() throws -> PostgresSession {
+        let session: PostgresSession
+        do {
+            session = try PostgresSession.open(url)
+        } catch {
+            throw SettleError(error.code == .io ? .unreadableInput : error.code, "ledger \(display): \(error.message)")
+        }
+        do {
+            // Reading only: the ledger is a table or a SELECT (a subquery, which cannot hold a data-modifying statement).
+            try session.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        } catch {
+            session.close()
+            throw SettleError(.unreadableInput, "ledger \(display): \(PostgresFailure.describe(error))")
+        }
+        return session
+    }
 
-    static func open(_ url: String, spec: LedgerSpec) throws -> PostgresLedgerSource {
-        let endpoint = try LedgerEndpoint(url: url)
-        var sql = TableLedgerSQL(target: endpoint.target, key: endpoint.key ?? "", columns: [])
-        let display = endpoint.describe(sql.name)
-        let connection = try LedgerConnection.open(endpoint, what: display)
-        defer { connection.close() }
+    /// The table (or query) of a ledger URL, described for messages: host, port, database and table.
+    static func describe(_ url: PostgresURL, _ sql: TableLedgerSQL) -> String {
+        let what: String
+        if case .query = sql.target { what = "query" } else { what = "table \(sql.name)" }
+        return "\(what) in database \(url.database) on \(url.host):\(url.port)"
+    }
+
+    static func open(_ text: String, spec: LedgerSpec) throws -> PostgresLedgerSource {
+        let url = try PostgresURL.parse(text)
+        let target: TableLedgerSQL.Target
+        switch (url.table, url.query) {
+        case (let table?, nil) where !table.isEmpty: target = TableLedgerSQL.tableName(table)
+        case (nil, let query?) where !query.isEmpty:
+            let head = query.drop { $0 == " " || $0 == "\n" || $0 == "(" }.prefix(6).lowercased()
+            guard head == "select" || head.hasPrefix("with") else {
+                throw SettleError(.usage, "--ledger \(url.redacted): query= must be a read-only SELECT")
+            }
+            target = .query(query)
+        default:
+            throw SettleError(.usage, "--ledger \(url.redacted): give table=NAME or query=SELECT... (one of them) to read the ledger from")
+        }
+        var sql = TableLedgerSQL(target: target, key: url.key ?? "", columns: [])
+        let display = describe(url, sql)
+        let probe = PostgresLedgerSource(display: display, sql: sql, url: url, facts: LedgerTableFacts(rowCount: 0, minKey: nil, maxKey: nil, bytesPerRow: 0))
+        let session = try probe.connect()
+        defer { session.close() }
         func run(_ statement: String, _ binds: [String] = []) throws -> [[String?]] {
+            var bindings = PostgresBindings(capacity: binds.count)
+            for value in binds { bindings.append(value) }
             do {
-                return try connection.textRows(statement, binds: binds)
+                return try session.query(sql: statement, binds: bindings).map { row in row.map { cell in cell.bytes.map { String(buffer: $0) } } }
             } catch {
-                throw SettleError(.unreadableInput, "ledger \(display): \(LedgerConnection.describe(error))")
+                throw SettleError(.unreadableInput, "ledger \(display): \(PostgresFailure.describe(error))")
             }
         }
         let wanted = spec.columns.compactMap { $0 }
         if let regclass = sql.regclass {
             let present = try run(TableLedgerSQL.columnsOfTable, [regclass]).compactMap { $0.first ?? nil }
             if present.isEmpty {
-                throw SettleError(.usage, "ledger \(display): no such table (or it has no columns) in database \(endpoint.database)")
+                throw SettleError(.usage, "ledger \(display): no such table (or it has no columns)")
             }
             // Spec names are matched as in a CSV header: trimmed, without case.
             let indexes = try spec.resolve(header: present, file: display)
@@ -74,9 +113,9 @@ package final class PostgresLedgerSource: LedgerRowSource {
             guard !sql.key.isEmpty else { throw SettleError(.usage, "ledger \(display): a query= ledger needs key=COLUMN (unique, not null, an integer)") }
             sql.columns = wanted
             do {
-                _ = try connection.textRows(sql.probe, binds: [])
+                _ = try session.query(sql: sql.probe)
             } catch {
-                throw SettleError(.usage, "ledger \(display): the query does not give the columns \(([sql.key] + wanted).joined(separator: ", ")) (\(LedgerConnection.describe(error)))")
+                throw SettleError(.usage, "ledger \(display): the query does not give the columns \(([sql.key] + wanted).joined(separator: ", ")): \(PostgresFailure.describe(error))")
             }
         }
         let type = try run(sql.keyType).first?.first ?? nil
@@ -91,6 +130,6 @@ package final class PostgresLedgerSource: LedgerRowSource {
         }
         let size = try run(sql.rowSize).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         let facts = LedgerTableFacts(rowCount: rows, minKey: number(3), maxKey: number(4), bytesPerRow: max(16, size))
-        return PostgresLedgerSource(name: sql.name, display: display, sql: sql, endpoint: endpoint, facts: facts)
+        return PostgresLedgerSource(display: display, sql: sql, url: url, facts: facts)
     }
 }

@@ -6,21 +6,27 @@ import SettleEngine
 /// next page (the engine retries the partition, with backoff, on an I/O error).
 final class PostgresLedgerReader: LedgerRowReader {
     let source: PostgresLedgerSource
-    private var connection: LedgerConnection?
+    private var session: PostgresSession?
 
     init(source: PostgresLedgerSource) { self.source = source }
 
     func readPage(after: Int64, through: Int64, limit: Int, into page: inout LedgerPage) throws {
         page.removeAll()
-        let connection = try self.connection ?? source.connect()
-        self.connection = connection
+        let session = try self.session ?? source.connect()
+        self.session = session
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(after)
+        binds.append(through)
+        binds.append(Int64(limit))
         let rows: [PostgresRow]
         do {
-            rows = try connection.rows(source.sql.page, binds: [after, through, Int64(limit)])
+            // Reconnects and retries (with backoff) a connection refused, reset or lost.
+            rows = try session.retrying("reading keys \(after + 1) to \(through)") { try $0.query(sql: source.sql.page, binds: binds) }
         } catch {
-            connection.close()
-            self.connection = nil
-            throw SettleError(.io, "ledger \(source.display): reading keys \(after + 1) to \(through): \(LedgerConnection.describe(error))")
+            // An I/O error: the engine retries the partition, on a new connection.
+            session.close()
+            self.session = nil
+            throw SettleError(.io, "ledger \(source.display): \(error.message)")
         }
         for row in rows {
             var cells = row.makeIterator()
@@ -40,7 +46,7 @@ final class PostgresLedgerReader: LedgerRowReader {
     }
 
     func close() {
-        connection?.close()
-        connection = nil
+        session?.close()
+        session = nil
     }
 }
