@@ -109,7 +109,9 @@ package struct TableLedgerSQL: Sendable, Equatable {
     /// One keyset page: `$1` the last key read, `$2` the range's end, `$3` the page size.
     package var page: String {
         let key = Self.quote(self.key)
-        let selected = ([key + "::text"] + columns.map { Self.quote($0) + "::text" }).joined(separator: ", ")
+        // Aliased: ORDER BY a bare name would sort by an output column of that name, as text.
+        let selected = ([key + "::text AS settle_key"] + columns.enumerated().map { Self.quote($1) + "::text AS settle_\($0)" })
+            .joined(separator: ", ")
         return "SELECT \(selected) FROM \(from) WHERE \(key) > $1 AND \(key) <= $2 ORDER BY \(key) LIMIT $3"
     }
 }
