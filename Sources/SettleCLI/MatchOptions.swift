@@ -43,7 +43,9 @@ struct MatchOptions: ParsableArguments {
 /// The resources and ledger of a job, shared by the commands that run one (aggregate, plan) and
 /// `watch`, which runs a job per batch: declared once.
 struct ResourceOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order).",
+    @Option(help: ArgumentHelp("A ledger CSV to reconcile the settlement files against (repeatable; paired in this order), "
+                               + "or a table: 'postgresql://USER@HOST:PORT/DB?table=NAME' (or query=SELECT..., key=COLUMN; "
+                               + "password from PGPASSWORD or ~/.pgpass).",
                                valueName: "FILE"))
     var ledger: [String] = []
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SettleEngine
+import SettlePostgres
 
 @main
 struct Settle: ParsableCommand {
@@ -30,6 +31,8 @@ struct Settle: ParsableCommand {
     /// exit-code table, where every could-not-run case is 2.
     static func main() {
         SettleLogging.configure(arguments: CommandLine.arguments)
+        // `--ledger postgresql://...`: ledgers read from a table (SettlePostgres).
+        PostgresLedgerSource.register()
         do {
             // Arguments decoded byte for byte, so a path that is not UTF-8 still names its file.
             var command = try parseAsRoot(PathText.commandLineArguments())

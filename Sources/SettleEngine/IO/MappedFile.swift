@@ -37,6 +37,13 @@ public final class MappedFile: Sendable {
         Syscalls.advise(base!, offset: 0, length: sizeBytes, .sequential)
     }
 
+    /// No bytes: the stand-in of an input that is not a file (a table ledger, read by its source).
+    package init(placeholder path: String) {
+        self.path = path
+        sizeBytes = 0
+        base = nil
+    }
+
     deinit {
         if let base { Syscalls.unmap(base, length: sizeBytes) }
     }

@@ -36,8 +36,8 @@ public final class Job: Sendable {
         if ledgerSpec != nil && ledgerLayout != nil {
             throw SettleError(.usage, "--ledger-spec describes CSV ledgers and --ledger-layout fixed-width ones: give one of them")
         }
-        // Settlement files first, ledger files after (positions order settled occurrences first).
-        let inputs = inputs.filter { !$0.isLedger } + inputs.filter(\.isLedger)
+        // Settlement files first, ledger files after, table ledgers last (positions order settled occurrences first).
+        let inputs = orderedInputs(inputs)
         var layoutTexts: [String: (text: String, sha256: String, compiled: CompiledLayout)] = [:]
         let layoutNames = inputs.filter { !$0.isLedger }.map(\.layout) + (inputs.contains(where: \.isLedger) ? ledgerLayout.map { [$0] } ?? [] : [])
         for name in layoutNames where layoutTexts[name] == nil {
@@ -51,9 +51,10 @@ public final class Job: Sendable {
             let loaded = try LedgerSpec.load(ledgerSpec)
             spec = Manifest.LayoutIdentity(name: loaded.name, sha256: SHA256.hash(Array(loaded.text.utf8)), text: loaded.text)
         }
-        // The inputs as given: their identity (a .gz's own) goes into the manifest.
-        let originals = try inputs.map { try MappedFile(path: $0.path) }
-        var identities = try zip(inputs, originals).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
+        // The inputs as given: their identity (a .gz's own, a table's rows and keys) goes into the manifest.
+        let tables = try openTables(inputs, ledgerSpec: spec, ledgerLayout: fixedLedgerLayout)
+        let originals = try mapInputs(inputs, tables: tables)
+        var identities = try identities(inputs, originals: originals, tables: tables)
         let layouts = uniqueLayoutNames(layoutNames.map { AggregateOptions.Input(path: "", layout: $0) })
             .map { Manifest.LayoutIdentity(name: $0, sha256: layoutTexts[$0]!.sha256, text: layoutTexts[$0]!.text) }
 
@@ -69,6 +70,8 @@ public final class Job: Sendable {
                 throw SettleError(.jobChanged, "job directory \(directory.root) was started on other inputs: "
                     + changes.joined(separator: "; ") + ". Run with --restart to discard it and start again.")
             }
+            // A table is planned again from the facts recorded (its row size is an estimate).
+            for index in tables.keys { identities[index].table = existing.inputs[index].table }
         }
         // What the plan cuts and the workers map: the inputs, or the decompressed copies of compressed ones.
         let sources = try CompressedInputs.files(paths: inputs.map(\.path), originals: originals,
@@ -76,21 +79,22 @@ public final class Job: Sendable {
                                                  directory: directory, logger: logger)
         for index in identities.indices { identities[index].decompressed = sources[index].copy }
         let mapped = sources.map(\.mapped)
-        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
-                                                       ledgerLayout: fixedLedgerLayout, mapped: mapped)
+        let (files, fixed, ledgers, tableLedgers) = try resolveFiles(inputs: inputs, layouts: layoutTexts.mapValues(\.compiled), ledgerSpec: spec,
+                                                                     ledgerLayout: fixedLedgerLayout, mapped: mapped,
+                                                                     tables: planned(tables, identities: identities))
         for warning in FileShapeHints.warnings(files: files, strict: existing?.strict ?? strict) { logger.warning("\(warning)") }
         if let existing {
-            let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: existing.partitionSizeBytes,
-                                             strict: existing.strict ?? false)
+            let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, tables: tableLedgers,
+                                             partitionSizeBytes: existing.partitionSizeBytes, strict: existing.strict ?? false)
             try check(plan: plan, against: existing, directory: directory)
             return (try Job(directory: directory, manifest: existing, plan: plan, mapped: mapped), true)
         }
         try directory.create()
-        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: partitionSizeBytes,
-                                         strict: strict)
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, tables: tableLedgers,
+                                         partitionSizeBytes: partitionSizeBytes, strict: strict)
         let manifest = Manifest(schema: Manifest.schema, inputs: identities, layouts: layouts,
                                 partitionSizeBytes: partitionSizeBytes, buckets: buckets,
-                                partitions: plan.partitions.map { .init(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) },
+                                partitions: plan.partitions.map(Manifest.PartitionEntry.init),
                                 ledgerSpec: spec, ledgerLayout: fixedLedgerLayout, outDirectory: outDirectory,
                                 strict: strict ? true : nil, match: match?.identity, openItems: openItems?.record)
         try AtomicFile.write(try manifest.encoded(), to: directory.manifestPath, mode: 0o600)
@@ -101,9 +105,10 @@ public final class Job: Sendable {
     /// the ledger spec (the columns must be there before any work starts).
     /// Fixed-width ledgers (`ledgerLayout`) come back as the `fixed` last entries of `files`.
     static func resolveFiles(inputs: [AggregateOptions.Input], layouts: [String: CompiledLayout], ledgerSpec: Manifest.LayoutIdentity?,
-                             ledgerLayout: String?, mapped: [MappedFile]) throws
+                             ledgerLayout: String?, mapped: [MappedFile], tables: [Int: PlannedTable] = [:]) throws
         -> (files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)], fixed: Int,
-            ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)]) {
+            ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)],
+            tables: [(table: TableLedger, layout: CompiledLayout)]) {
         var files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)] = []
         var ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = []
         for (input, file) in zip(inputs, mapped) where !input.isLedger {
@@ -112,8 +117,8 @@ public final class Job: Sendable {
             }
             files.append((input.path, input.layout, layout, file))
         }
-        let ledgerInputs = zip(inputs, mapped).filter { $0.0.isLedger }
-        guard !ledgerInputs.isEmpty else { return (files, 0, []) }
+        let ledgerInputs = zip(inputs, mapped).enumerated().filter { $0.element.0.isLedger && tables[$0.offset] == nil }.map(\.element)
+        guard !ledgerInputs.isEmpty || !tables.isEmpty else { return (files, 0, [], []) }
         guard let settlement = files.first?.layout else {
             throw SettleError(.usage, "--ledger needs settlement files to reconcile against")
         }
@@ -135,14 +140,17 @@ public final class Job: Sendable {
                 throw SettleError(.usage, "ledger layout '\(ledgerLayout)' has a currency field of \(layout.currencyWidth) bytes: reconciliation takes ISO 4217 codes of 3")
             }
             for (input, file) in ledgerInputs { files.append((input.path, ledgerLayout, layout, file)) }
-            return (files, ledgerInputs.count, [])
+            return (files, ledgerInputs.count, [], [])
         }
         let spec = try ledgerSpec.map { try LedgerSpec.parse(text: $0.text, source: $0.name) } ?? LedgerSpec()
         for (input, file) in ledgerInputs {
             let ledger = try LedgerFile.resolve(path: input.path, spec: spec, referenceWidth: reference.length, mapped: file)
             ledgers.append((input.path, ledger, settlement, file))
         }
-        return (files, 0, ledgers)
+        let tableLedgers = try tables.keys.sorted().map { index in
+            (table: try tables[index]!.resolve(spec: spec, referenceWidth: reference.length), layout: settlement)
+        }
+        return (files, 0, ledgers, tableLedgers)
     }
 
     /// Opens an existing job from its manifest alone (layouts come from the manifest), checking
@@ -157,8 +165,11 @@ public final class Job: Sendable {
             let spec = try LayoutLoader.parse(text: layout.text, source: "\(layout.name) (from \(directory.manifestPath))")
             compiled[layout.name] = try LayoutLoader.compile(spec: spec)
         }
-        let originals = try manifest.inputs.map { try MappedFile(path: $0.path) }
-        let identities = try zip(manifest.inputs, originals).map { try Manifest.InputIdentity.of(path: $0.path, layout: $0.layout, mapped: $1) }
+        let recordedInputs = manifest.inputs.map { AggregateOptions.Input(path: $0.path, layout: $0.layout) }
+        let tables = try openTables(recordedInputs, ledgerSpec: manifest.ledgerSpec, ledgerLayout: manifest.ledgerLayout,
+                                    recorded: manifest.inputs.map { $0.table != nil })
+        let originals = try mapInputs(recordedInputs, tables: tables)
+        let identities = try identities(recordedInputs, originals: originals, tables: tables)
         var current = manifest
         current.inputs = identities
         let changes = manifest.differences(from: current)
@@ -172,10 +183,11 @@ public final class Job: Sendable {
         guard inputs.allSatisfy({ $0.isLedger || compiled[$0.layout] != nil }) else {
             throw SettleError(.jobChanged, "manifest \(directory.manifestPath) names a layout it does not hold")
         }
-        let (files, fixed, ledgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec,
-                                                       ledgerLayout: manifest.ledgerLayout, mapped: mapped)
-        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, partitionSizeBytes: manifest.partitionSizeBytes,
-                                         strict: manifest.strict ?? false)
+        let (files, fixed, ledgers, tableLedgers) = try resolveFiles(inputs: inputs, layouts: compiled, ledgerSpec: manifest.ledgerSpec,
+                                                                     ledgerLayout: manifest.ledgerLayout, mapped: mapped,
+                                                                     tables: planned(tables, identities: manifest.inputs))
+        let plan = PartitionPlanner.plan(files: files, fixedLedgers: fixed, ledgers: ledgers, tables: tableLedgers,
+                                         partitionSizeBytes: manifest.partitionSizeBytes, strict: manifest.strict ?? false)
         try check(plan: plan, against: manifest, directory: directory)
         return try Job(directory: directory, manifest: manifest, plan: plan, mapped: mapped)
     }
@@ -189,7 +201,7 @@ public final class Job: Sendable {
     }
 
     static func check(plan: PartitionPlan, against manifest: Manifest, directory: JobDirectory) throws {
-        let entries = plan.partitions.map { Manifest.PartitionEntry(index: $0.index, file: $0.fileIndex, byteStart: $0.byteStart, byteEnd: $0.byteEnd) }
+        let entries = plan.partitions.map(Manifest.PartitionEntry.init)
         if entries != manifest.partitions {
             throw SettleError(.jobChanged, "the partition plan of \(directory.root) no longer matches its inputs. Run with --restart.")
         }

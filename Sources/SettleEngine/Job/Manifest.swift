@@ -16,6 +16,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// For a compressed input: the decompressed copy the job maps (the identity above stays the
         /// compressed file's, so a changed .gz is refused). Nil for a plain input.
         public var decompressed: DecompressedCopy? = nil
+        /// For a ledger read from a table: its row count, key range and row size as planned (the
+        /// size, time and checksum above are then unused). Nil for a file.
+        package var table: TableIdentity? = nil
+    }
+
+    /// What a table ledger held when the job was planned: a resume that finds another row count or
+    /// key range refuses, as for a changed file.
+    package struct TableIdentity: Codable, Sendable, Equatable {
+        package var name: String
+        package var rowCount: Int
+        package var minKey: Int64?
+        package var maxKey: Int64?
+        package var bytesPerRow: Int
+
+        package var facts: LedgerTableFacts { LedgerTableFacts(rowCount: rowCount, minKey: minKey, maxKey: maxKey, bytesPerRow: bytesPerRow) }
     }
 
     /// A compressed input's copy, decompressed once into the job directory: what the plan cuts and
@@ -41,6 +56,23 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var file: Int
         public var byteStart: Int
         public var byteEnd: Int
+        /// A table ledger's partition: its keys, `(key_low, key_high]`.
+        package var keyLow: Int64? = nil
+        package var keyHigh: Int64? = nil
+
+        init(_ partition: Partition) {
+            self.init(index: partition.index, file: partition.fileIndex, byteStart: partition.byteStart, byteEnd: partition.byteEnd,
+                      keyLow: partition.keyRange?.low, keyHigh: partition.keyRange?.high)
+        }
+
+        init(index: Int, file: Int, byteStart: Int, byteEnd: Int, keyLow: Int64? = nil, keyHigh: Int64? = nil) {
+            self.index = index
+            self.file = file
+            self.byteStart = byteStart
+            self.byteEnd = byteEnd
+            self.keyLow = keyLow
+            self.keyHigh = keyHigh
+        }
     }
 
     public var schema: Int
@@ -83,6 +115,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         for (old, new) in zip(inputs, current.inputs) {
             if old.layout != new.layout { changes.append("\(old.path): layout was '\(old.layout)', now '\(new.layout)'") }
+            if old.table != nil || new.table != nil {
+                changes += Self.tableChanges(old.table, new.table)
+                continue
+            }
             if old.sizeBytes != new.sizeBytes {
                 changes.append("\(old.path): size was \(old.sizeBytes) bytes, now \(new.sizeBytes)")
             } else if old.sampledSha256 != new.sampledSha256 {
@@ -108,6 +144,17 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         if (strict ?? false) != (current.strict ?? false) {
             changes.append("the job was started \(strict ?? false ? "with" : "without") --strict")
+        }
+        return changes
+    }
+
+    static func tableChanges(_ old: TableIdentity?, _ new: TableIdentity?) -> [String] {
+        guard let old, let new else { return ["the ledger was \(old == nil ? "a file" : "a table"), now \(new == nil ? "a file" : "a table")"] }
+        func key(_ value: Int64?) -> String { value.map(String.init) ?? "none" }
+        var changes: [String] = []
+        if old.rowCount != new.rowCount { changes.append("table \(old.name): row count was \(old.rowCount), now \(new.rowCount)") }
+        if old.minKey != new.minKey || old.maxKey != new.maxKey {
+            changes.append("table \(old.name): key range was \(key(old.minKey))..\(key(old.maxKey)), now \(key(new.minKey))..\(key(new.maxKey))")
         }
         return changes
     }

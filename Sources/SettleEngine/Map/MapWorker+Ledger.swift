@@ -25,8 +25,7 @@ extension MapWorker {
             line = ledger.headerLines
             at = ledger.dataStart
         }
-        var validRows = 0, debitCount = 0, creditCount = 0
-        var debitSum: Int128 = 0, creditSum: Int128 = 0
+        var fold = LedgerFold()
         try ledger.columns.withUnsafeBufferPointer { columns in
         try withUnsafeTemporaryAllocation(of: LedgerCSV.Field.self, capacity: columns.count) { fields in
             while at < end {
@@ -42,42 +41,67 @@ extension MapWorker {
                 } else {
                     switch decoder.decode(base, fields: UnsafeBufferPointer(fields)) {
                     case .success(let value):
-                        if table.isFull { try onFull() }
-                        table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
-                                  amountMinor: value.amount, feeMinor: 0)
-                        let key = ReferenceKey(reference: value.reference, position: partitionPosition | UInt64(rowLine))
-                        let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
-                                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0), date: value.date)
-                        if !references._withUnsafeGuaranteedRef({ $0.append(key, occurrence) }) {
-                            try onReferencesFull()
-                            _ = references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
-                        }
-                        validRows += 1
-                        if value.isCredit {
-                            creditCount += 1
-                            creditSum += Int128(value.amount)
-                        } else {
-                            debitCount += 1
-                            debitSum += Int128(value.amount)
-                        }
+                        try foldLedgerRow(value, position: partitionPosition | UInt64(rowLine), references: references, fold: &fold,
+                                          onFull: onFull, onReferencesFull: onReferencesFull)
                     case .failure(let error):
                         failure = error
                     }
                 }
                 if let failure {
-                    result.rejected += 1
-                    result.rejectsByReason[Int(failure.reason.rawValue)] += 1
                     var rawEnd = row.end
                     while rawEnd > rowStart, base.load(fromByteOffset: rawEnd - 1, as: UInt8.self) == 0x0A
                             || base.load(fromByteOffset: rawEnd - 1, as: UInt8.self) == 0x0D { rawEnd -= 1 }
                     let raw = Array(UnsafeRawBufferPointer(start: base + rowStart, count: min(rawEnd - rowStart, RejectLog.maxRawBytes)))
-                    try rejects.append(RejectEntry(localRecordIndex: rowLine, byteOffset: rowStart, reason: failure.reason,
-                                                   recordKind: nil, fieldIndex: failure.role, raw: raw))
+                    try rejectLedgerRow(failure, local: rowLine, byteOffset: rowStart, raw: raw, result: &result, rejects: &rejects)
                 }
             }
         }
         }
         result.records = line
+        fold.finish(into: &result)
+    }
+
+    /// Folds one valid ledger row into the table (tagged as the ledger's side) and emits it as an
+    /// occurrence of its reference at `position`.
+    @inline(__always)
+    func foldLedgerRow(_ value: LedgerValueDecoder.Value, position: UInt64, references: Unmanaged<ReferenceBuffer>, fold: inout LedgerFold,
+                       onFull: () throws -> Void, onReferencesFull: () throws -> Void) throws {
+        if table.isFull { try onFull() }
+        table.add(merchant: value.merchant, currency: value.currency | ReconciliationTag.ledger, isDebit: !value.isCredit,
+                  amountMinor: value.amount, feeMinor: 0)
+        let key = ReferenceKey(reference: value.reference, position: position)
+        let occurrence = Occurrence(merchant: value.merchant, currency: value.currency, amount: value.amount,
+                                    flags: Occurrence.ledger | (value.isCredit ? Occurrence.credit : 0), date: value.date)
+        if !references._withUnsafeGuaranteedRef({ $0.append(key, occurrence) }) {
+            try onReferencesFull()
+            _ = references._withUnsafeGuaranteedRef { $0.append(key, occurrence) }
+        }
+        fold.validRows += 1
+        if value.isCredit {
+            fold.creditCount += 1
+            fold.creditSum += Int128(value.amount)
+        } else {
+            fold.debitCount += 1
+            fold.debitSum += Int128(value.amount)
+        }
+    }
+
+    /// Logs a ledger row that is not usable (slow path).
+    func rejectLedgerRow(_ failure: LedgerFailure, local: Int, byteOffset: Int, raw: [UInt8], result: inout PartitionResult,
+                         rejects: inout RejectLog) throws {
+        result.rejected += 1
+        result.rejectsByReason[Int(failure.reason.rawValue)] += 1
+        try rejects.append(RejectEntry(localRecordIndex: local, byteOffset: byteOffset, reason: failure.reason,
+                                       recordKind: nil, fieldIndex: failure.role, raw: raw))
+    }
+}
+
+/// The valid rows of a ledger partition: counts and sums by direction.
+struct LedgerFold {
+    var validRows = 0, debitCount = 0, creditCount = 0
+    var debitSum: Int128 = 0, creditSum: Int128 = 0
+
+    func finish(into result: inout PartitionResult) {
         result.validDetails += validRows
         result.validDebitCount += debitCount
         result.validCreditCount += creditCount

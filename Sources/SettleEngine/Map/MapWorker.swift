@@ -9,6 +9,9 @@ public final class MapWorker {
     let bucketCount: Int
     /// Occurrences by reference, when the job reconciles against a ledger.
     let references: ReferenceBuffer?
+    /// Table ledgers' readers (one connection each), by file index: opened at the worker's first
+    /// partition of the table, reused for the others, closed with the worker.
+    var tableReaders: [Int: any LedgerRowReader] = [:]
 
     /// `memoryBytes` is the worker's share for its table and, when `reconciling`, its buffer of
     /// occurrences (half each: at `--memory 256MiB` this gave fewer spills than a quarter for the
@@ -28,6 +31,10 @@ public final class MapWorker {
             throw SettleError(.io, "\(error)")
         }
         self.bucketCount = bucketCount
+    }
+
+    deinit {
+        for reader in tableReaders.values { reader.close() }
     }
 
     public static func runPath(directory: String, sequence: Int) -> String {
@@ -59,6 +66,10 @@ public final class MapWorker {
         }
         let onReferencesFull = { [self] () throws in try self.spillReferences(into: sink) }
         let onFull = { [self] () throws in try self.spillTable(into: sink) }
+        if let table = file.table {
+            try scanTable(partition, file: file, table: table, result: &result, rejects: &rejects,
+                          onFull: onFull, onReferencesFull: onReferencesFull)
+        } else {
         try mapped.withBytes { bytes in
             if let ledger = file.ledger {
                 try scanLedger(bytes, partition: partition, file: file, ledger: ledger, result: &result, rejects: &rejects,
@@ -85,6 +96,7 @@ public final class MapWorker {
             // Content identity of a settlement file (ContentDigest.swift): the blocks starting here,
             // while the pages are mapped. Ledgers are identified by their path (the job key).
             if !file.isLedger { result.contentDigests = ContentDigest.digests(of: bytes, startingIn: partition.byteRange) }
+        }
         }
         if checkpoint == nil {
             try spillTable(into: sink)

@@ -143,6 +143,8 @@ struct OutputPublisher {
             }
             var recordBase = 0
             for result in partitions where result.partition.fileIndex == filePlan.index {
+                // A table ledger's rows are numbered by their key (see `RecordLocator`).
+                if let range = result.partition.keyRange { recordBase = Int(range.low) }
                 if let path = result.rejectsPath {
                     for entry in try RejectLog.read(path: path) {
                         line.removeAll(keepingCapacity: true)

@@ -13,6 +13,8 @@ public struct RecordLocator: Sendable {
         for result in partitions {
             bases[result.partition.index] = running[result.partition.fileIndex]
             running[result.partition.fileIndex] += result.records
+            // A table ledger's row is located by its key: the range's low end plus its position + 1.
+            if let range = result.partition.keyRange { bases[result.partition.index] = Int(range.low) }
         }
         self.bases = bases
         files = plan.partitions.map(\.fileIndex)

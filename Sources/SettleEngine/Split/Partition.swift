@@ -7,6 +7,9 @@ public struct Partition: Sendable, Equatable {
     public var byteEnd: Int
     /// Structured layouts: the structure in force at the first record (found by the planner).
     public var context: StructuredContext? = nil
+    /// A table ledger's partition: the keys it holds (its byte range is then an estimate, for
+    /// progress and checkpoint intervals).
+    package var keyRange: KeyRange? = nil
 
     public var byteRange: Range<Int> { byteStart..<byteEnd }
     public var sizeBytes: Int { byteEnd - byteStart }
@@ -42,6 +45,9 @@ public struct FilePlan: Sendable {
     public var strict = false
     /// Set for a file of length-prefixed messages (`MessageSpec`): its blocking and encoding as found.
     public var messages: MessageFraming? = nil
+    /// Set for a ledger read from a table (`--ledger postgresql://...`): its source and columns;
+    /// `ledger` is then its columns too, and `path` the table's name.
+    package var table: TableLedger? = nil
 
     /// The control totals a trailer declares; nil fields are not in the layout or not readable.
     public struct Controls: Sendable, Equatable {

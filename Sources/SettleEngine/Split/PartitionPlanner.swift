@@ -10,9 +10,10 @@ public enum PartitionPlanner {
 
     /// `fixedLedgers` trailing entries of `files` are ledger files in a layout (reconciliation), and
     /// `ledgers` are CSV ledger files, planned after them.
-    public static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
+    package static func plan(files: [(path: String, layoutName: String, layout: CompiledLayout, mapped: MappedFile)],
                             fixedLedgers: Int = 0,
                             ledgers: [(path: String, ledger: LedgerFile, layout: CompiledLayout, mapped: MappedFile)] = [],
+                            tables: [(table: TableLedger, layout: CompiledLayout)] = [],
                             partitionSizeBytes: Int, strict: Bool = false) -> PartitionPlan {
         let referenceWidth = files.first?.layout.reference?.length ?? 0
         var filePlans: [FilePlan] = []
@@ -63,6 +64,8 @@ public enum PartitionPlanner {
                                       headerValues: [], controls: nil, fileRejects: [], ledger: input.ledger, isLedger: true,
                                       referenceWidth: input.ledger.referenceWidth))
         }
+        // Table ledgers last: key ranges (LedgerTable.swift).
+        for input in tables { planTable(input.table, layout: input.layout, partitionSizeBytes: partitionSizeBytes, files: &filePlans, partitions: &partitions) }
         return PartitionPlan(files: filePlans, partitions: partitions, partitionSizeBytes: partitionSizeBytes)
     }
 
