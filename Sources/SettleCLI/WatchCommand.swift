@@ -42,6 +42,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup(title: "Watching the run") var observe: OperatorOptions
 
+    @OptionGroup(title: "Publishing to PostgreSQL (each batch)") var publishing: PublishOptions
+
     func validate() throws {
         try runOptions.check()
         if runOptions.work != nil { throw ValidationError("--work: each batch's work directory is OUT/batches/NNNNNN/.settle-work") }
@@ -66,7 +68,12 @@ struct WatchCommand: ParsableCommand {
         let stop = WatchStop()
         let progressMode = ProgressReporter.mode(quiet: runOptions.quiet, format: observe.format, intervalSeconds: observe.progressInterval)
         let reporter = MutexBox<ProgressReporter?>(nil)
-        let daemon = WatchDaemon(options: options, stop: stop, logger: session.logger) { progress in
+        let publishing = self.publishing, quiet = runOptions.quiet
+        var publish: (@Sendable (String) -> Int32?)? = nil
+        if let target = try publishing.target() {
+            publish = { out in publishAfterRun(out: out, target: target, options: publishing, quiet: quiet) }
+        }
+        let daemon = WatchDaemon(options: options, stop: stop, logger: session.logger, publish: publish) { progress in
             // Progress lines while a batch runs, as for aggregate; nothing between batches.
             reporter.take()?.stop()
             if let progress, let progressMode {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 @testable import SettleEngine
+import SettleGenerator
 import Testing
 
 /// A table ledger held in memory: rows keyed by integers, read through the same protocols as a

@@ -115,8 +115,12 @@ extension WatchDaemon {
             }
             do {
                 let report = try aggregate.run()
-                aggregate.progress.metrics.finished(exitStatus: report.hasFindings ? 1 : 0, nowSeconds: Self.wallSeconds())
-                return (report.hasFindings ? 1 : 0, report.recordsRead, report.rejected)
+                var status = report.hasFindings ? 1 : 0
+                // Publishing to the database is idempotent (the job key), so a crash before the
+                // journal records the batch publishes it again, once.
+                if let publish, let failed = publish(job.outDirectory) { status = Int(failed) }
+                aggregate.progress.metrics.finished(exitStatus: status, nowSeconds: Self.wallSeconds())
+                return (status, report.recordsRead, report.rejected)
             } catch let error as SettleError where error.code == .interrupted {
                 aggregate.writeInterruptedSummary(signal: stop.signalName, resumeCommand: "start settle watch again: batch \(WatchOptions.batchName(batch.number)) resumes first")
                 logger.notice("batch \(WatchOptions.batchName(batch.number)): stopped by \(stop.signalName), left resumable: the next settle watch finishes it first")

@@ -28,9 +28,15 @@ package final class WatchDaemon: Sendable {
     package let currentProgress = Mutex<JobProgress?>(nil)
     /// Told when a batch's job starts (its progress) and ends (nil): the CLI's progress lines.
     let batchObserver: @Sendable (JobProgress?) -> Void
+    /// `--publish`: publishes a batch's finished output directory after its outputs are published
+    /// there and before the batch is recorded as published; returns nil when it did, else the exit
+    /// status the batch takes (the outputs stay, and `settle publish` publishes them later).
+    let publish: (@Sendable (_ outDirectory: String) -> Int32?)?
 
     package init(options: WatchOptions, stop: WatchStop, metrics: WatchMetrics = WatchMetrics(), logger: Logger,
+                 publish: (@Sendable (_ outDirectory: String) -> Int32?)? = nil,
                  batchObserver: @escaping @Sendable (JobProgress?) -> Void = { _ in }) {
+        self.publish = publish
         self.options = options
         self.stop = stop
         self.metrics = metrics
